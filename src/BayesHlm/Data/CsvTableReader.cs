@@ -1,0 +1,187 @@
+using System.Globalization;
+using Sylvan.Data.Csv;
+
+namespace BayesHlm.Data;
+
+/// <summary>
+/// Reads a delimited text file into a <see cref="DataTable"/> with Sylvan.Data.Csv: header row
+/// required; comma, semicolon, tab or pipe delimiter detected from the header; quoted fields.
+/// A column is numeric when every present value parses as a number, text otherwise.
+/// Missing values are empty fields, <c>NA</c> and <c>.</c>.
+/// </summary>
+public static class CsvTableReader
+{
+    public static DataTable Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
+        if (!File.Exists(path))
+            throw new DataException($"Data file '{path}' not found (looked for '{Path.GetFullPath(path)}'). Check the path, relative to the current folder.");
+        try
+        {
+            var forcedText = new HashSet<int>();
+            while (true)
+            {
+                var table = ReadOnce(path, forcedText, out var flipped);
+                if (flipped.Count == 0) return table!;
+                // A column turned out to be text after some rows were stored as numbers: read again with
+                // that column as text from the start, so its early values keep their exact spelling.
+                forcedText.UnionWith(flipped);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new DataException($"Could not read '{path}': {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataException($"Could not read '{path}': permission denied.", e);
+        }
+    }
+
+    private static DataTable? ReadOnce(string path, HashSet<int> forcedText, out List<int> flipped)
+    {
+        flipped = new List<int>();
+        using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        if (text.Peek() < 0)
+            throw new DataException($"Data file '{path}' is empty. It needs a header row naming the columns, then one row per observation.");
+        var options = new CsvDataReaderOptions { HasHeaders = true, Comment = '\0', OwnsReader = false };
+        CsvDataReader csv;
+        try
+        {
+            csv = CsvDataReader.Create(text, options);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new DataException($"'{path}': the header row could not be read ({e.Message}).", e);
+        }
+        using (csv)
+        {
+            int nCol = csv.FieldCount;
+            var builders = new ColumnBuilder[nCol];
+            for (int c = 0; c < nCol; c++)
+            {
+                string name = csv.GetName(c).Trim();
+                if (name.Length == 0)
+                    throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
+                builders[c] = new ColumnBuilder(name, forcedText.Contains(c));
+            }
+            int row = 0;
+            try
+            {
+                while (csv.Read())
+                {
+                    int line = row + 2;
+                    if (csv.RowFieldCount != nCol)
+                    {
+                        // A trailing blank line reads as one empty field: skip it rather than fail.
+                        if (csv.RowFieldCount <= 1 && csv.GetFieldSpan(0).Trim().IsEmpty) continue;
+                        throw new DataException($"'{path}', line {line}: {csv.RowFieldCount} fields, but the header has {nCol}. Check for a missing or extra delimiter on that line.");
+                    }
+                    for (int c = 0; c < nCol; c++)
+                        if (builders[c].Add(csv.GetFieldSpan(c).Trim(), row)) flipped.Add(c);
+                    row++;
+                }
+            }
+            catch (CsvFormatException e)
+            {
+                throw new DataException($"'{path}', line {row + 2}: malformed CSV ({e.Message}). Check the quotes on that line.", e);
+            }
+            if (flipped.Count > 0) return null;
+            if (row == 0)
+                throw new DataException($"Data file '{path}' has a header but no data rows.");
+            var columns = builders.Select(b => b.Build()).ToList();
+            return new DataTable(columns, path);
+        }
+    }
+
+    internal static bool IsMissingToken(ReadOnlySpan<char> s) =>
+        s.IsEmpty || s.SequenceEqual("NA") || s.SequenceEqual(".");
+
+    internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>Accumulates one column: numeric while every value parses, text after.</summary>
+    private sealed class ColumnBuilder
+    {
+        private readonly string _name;
+        private bool _isText;
+        private double[] _numbers = new double[1024];
+        private int[] _codes = Array.Empty<int>();
+        private Dictionary<string, int>? _lookup;
+        private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
+        private List<string>? _distinct;
+        private int _count;
+        private int _numericCount;
+        private int _firstNonNumericRow = -1;
+
+        public ColumnBuilder(string name, bool asText)
+        {
+            _name = name;
+            if (asText) StartText();
+        }
+
+        private void StartText()
+        {
+            _isText = true;
+            _codes = new int[1024];
+            _lookup = new Dictionary<string, int>(StringComparer.Ordinal);
+            _spanLookup = _lookup.GetAlternateLookup<ReadOnlySpan<char>>();
+            _distinct = new List<string>();
+        }
+
+        /// <summary>Adds a field; returns true when a numeric column meets its first non-number
+        /// (the caller then re-reads with this column as text).</summary>
+        public bool Add(ReadOnlySpan<char> field, int row)
+        {
+            if (_isText)
+            {
+                if (_count == _codes.Length) Array.Resize(ref _codes, _codes.Length * 2);
+                if (IsMissingToken(field)) { _codes[_count++] = -1; return false; }
+                if (TryParseNumber(field, out _)) _numericCount++;
+                else if (_firstNonNumericRow < 0) _firstNonNumericRow = row;
+                if (!_spanLookup.TryGetValue(field, out int code))
+                {
+                    code = _distinct!.Count;
+                    string s = field.ToString();
+                    _distinct.Add(s);
+                    _lookup!.Add(s, code);
+                }
+                _codes[_count++] = code;
+                return false;
+            }
+            if (_count == _numbers.Length) Array.Resize(ref _numbers, _numbers.Length * 2);
+            if (IsMissingToken(field)) { _numbers[_count++] = double.NaN; return false; }
+            if (TryParseNumber(field, out double v) && double.IsFinite(v)) { _numbers[_count++] = v; return false; }
+            if (_count == 0 || AllMissingSoFar())
+            {
+                // Nothing numeric stored yet: switch to text in place, no re-read needed.
+                int missing = _count;
+                StartText();
+                while (_codes.Length < missing + 1) Array.Resize(ref _codes, _codes.Length * 2);
+                for (int i = 0; i < missing; i++) _codes[i] = -1;
+                _count = missing;
+                return Add(field, row);
+            }
+            return true;
+        }
+
+        private bool AllMissingSoFar()
+        {
+            for (int i = 0; i < _count; i++) if (!double.IsNaN(_numbers[i])) return false;
+            return true;
+        }
+
+        public DataColumn Build()
+        {
+            if (_isText)
+            {
+                Array.Resize(ref _codes, _count);
+                return new TextColumn(_name, _codes, _distinct!.ToArray(), _numericCount, _firstNonNumericRow);
+            }
+            Array.Resize(ref _numbers, _count);
+            return new NumericColumn(_name, _numbers);
+        }
+    }
+}

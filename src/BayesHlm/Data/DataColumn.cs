@@ -1,0 +1,80 @@
+namespace BayesHlm.Data;
+
+/// <summary>One column of a <see cref="DataTable"/>: numeric or text, with missing values marked.</summary>
+public abstract class DataColumn
+{
+    private protected DataColumn(string name) => Name = name;
+
+    /// <summary>The column name as written in the file's header.</summary>
+    public string Name { get; }
+
+    /// <summary>Number of rows.</summary>
+    public abstract int Length { get; }
+
+    /// <summary>True when row <paramref name="row"/> holds a missing value (empty, NA or '.').</summary>
+    public abstract bool IsMissing(int row);
+
+    /// <summary>Number of missing values in the column.</summary>
+    public int MissingCount
+    {
+        get
+        {
+            int count = 0;
+            for (int i = 0; i < Length; i++) if (IsMissing(i)) count++;
+            return count;
+        }
+    }
+
+    /// <summary>The value of row <paramref name="row"/> as text (level name for a factor).</summary>
+    public abstract string TextAt(int row);
+}
+
+/// <summary>A column whose every present value parsed as a number. Missing values are NaN.</summary>
+public sealed class NumericColumn : DataColumn
+{
+    private readonly double[] _values;
+
+    public NumericColumn(string name, double[] values) : base(name) => _values = values;
+
+    public ReadOnlySpan<double> Values => _values;
+    public override int Length => _values.Length;
+    public override bool IsMissing(int row) => double.IsNaN(_values[row]);
+    public double this[int row] => _values[row];
+    public override string TextAt(int row) => _values[row].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A column with at least one value that is not a number, stored as codes into a list of
+/// distinct values (code −1 = missing). Used as a factor, or reported as a bad numeric column
+/// when the model needs numbers from it.
+/// </summary>
+public sealed class TextColumn : DataColumn
+{
+    private readonly int[] _codes;
+    private readonly string[] _values;
+
+    public TextColumn(string name, int[] codes, string[] distinctValues, int numericCount, int firstNonNumericRow)
+        : base(name)
+    {
+        _codes = codes;
+        _values = distinctValues;
+        NumericCount = numericCount;
+        FirstNonNumericRow = firstNonNumericRow;
+    }
+
+    /// <summary>Code of each row into <see cref="DistinctValues"/>; −1 for missing.</summary>
+    public ReadOnlySpan<int> Codes => _codes;
+
+    /// <summary>Distinct values in order of first appearance.</summary>
+    public IReadOnlyList<string> DistinctValues => _values;
+
+    /// <summary>How many present values parse as numbers (a mostly numeric column with a typo).</summary>
+    public int NumericCount { get; }
+
+    /// <summary>Row index of the first value that is not a number.</summary>
+    public int FirstNonNumericRow { get; }
+
+    public override int Length => _codes.Length;
+    public override bool IsMissing(int row) => _codes[row] < 0;
+    public override string TextAt(int row) => _codes[row] < 0 ? "" : _values[_codes[row]];
+}

@@ -1,0 +1,123 @@
+namespace BayesHlm.Data;
+
+/// <summary>
+/// An immutable table of named columns, read once. Everything downstream works on the
+/// design columns and per-group sufficient statistics built from it, never on the file again.
+/// </summary>
+public sealed class DataTable
+{
+    private readonly Dictionary<string, DataColumn> _byName;
+
+    public DataTable(IReadOnlyList<DataColumn> columns, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        Columns = columns;
+        Source = source;
+        RowCount = columns.Count == 0 ? 0 : columns[0].Length;
+        _byName = new Dictionary<string, DataColumn>(StringComparer.Ordinal);
+        foreach (var c in columns)
+        {
+            if (c.Length != RowCount)
+                throw new ArgumentException($"Column '{c.Name}' has {c.Length} rows, expected {RowCount}.");
+            if (!_byName.TryAdd(c.Name, c))
+                throw new DataException($"{SourceLabel(source)}: the column name '{c.Name}' appears twice in the header. Rename one of them.");
+        }
+    }
+
+    /// <summary>Where the table came from (a file path), for messages; null when built in memory.</summary>
+    public string? Source { get; }
+
+    public IReadOnlyList<DataColumn> Columns { get; }
+
+    public int RowCount { get; }
+
+    public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
+
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    public bool TryGetColumn(string name, out DataColumn column) => _byName.TryGetValue(name, out column!);
+
+    /// <summary>The column called <paramref name="name"/>; a <see cref="DataException"/> listing the
+    /// columns and the closest name when there is none.</summary>
+    public DataColumn this[string name]
+    {
+        get
+        {
+            if (_byName.TryGetValue(name, out var c)) return c;
+            throw new DataException(MissingColumnMessage(name));
+        }
+    }
+
+    internal string MissingColumnMessage(string name)
+    {
+        string closest = Closest.Name(name, ColumnNames);
+        string suggestion = closest.Length > 0 ? $" Did you mean '{closest}'?" : "";
+        return $"Column '{name}' not found in {SourceLabel(Source)}.{suggestion} Columns: {string.Join(", ", ColumnNames)}.";
+    }
+
+    internal static string SourceLabel(string? source) => source is null ? "the data" : $"'{source}'";
+
+    /// <summary>Reads a delimited text file (see <see cref="CsvTableReader"/>).</summary>
+    public static DataTable ReadCsv(string path) => CsvTableReader.Read(path);
+
+    /// <summary>Builds a table from numeric arrays, for use from code.</summary>
+    public static DataTable FromColumns(IEnumerable<(string Name, double[] Values)> columns) =>
+        new(columns.Select(c => (DataColumn)new NumericColumn(c.Name, c.Values)).ToList());
+
+    /// <summary>The rows where <paramref name="keep"/> is true, as a new table.</summary>
+    public DataTable Subset(ReadOnlySpan<bool> keep)
+    {
+        var idx = new List<int>();
+        for (int i = 0; i < keep.Length; i++) if (keep[i]) idx.Add(i);
+        var cols = new List<DataColumn>(Columns.Count);
+        foreach (var c in Columns)
+        {
+            switch (c)
+            {
+                case NumericColumn n:
+                    var v = new double[idx.Count];
+                    for (int i = 0; i < v.Length; i++) v[i] = n[idx[i]];
+                    cols.Add(new NumericColumn(n.Name, v));
+                    break;
+                case TextColumn t:
+                    var codes = new int[idx.Count];
+                    for (int i = 0; i < codes.Length; i++) codes[i] = t.Codes[idx[i]];
+                    cols.Add(new TextColumn(t.Name, codes, t.DistinctValues.ToArray(), t.NumericCount, t.FirstNonNumericRow));
+                    break;
+            }
+        }
+        return new DataTable(cols, Source);
+    }
+}
+
+/// <summary>Closest-name suggestions for misspelt column names.</summary>
+internal static class Closest
+{
+    public static string Name(string wanted, IEnumerable<string> candidates)
+    {
+        string best = "";
+        int bestDistance = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            int d = Levenshtein(wanted.ToLowerInvariant(), c.ToLowerInvariant());
+            if (d < bestDistance) { bestDistance = d; best = c; }
+        }
+        // A suggestion further away than half the name is noise.
+        return bestDistance <= Math.Max(2, wanted.Length / 2) ? best : "";
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+}

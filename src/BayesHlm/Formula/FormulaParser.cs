@@ -1,0 +1,334 @@
+using BayesHlm.Model;
+
+namespace BayesHlm.Formula;
+
+/// <summary>
+/// Parses lme4-style formulas: <c>y ~ 1 + x + w + x:w + x*w + (1 + x | g)</c>, <c>(1 | g1/g2)</c>,
+/// <c>(1 + x || g)</c>, <c>0 +</c> / <c>- 1</c>, and the functions of <see cref="Variable"/>.
+/// Terms are ordered as R orders them (by degree, then as written) and interactions are named with
+/// their variables in order of first appearance, so names match lme4's.
+/// </summary>
+public static class FormulaParser
+{
+    public static ModelSpec Parse(string formula)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        if (string.IsNullOrWhiteSpace(formula))
+            throw new ModelSpecificationException("The formula is empty. Write it as: outcome ~ predictors + (random terms | group), e.g. \"y ~ x + (1 | g)\".");
+        var p = new Parser(formula, FormulaLexer.Tokenize(formula));
+        return p.ParseFormula();
+    }
+
+    internal static ModelSpecificationException Error(string text, int position, string what)
+    {
+        string caret = new string(' ', Math.Min(position, text.Length)) + "^";
+        return new ModelSpecificationException(
+            $"Formula error at column {position + 1}: {what}.\n  {text}\n  {caret}");
+    }
+
+    private sealed class TermList
+    {
+        public List<List<Variable>> Terms { get; } = new();
+        public bool? Intercept;
+
+        public void AddTerm(List<Variable> t)
+        {
+            foreach (var existing in Terms)
+                if (existing.Count == t.Count && existing.All(t.Contains)) return;
+            Terms.Add(t);
+        }
+
+        public void RemoveTerm(List<Variable> t) =>
+            Terms.RemoveAll(e => e.Count == t.Count && e.All(t.Contains));
+    }
+
+    private sealed record RandomBlock(TermList Inside, List<List<string>> Factors, bool Correlated, List<Variable> Order, int Position);
+
+    private sealed class Parser
+    {
+        private readonly string _text;
+        private readonly List<Token> _tokens;
+        private int _pos;
+        private List<Variable> _order = new();
+        private readonly List<RandomBlock> _random = new();
+        private int _barDepth;
+
+        public Parser(string text, List<Token> tokens) { _text = text; _tokens = tokens; }
+
+        private Token Peek => _tokens[_pos];
+        private Token Next() => _tokens[_pos++];
+
+        private Token Expect(TokenKind kind, string what)
+        {
+            if (Peek.Kind != kind) throw Error(_text, Peek.Position, $"expected {what}" + (Peek.Kind == TokenKind.End ? " but the formula ended" : $" but found '{Peek.Text}'"));
+            return Next();
+        }
+
+        public ModelSpec ParseFormula()
+        {
+            int tilde = _tokens.FindIndex(t => t.Kind == TokenKind.Tilde);
+            if (tilde < 0) throw Error(_text, 0, "no '~'; write the outcome on the left of '~' and the predictors on the right, e.g. \"y ~ x + (1 | g)\"");
+            if (tilde == 0) throw Error(_text, 0, "no outcome before '~'");
+            var outcome = ParseVariable(register: false);
+            if (Peek.Kind != TokenKind.Tilde) throw Error(_text, Peek.Position, "expected '~' after the outcome (the outcome is a single variable)");
+            Next();
+            var rhs = ParseSum(topLevel: true);
+            if (Peek.Kind != TokenKind.End) throw Error(_text, Peek.Position, $"unexpected '{Peek.Text}'");
+
+            var fixedTerms = OrderTerms(rhs.Terms, _order);
+            var random = new List<RandomFactorSpec>();
+            foreach (var block in _random)
+            {
+                var terms = OrderTerms(block.Inside.Terms, block.Order);
+                bool intercept = block.Inside.Intercept ?? true;
+                if (!intercept && terms.Count == 0) throw Error(_text, block.Position, "a random-effects term has nothing random in it");
+                foreach (var factor in block.Factors)
+                {
+                    var b = new RandomBlockSpec(intercept, terms, block.Correlated);
+                    int existing = random.FindIndex(r => r.Factor.SequenceEqual(factor));
+                    if (existing < 0) random.Add(new RandomFactorSpec(factor, [b]));
+                    else random[existing] = random[existing] with { Blocks = [.. random[existing].Blocks, b] };
+                }
+            }
+            return new ModelSpec(outcome, rhs.Intercept ?? true, fixedTerms, random);
+        }
+
+        private static List<Term> OrderTerms(List<List<Variable>> terms, List<Variable> order) =>
+            terms.Select((t, i) => (t, i))
+                 .OrderBy(x => x.t.Count).ThenBy(x => x.i)
+                 .Select(x => new Term(x.t.OrderBy(v => order.IndexOf(v)).ToList()))
+                 .ToList();
+
+        private TermList ParseSum(bool topLevel)
+        {
+            var result = new TermList();
+            bool negate = false;
+            if (Peek.Kind == TokenKind.Minus) { Next(); negate = true; }
+            else if (Peek.Kind == TokenKind.Plus) Next();
+            while (true)
+            {
+                int start = Peek.Position;
+                if (topLevel && _barDepth == 0 && IsBarGroup()) { if (negate) throw Error(_text, start, "a random-effects term cannot be removed with '-'"); ParseBar(); }
+                else
+                {
+                    var part = ParseProduct();
+                    Merge(result, part, negate, start);
+                }
+                if (Peek.Kind == TokenKind.Plus) { Next(); negate = false; }
+                else if (Peek.Kind == TokenKind.Minus) { Next(); negate = true; }
+                else break;
+            }
+            return result;
+        }
+
+        private void Merge(TermList into, TermList part, bool negate, int position)
+        {
+            if (part.Intercept is bool ic)
+            {
+                if (part.Terms.Count > 0) throw Error(_text, position, "'0' or '1' cannot be combined with other terms by ':' or '*'");
+                into.Intercept = negate ? !ic : ic;
+                return;
+            }
+            foreach (var t in part.Terms)
+                if (negate) into.RemoveTerm(t); else into.AddTerm(t);
+        }
+
+        /// <summary>True when the parenthesis at the cursor holds a '|' or '||' at its own depth.</summary>
+        private bool IsBarGroup()
+        {
+            if (Peek.Kind != TokenKind.LParen) return false;
+            int depth = 0;
+            for (int i = _pos; i < _tokens.Count; i++)
+            {
+                var k = _tokens[i].Kind;
+                if (k == TokenKind.LParen) depth++;
+                else if (k == TokenKind.RParen) { depth--; if (depth == 0) return false; }
+                else if ((k == TokenKind.Bar || k == TokenKind.DoubleBar) && depth == 1) return true;
+            }
+            return false;
+        }
+
+        private void ParseBar()
+        {
+            var open = Next();
+            var saved = _order;
+            _order = new List<Variable>();
+            _barDepth++;
+            var inside = ParseSum(topLevel: false);
+            _barDepth--;
+            var barOrder = _order;
+            _order = saved;
+            bool correlated;
+            if (Peek.Kind == TokenKind.Bar) correlated = true;
+            else if (Peek.Kind == TokenKind.DoubleBar) correlated = false;
+            else throw Error(_text, Peek.Position, "expected '|' in the random-effects term");
+            Next();
+            var factors = ParseGrouping();
+            Expect(TokenKind.RParen, "')' to close the random-effects term");
+            _random.Add(new RandomBlock(inside, factors, correlated, barOrder, open.Position));
+        }
+
+        private List<List<string>> ParseGrouping()
+        {
+            var chain = new List<string> { ParseGroupName() };
+            var factors = new List<List<string>>();
+            bool nested = false;
+            while (Peek.Kind is TokenKind.Slash or TokenKind.Colon)
+            {
+                var op = Next();
+                if (op.Kind == TokenKind.Slash) { factors.Add(chain.ToList()); nested = true; }
+                chain.Add(ParseGroupName());
+            }
+            factors.Add(chain);
+            _ = nested;
+            return factors;
+        }
+
+        private string ParseGroupName()
+        {
+            var t = Expect(TokenKind.Name, "a grouping column after '|'");
+            if (Peek.Kind == TokenKind.LParen)
+            {
+                // factor(g) as a grouping factor is just g: grouping columns are always factors.
+                if (t.Text != "factor") throw Error(_text, t.Position, $"'{t.Text}(...)' cannot be a grouping factor; name a column");
+                Next();
+                var inner = Expect(TokenKind.Name, "a column name");
+                Expect(TokenKind.RParen, "')'");
+                return inner.Text;
+            }
+            return t.Text;
+        }
+
+        private TermList ParseProduct()
+        {
+            int start = Peek.Position;
+            var left = ParseInteraction();
+            while (Peek.Kind is TokenKind.Star or TokenKind.Slash)
+            {
+                var op = Next();
+                var right = ParseInteraction();
+                CheckNoIntercept(left, start); CheckNoIntercept(right, op.Position);
+                var result = new TermList();
+                if (op.Kind == TokenKind.Star)
+                {
+                    foreach (var t in left.Terms) result.AddTerm(t);
+                    foreach (var t in right.Terms) result.AddTerm(t);
+                    foreach (var t in Cross(left, right).Terms) result.AddTerm(t);
+                }
+                else
+                {
+                    // a / b = a + a:b, with a:b using all of a's variables (R's nesting in fixed effects).
+                    foreach (var t in left.Terms) result.AddTerm(t);
+                    var all = left.Terms.SelectMany(t => t).Distinct().ToList();
+                    foreach (var t in right.Terms) result.AddTerm(all.Concat(t.Where(v => !all.Contains(v))).ToList());
+                }
+                left = result;
+            }
+            return left;
+        }
+
+        private void CheckNoIntercept(TermList t, int position)
+        {
+            if (t.Intercept is not null) throw Error(_text, position, "'0' or '1' cannot be combined with other terms by ':' or '*'");
+        }
+
+        private TermList ParseInteraction()
+        {
+            int start = Peek.Position;
+            var left = ParsePower();
+            while (Peek.Kind == TokenKind.Colon)
+            {
+                var op = Next();
+                var right = ParsePower();
+                CheckNoIntercept(left, start); CheckNoIntercept(right, op.Position);
+                left = Cross(left, right);
+            }
+            return left;
+        }
+
+        private TermList ParsePower()
+        {
+            var baseList = ParseAtom();
+            if (Peek.Kind != TokenKind.Caret) return baseList;
+            var caret = Next();
+            var n = Expect(TokenKind.Number, "a whole number after '^'");
+            if (!int.TryParse(n.Text, out int power) || power < 1) throw Error(_text, n.Position, "the power after '^' must be a whole number of at least 1");
+            CheckNoIntercept(baseList, caret.Position);
+            var result = baseList;
+            for (int i = 1; i < power; i++)
+            {
+                var crossed = Cross(result, baseList);
+                var merged = new TermList();
+                foreach (var t in result.Terms) merged.AddTerm(t);
+                foreach (var t in crossed.Terms) merged.AddTerm(t);
+                result = merged;
+            }
+            return result;
+        }
+
+        private static TermList Cross(TermList a, TermList b)
+        {
+            var result = new TermList();
+            foreach (var ta in a.Terms)
+                foreach (var tb in b.Terms)
+                {
+                    var t = ta.ToList();
+                    foreach (var v in tb) if (!t.Contains(v)) t.Add(v);
+                    result.AddTerm(t);
+                }
+            return result;
+        }
+
+        private TermList ParseAtom()
+        {
+            var t = Peek;
+            switch (t.Kind)
+            {
+                case TokenKind.Number:
+                    Next();
+                    if (t.Text is "0" or "1") return new TermList { Intercept = t.Text == "1" };
+                    throw Error(_text, t.Position, $"the number {t.Text} is not a term; only 0 and 1 (no intercept / intercept) may appear");
+                case TokenKind.LParen:
+                    if (IsBarGroup()) throw Error(_text, t.Position, "a random-effects term '( ... | group)' must be added at the top level of the formula, not inside ':' or '*'");
+                    Next();
+                    var inner = ParseSum(topLevel: false);
+                    Expect(TokenKind.RParen, "')'");
+                    return inner;
+                case TokenKind.Name:
+                    var v = ParseVariable(register: true);
+                    var list = new TermList();
+                    list.AddTerm([v]);
+                    return list;
+                case TokenKind.End:
+                    throw Error(_text, t.Position, "the formula ends where a term was expected");
+                default:
+                    throw Error(_text, t.Position, $"unexpected '{t.Text}' where a term was expected");
+            }
+        }
+
+        private Variable ParseVariable(bool register)
+        {
+            var name = Expect(TokenKind.Name, "a variable name");
+            Variable v;
+            if (Peek.Kind == TokenKind.LParen)
+            {
+                Next();
+                var args = new List<Token> { Expect(TokenKind.Name, $"a column name inside {name.Text}(...)") };
+                while (Peek.Kind == TokenKind.Comma) { Next(); args.Add(Expect(TokenKind.Name, "a column name after ','")); }
+                Expect(TokenKind.RParen, $"')' to close {name.Text}(...)");
+                v = name.Text switch
+                {
+                    "center" when args.Count is 1 or 2 => new Variable(VariableFunction.Center, args[0].Text, args.Count == 2 ? args[1].Text : null),
+                    "mean" when args.Count == 2 => new Variable(VariableFunction.Mean, args[0].Text, args[1].Text),
+                    "factor" when args.Count == 1 => new Variable(VariableFunction.Factor, args[0].Text),
+                    "log" when args.Count == 1 => new Variable(VariableFunction.Log, args[0].Text),
+                    "center" or "mean" or "factor" or "log" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x) or log(x)"),
+                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x) and log(x)"),
+                };
+            }
+            else v = Variable.Of(name.Text);
+            if (register && !_order.Contains(v)) _order.Add(v);
+            return v;
+        }
+    }
+}

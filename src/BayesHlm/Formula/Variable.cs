@@ -1,0 +1,48 @@
+namespace BayesHlm.Formula;
+
+/// <summary>
+/// A variable as the formula names it: a column, or one of the functions
+/// <c>center(x)</c>, <c>center(x, g)</c>, <c>mean(x, g)</c>, <c>factor(x)</c>, <c>log(x)</c>.
+/// Its <see cref="Name"/> is the canonical spelling used in all output (<c>center(ses, school)</c>).
+/// </summary>
+public sealed record Variable(VariableFunction Function, string Column, string? Group = null)
+{
+    /// <summary>A plain column.</summary>
+    public static Variable Of(string column) => new(VariableFunction.None, column);
+
+    public string Name => Function switch
+    {
+        VariableFunction.None => Column,
+        _ when Group is null => $"{FunctionName}({Column})",
+        _ => $"{FunctionName}({Column}, {Group})",
+    };
+
+    private string FunctionName => Function switch
+    {
+        VariableFunction.Center => "center",
+        VariableFunction.Mean => "mean",
+        VariableFunction.Factor => "factor",
+        VariableFunction.Log => "log",
+        _ => "",
+    };
+
+    /// <summary>The data columns this variable reads.</summary>
+    public IEnumerable<string> Columns => Group is null ? [Column] : [Column, Group];
+
+    public override string ToString() => Name;
+}
+
+public enum VariableFunction { None, Center, Mean, Factor, Log }
+
+/// <summary>A model term: one variable, or an interaction of several (<c>a:b</c>), named with its
+/// variables in the order they first appear in the formula, as lme4 names them.</summary>
+public sealed record Term(IReadOnlyList<Variable> Variables)
+{
+    public string Name => string.Join(":", Variables.Select(v => v.Name));
+
+    /// <summary>The same term whatever the order its variables were written in.</summary>
+    public bool SameAs(Term other) =>
+        Variables.Count == other.Variables.Count && Variables.All(v => other.Variables.Contains(v));
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,91 @@
+using BayesHlm.Formula;
+
+namespace BayesHlm.Model;
+
+/// <summary>
+/// What the user declared, whatever the way (formula, level-by-level builder, model file):
+/// the outcome, the fixed-effect terms and the random-effect terms per grouping factor.
+/// Immutable and independent of any data set.
+/// </summary>
+/// <param name="Outcome">The outcome variable.</param>
+/// <param name="Intercept">Whether the fixed part has an intercept.</param>
+/// <param name="FixedTerms">Fixed-effect terms other than the intercept, in R's order.</param>
+/// <param name="RandomFactors">Random effects, one entry per grouping factor.</param>
+public sealed record ModelSpec(
+    Variable Outcome,
+    bool Intercept,
+    IReadOnlyList<Term> FixedTerms,
+    IReadOnlyList<RandomFactorSpec> RandomFactors)
+{
+    /// <summary>Parses an lme4-style formula (see <see cref="FormulaParser"/>).</summary>
+    public static ModelSpec FromFormula(string formula) => FormulaParser.Parse(formula);
+
+    /// <summary>All variables the model reads, outcome first.</summary>
+    public IEnumerable<Variable> Variables =>
+        new[] { Outcome }
+            .Concat(FixedTerms.SelectMany(t => t.Variables))
+            .Concat(RandomFactors.SelectMany(r => r.Blocks.SelectMany(b => b.Terms.SelectMany(t => t.Variables))))
+            .Distinct();
+
+    /// <summary>All data columns the model reads (variables and grouping factors).</summary>
+    public IEnumerable<string> Columns =>
+        Variables.SelectMany(v => v.Columns)
+            .Concat(RandomFactors.SelectMany(r => r.Factor))
+            .Distinct();
+
+    /// <summary>True when the two specs describe the same model, however their terms were ordered.</summary>
+    public bool IsEquivalentTo(ModelSpec other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Outcome == other.Outcome
+            && Intercept == other.Intercept
+            && SameTerms(FixedTerms, other.FixedTerms)
+            && RandomFactors.Count == other.RandomFactors.Count
+            && RandomFactors.All(r => other.RandomFactors.Any(o => o.IsEquivalentTo(r)));
+    }
+
+    internal static bool SameTerms(IReadOnlyList<Term> a, IReadOnlyList<Term> b) =>
+        a.Count == b.Count && a.All(t => b.Any(t.SameAs));
+
+    /// <summary>The model written back as an lme4-style formula.</summary>
+    public string ToFormula()
+    {
+        var parts = new List<string> { Intercept ? "1" : "0" };
+        parts.AddRange(FixedTerms.Select(t => t.Name));
+        foreach (var r in RandomFactors)
+            foreach (var b in r.Blocks)
+            {
+                var inside = new List<string> { b.Intercept ? "1" : "0" };
+                inside.AddRange(b.Terms.Select(t => t.Name));
+                parts.Add($"({string.Join(" + ", inside)} {(b.Correlated ? "|" : "||")} {r.Name})");
+            }
+        return $"{Outcome.Name} ~ {string.Join(" + ", parts)}";
+    }
+
+    public override string ToString() => ToFormula();
+}
+
+/// <summary>The random effects of one grouping factor.</summary>
+/// <param name="Factor">The grouping columns: one for a plain factor, outer to inner for a nested one
+/// (<c>school/classroom</c> gives <c>[school]</c> and <c>[school, classroom]</c>).</param>
+/// <param name="Blocks">Blocks of random coefficients; effects in different blocks are independent.</param>
+public sealed record RandomFactorSpec(IReadOnlyList<string> Factor, IReadOnlyList<RandomBlockSpec> Blocks)
+{
+    /// <summary>The factor's name in output: <c>school</c>, <c>school:classroom</c>.</summary>
+    public string Name => string.Join(":", Factor);
+
+    public bool IsEquivalentTo(RandomFactorSpec other) =>
+        Factor.SequenceEqual(other.Factor)
+        && Blocks.Count == other.Blocks.Count
+        && Blocks.All(b => other.Blocks.Any(o => o.IsEquivalentTo(b)));
+}
+
+/// <summary>Random coefficients that share one covariance block.</summary>
+/// <param name="Intercept">Whether the block has a random intercept.</param>
+/// <param name="Terms">Random slopes.</param>
+/// <param name="Correlated">False for <c>||</c>: a diagonal covariance within the block.</param>
+public sealed record RandomBlockSpec(bool Intercept, IReadOnlyList<Term> Terms, bool Correlated)
+{
+    public bool IsEquivalentTo(RandomBlockSpec other) =>
+        Intercept == other.Intercept && Correlated == other.Correlated && ModelSpec.SameTerms(Terms, other.Terms);
+}

@@ -1,0 +1,293 @@
+using BayesHlm.Formula;
+using BayesHlm.Model;
+
+namespace BayesHlm.Statistics;
+
+/// <summary>One level of grouping: a factor, its levels, and for each level its parent at the level above.</summary>
+public sealed class GroupingLevel
+{
+    internal GroupingLevel(string name, string[] levelNames, int[] parent, int[] rowCount)
+    {
+        Name = name; LevelNames = levelNames; Parent = parent; RowCount = rowCount;
+    }
+
+    /// <summary>The factor's name: <c>school</c>, or <c>school:classroom</c> for a nested one.</summary>
+    public string Name { get; }
+
+    /// <summary>Names of the groups (<c>1224</c>; <c>3:2</c> for classroom 2 of school 3).</summary>
+    public IReadOnlyList<string> LevelNames { get; }
+
+    /// <summary>Index of each group's parent at the level above (all 0 at the top level).</summary>
+    public IReadOnlyList<int> Parent { get; }
+
+    /// <summary>Rows in each group.</summary>
+    public IReadOnlyList<int> RowCount { get; }
+
+    public int Count => LevelNames.Count;
+}
+
+/// <summary>The random coefficients of one grouping level: their names and which covariance entries are free.</summary>
+public sealed class RandomLevel
+{
+    internal RandomLevel(GroupingLevel grouping, string[] termNames, bool[,] free)
+    {
+        Grouping = grouping; TermNames = termNames; Free = free;
+    }
+
+    public GroupingLevel Grouping { get; }
+
+    /// <summary>Names of the random coefficients: <c>(Intercept)</c>, <c>center(ses, school)</c>.</summary>
+    public IReadOnlyList<string> TermNames { get; }
+
+    /// <summary>Which entries (row ≥ column) of the covariance matrix are estimated; the rest are zero
+    /// (independent blocks, <c>||</c>).</summary>
+    internal bool[,] Free { get; }
+
+    public int Size => TermNames.Count;
+
+    public bool IsUnstructured
+    {
+        get
+        {
+            for (int i = 0; i < Size; i++) for (int j = 0; j < i; j++) if (!Free[i, j]) return false;
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// The numeric form of a model on a data set: fixed-effect design X, random-effect designs Z per
+/// level, outcome y (as columns), the grouping levels outer to inner, and the leaf group of each row.
+/// Built once; <see cref="SufficientStatistics"/> reduces it to per-group cross-products.
+/// </summary>
+internal sealed class Design
+{
+    public required string[] FixedNames { get; init; }
+    /// <summary>Columns [X | Z_1 | … | Z_K | y], each of length N.</summary>
+    public required double[][] Columns { get; init; }
+    public required int P { get; init; }
+    public required RandomLevel[] Levels { get; init; }
+    /// <summary>Leaf (innermost) group of each row; all 0 when the model has no random part.</summary>
+    public required int[] LeafOfRow { get; init; }
+    /// <summary>For each fixed column, the index of the outermost grouping level within whose groups it is
+    /// constant; the number of levels when it varies within the innermost groups (a level-1 effect).</summary>
+    public required int[] ConstantBelowLevel { get; init; }
+    public int N => LeafOfRow.Length;
+
+    public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
+    {
+        int n = frame.RowCount;
+        var fixedCols = new List<(string Name, double[] Values, int TermIndex)>();
+        if (spec.Intercept) fixedCols.Add(("(Intercept)", Ones(n), -1));
+        bool fullCodingUsed = spec.Intercept;
+        for (int t = 0; t < spec.FixedTerms.Count; t++)
+        {
+            var term = spec.FixedTerms[t];
+            bool full = !fullCodingUsed && term.Variables.Count == 1 && frame.Variables[term.Variables[0]].IsFactor;
+            if (full) fullCodingUsed = true;
+            foreach (var (name, values) in TermColumns(term, frame, full)) fixedCols.Add((name, values, t));
+        }
+        if (fixedCols.Count == 0)
+            throw new ModelSpecificationException($"The model has no fixed effects (no intercept and no predictors). Remove '0 +' or '- 1', or add a predictor.");
+
+        var levels = BuildGrouping(spec, frame, source, out int[] leafOfRow);
+        var randomLevels = new RandomLevel[levels.Count];
+        var zCols = new List<double[]>();
+        for (int k = 0; k < levels.Count; k++)
+        {
+            var (factor, grouping) = levels[k];
+            var names = new List<string>();
+            var blockOf = new List<(int Block, bool Correlated)>();
+            for (int b = 0; b < factor.Blocks.Count; b++)
+            {
+                var block = factor.Blocks[b];
+                if (block.Intercept) { names.Add("(Intercept)"); zCols.Add(Ones(n)); blockOf.Add((b, block.Correlated)); }
+                foreach (var term in block.Terms)
+                    foreach (var (name, values) in TermColumns(term, frame, full: !block.Intercept && block.Terms.Count == 1))
+                    {
+                        if (names.Contains(name))
+                            throw new ModelSpecificationException($"The random coefficient '{name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
+                        names.Add(name); zCols.Add(values); blockOf.Add((b, block.Correlated));
+                    }
+            }
+            int q = names.Count;
+            var free = new bool[q, q];
+            for (int i = 0; i < q; i++)
+                for (int j = 0; j <= i; j++)
+                    free[i, j] = i == j || (blockOf[i].Block == blockOf[j].Block && blockOf[i].Correlated);
+            randomLevels[k] = new RandomLevel(grouping, names.ToArray(), free);
+        }
+
+        var y = frame.Variables[spec.Outcome].Numeric!;
+        var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
+        int p = fixedCols.Count;
+
+        // For ddfm=bw: the outermost level at which each fixed column is constant within groups.
+        var constantBelow = new int[p];
+        var groupOfRowAtLevel = GroupOfRowAtEachLevel(randomLevels, leafOfRow);
+        for (int c = 0; c < p; c++)
+        {
+            int level = randomLevels.Length; // varies within the innermost groups: a level-1 effect
+            for (int k = 0; k < randomLevels.Length; k++)
+                if (IsConstantWithin(columns[c], groupOfRowAtLevel[k], randomLevels[k].Grouping.Count)) { level = k; break; }
+            constantBelow[c] = level;
+        }
+
+        return new Design
+        {
+            FixedNames = fixedCols.Select(c => c.Name).ToArray(),
+            Columns = columns,
+            P = p,
+            Levels = randomLevels,
+            LeafOfRow = leafOfRow,
+            ConstantBelowLevel = constantBelow,
+        };
+    }
+
+    private static int[][] GroupOfRowAtEachLevel(RandomLevel[] levels, int[] leafOfRow)
+    {
+        var result = new int[levels.Length][];
+        if (levels.Length == 0) return result;
+        result[^1] = leafOfRow;
+        for (int k = levels.Length - 2; k >= 0; k--)
+        {
+            var parent = levels[k + 1].Grouping.Parent;
+            var inner = result[k + 1];
+            var g = new int[inner.Length];
+            for (int i = 0; i < g.Length; i++) g[i] = parent[inner[i]];
+            result[k] = g;
+        }
+        return result;
+    }
+
+    private static bool IsConstantWithin(double[] x, int[] group, int nGroups)
+    {
+        var first = new double[nGroups];
+        var seen = new bool[nGroups];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int g = group[i];
+            if (!seen[g]) { seen[g] = true; first[g] = x[i]; }
+            else if (Math.Abs(x[i] - first[g]) > 1e-12 * (1 + Math.Abs(first[g]))) return false;
+        }
+        return true;
+    }
+
+    private static double[] Ones(int n)
+    {
+        var x = new double[n];
+        Array.Fill(x, 1.0);
+        return x;
+    }
+
+    /// <summary>Design columns of one term: products of its variables, factors in treatment coding
+    /// (first sorted level as reference) unless <paramref name="full"/>.</summary>
+    private static List<(string Name, double[] Values)> TermColumns(Term term, ModelFrame frame, bool full)
+    {
+        var result = new List<(string Name, double[] Values)> { ("", Ones(frame.RowCount)) };
+        foreach (var v in term.Variables)
+        {
+            var ev = frame.Variables[v];
+            var next = new List<(string, double[])>();
+            foreach (var (name, values) in result)
+            {
+                string prefix = name.Length == 0 ? "" : name + ":";
+                if (!ev.IsFactor)
+                {
+                    var x = new double[values.Length];
+                    var src = ev.Numeric!;
+                    for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
+                    next.Add((prefix + v.Name, x));
+                    continue;
+                }
+                for (int level = full ? 0 : 1; level < ev.Levels!.Length; level++)
+                {
+                    var x = new double[values.Length];
+                    var codes = ev.Codes!;
+                    for (int i = 0; i < x.Length; i++) x[i] = codes[i] == level ? values[i] : 0.0;
+                    next.Add((prefix + v.Name + ev.Levels[level], x));
+                }
+            }
+            result = next;
+        }
+        return result;
+    }
+
+    /// <summary>Grouping levels ordered outer to inner, checked to be nested; the leaf group of each row.</summary>
+    private static List<(RandomFactorSpec Factor, GroupingLevel Level)> BuildGrouping(
+        ModelSpec spec, ModelFrame frame, string? source, out int[] leafOfRow)
+    {
+        int n = frame.RowCount;
+        var factors = new List<(RandomFactorSpec Spec, int[] Codes, string[] Levels)>();
+        foreach (var f in spec.RandomFactors)
+        {
+            var (codes, levels) = GroupCodes(f.Factor, frame);
+            if (levels.Length < 2)
+                throw new DataException(
+                    $"The grouping factor '{f.Name}' has only one group ('{levels[0]}') in the rows the model uses; " +
+                    "a random effect needs several groups. Check the column, or drop the random term to fit an ordinary regression.");
+            factors.Add((f, codes, levels));
+        }
+        // Outer factors have fewer groups; nested factors must split each outer group.
+        factors.Sort((a, b) => a.Levels.Length.CompareTo(b.Levels.Length));
+        var result = new List<(RandomFactorSpec, GroupingLevel)>();
+        int[]? outerCodes = null;
+        for (int k = 0; k < factors.Count; k++)
+        {
+            var (f, codes, levels) = factors[k];
+            var parent = new int[levels.Length];
+            var count = new int[levels.Length];
+            if (outerCodes is not null)
+            {
+                Array.Fill(parent, -1);
+                for (int i = 0; i < n; i++)
+                {
+                    int g = codes[i], o = outerCodes[i];
+                    if (parent[g] < 0) parent[g] = o;
+                    else if (parent[g] != o)
+                    {
+                        var outer = factors[k - 1];
+                        throw new ModelSpecificationException(
+                            $"The grouping factors '{outer.Spec.Name}' and '{f.Name}' are crossed, not nested: group '{levels[g]}' of '{f.Name}' " +
+                            $"occurs in more than one group of '{outer.Spec.Name}'. Crossed random effects are not supported yet. " +
+                            $"If '{f.Name}' is numbered within each '{outer.Spec.Name}', declare the nesting as (1 | {outer.Spec.Name}/{f.Name}).");
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) count[codes[i]]++;
+            result.Add((f, new GroupingLevel(f.Name, levels, parent, count)));
+            outerCodes = codes;
+        }
+        leafOfRow = outerCodes ?? new int[n];
+        return result;
+    }
+
+    private static (int[] Codes, string[] Levels) GroupCodes(IReadOnlyList<string> columns, ModelFrame frame)
+    {
+        var data = frame.Source;
+        var rows = frame.Rows;
+        var (codes, levels) = ModelFrame.FactorCodes(data[columns[0]], rows);
+        for (int c = 1; c < columns.Count; c++)
+        {
+            var (inner, innerLevels) = ModelFrame.FactorCodes(data[columns[c]], rows);
+            var map = new Dictionary<long, int>();
+            var pairs = new List<(int Outer, int Inner)>();
+            var combined = new int[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                long key = ((long)codes[i] << 32) | (uint)inner[i];
+                if (!map.TryGetValue(key, out int g)) { g = pairs.Count; map[key] = g; pairs.Add((codes[i], inner[i])); }
+                combined[i] = g;
+            }
+            // Sort combined groups outer first, then inner, so output reads school by school.
+            var order = Enumerable.Range(0, pairs.Count).OrderBy(g => pairs[g].Outer).ThenBy(g => pairs[g].Inner).ToArray();
+            var rank = new int[order.Length];
+            for (int i = 0; i < order.Length; i++) rank[order[i]] = i;
+            for (int i = 0; i < combined.Length; i++) combined[i] = rank[combined[i]];
+            var outerLevels = levels;
+            levels = order.Select(g => outerLevels[pairs[g].Outer] + ":" + innerLevels[pairs[g].Inner]).ToArray();
+            codes = combined;
+        }
+        return (codes, levels);
+    }
+}

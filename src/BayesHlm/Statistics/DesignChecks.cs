@@ -1,0 +1,69 @@
+namespace BayesHlm.Statistics;
+
+/// <summary>Checks a design can be estimated, with messages in the user's terms.</summary>
+internal static class DesignChecks
+{
+    public static void Run(SufficientStatistics s)
+    {
+        var total = s.Total();
+        CheckOutcomeVaries(s, total);
+        CheckFixedRank(s, total);
+    }
+
+    private static void CheckOutcomeVaries(SufficientStatistics s, double[] total)
+    {
+        // Σy and Σy² from the cross-products need a column of ones; compute from the intercept if present,
+        // otherwise from any group's rows via the leaf statistics of y alone is not possible: use a ones-free test.
+        int m = s.M, y = s.YIndex;
+        double yy = total[y * m + y];
+        int intercept = Array.IndexOf(s.FixedNames.ToArray(), "(Intercept)");
+        if (intercept >= 0)
+        {
+            double sy = total[intercept * m + y];
+            double ss = yy - sy * sy / s.N;
+            if (ss <= 1e-12 * Math.Max(yy, 1e-300))
+                throw new DataException($"The outcome '{s.Spec.Outcome.Name}' has the same value ({sy / s.N:G6}) in every row the model uses; there is nothing to model. Check that the right column is named.");
+        }
+        else if (yy == 0)
+            throw new DataException($"The outcome '{s.Spec.Outcome.Name}' is zero in every row the model uses; there is nothing to model.");
+    }
+
+    /// <summary>Gram–Schmidt on XᵀX in column order: a column whose residual is (numerically) zero is a
+    /// linear combination of earlier ones, which are named.</summary>
+    private static void CheckFixedRank(SufficientStatistics s, double[] total)
+    {
+        int p = s.P, m = s.M;
+        var names = s.FixedNames;
+        var xtx = new double[p, p];
+        for (int a = 0; a < p; a++) for (int b = 0; b < p; b++) xtx[a, b] = total[a * m + b];
+        var kept = new List<int>();
+        for (int c = 0; c < p; c++)
+        {
+            if (xtx[c, c] <= 0)
+                throw new ModelSpecificationException($"The fixed-effect column '{names[c]}' is zero in every row the model uses, so its effect cannot be estimated. Remove the term, or check the data.");
+            if (kept.Count > 0)
+            {
+                var g = new MathNet.Numerics.LinearAlgebra.Double.DenseMatrix(kept.Count, kept.Count);
+                var r = new MathNet.Numerics.LinearAlgebra.Double.DenseVector(kept.Count);
+                for (int i = 0; i < kept.Count; i++)
+                {
+                    r[i] = xtx[kept[i], c];
+                    for (int j = 0; j < kept.Count; j++) g[i, j] = xtx[kept[i], kept[j]];
+                }
+                var coef = g.Cholesky().Solve(r);
+                double residual = xtx[c, c] - coef.DotProduct(r);
+                if (residual <= 1e-9 * xtx[c, c])
+                {
+                    var involved = new List<string>();
+                    for (int i = 0; i < kept.Count; i++)
+                        if (Math.Abs(coef[i]) * Math.Sqrt(xtx[kept[i], kept[i]]) > 1e-6 * Math.Sqrt(xtx[c, c])) involved.Add($"'{names[kept[i]]}'");
+                    string with = involved.Count == 0 ? "earlier terms" : string.Join(", ", involved);
+                    throw new ModelSpecificationException(
+                        $"The fixed effects are collinear (the design is rank deficient): '{names[c]}' is a linear combination of {with} in the rows the model uses. " +
+                        "Remove one of these terms (a level-2 variable that is the same as another, or a factor level that never occurs, often causes this).");
+                }
+            }
+            kept.Add(c);
+        }
+    }
+}

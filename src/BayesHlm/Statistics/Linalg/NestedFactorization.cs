@@ -1,0 +1,316 @@
+namespace BayesHlm.Statistics.Linalg;
+
+/// <summary>
+/// The Gaussian kernel of MATH.md §3–4 in lme4's scaled form: given the relative covariance factors
+/// Λ_k (Σ_k = σ² Λ_k Λ_kᵀ) it factorises the penalised system of [X | Z_1Λ_1 | … | Z_KΛ_K | y]
+/// by eliminating the random effects group by group, innermost level first (an arrowhead, nested),
+/// then the fixed effects. Gives log|Λᵀ ZᵀZ Λ + I|, log|L_X|², the penalised residual sum of squares,
+/// the fixed effects and the conditional modes, and the posterior covariances — all from C_j alone.
+/// One instance is a workspace: refill it with <see cref="Update"/> for each θ.
+/// </summary>
+internal sealed class NestedFactorization
+{
+    private readonly SufficientStatistics _s;
+    private readonly int _m, _p, _k;
+    private readonly int[] _q;
+    private readonly int[][] _rest;              // per level: columns [0, ZOffset[k]) then y
+    private readonly int[][] _parent;            // per level: parent node index (level 0: 0)
+    private readonly int[] _nodes;               // per level: node count
+    private readonly double[][] _acc;            // per non-leaf level: nodes × m × m accumulators
+    private readonly double[][] _l;              // per level: nodes × q × q lower factors of T = ΛᵀMΛ + I
+    private readonly double[][] _y;              // per level: nodes × q × r, Y = L⁻¹ ΛᵀM_{z,rest}
+    private readonly double[][] _lambda;         // per level: q × q lower
+    private readonly double[] _root;             // m × m
+    private readonly double[] _lx;               // p × p
+    private readonly double[] _rx;               // p
+    private readonly double[] _tmp;
+
+    public NestedFactorization(SufficientStatistics s)
+    {
+        _s = s;
+        _m = s.M; _p = s.P; _k = s.Levels.Count;
+        _q = s.Levels.Select(l => l.Size).ToArray();
+        _rest = new int[_k][];
+        _parent = new int[_k][];
+        _nodes = new int[_k];
+        _acc = new double[_k][];
+        _l = new double[_k][];
+        _y = new double[_k][];
+        _lambda = new double[_k][];
+        for (int k = 0; k < _k; k++)
+        {
+            _rest[k] = Enumerable.Range(0, s.ZOffset[k]).Append(s.YIndex).ToArray();
+            _nodes[k] = s.Levels[k].Grouping.Count;
+            _parent[k] = s.Levels[k].Grouping.Parent.ToArray();
+            if (k < _k - 1) _acc[k] = new double[_nodes[k] * _m * _m];
+            _l[k] = new double[_nodes[k] * _q[k] * _q[k]];
+            _y[k] = new double[_nodes[k] * _q[k] * _rest[k].Length];
+            _lambda[k] = new double[_q[k] * _q[k]];
+        }
+        _root = new double[_m * _m];
+        _lx = new double[_p * _p];
+        _rx = new double[_p];
+        int maxQ = _q.Length == 0 ? 1 : _q.Max();
+        _tmp = new double[maxQ * _m + maxQ * maxQ];
+    }
+
+    public SufficientStatistics Statistics => _s;
+    public int LevelCount => _k;
+    public int NodeCount(int level) => _nodes[level];
+    public int Q(int level) => _q[level];
+
+    /// <summary>log|Λᵀ ZᵀZ Λ + I| (sum over all groups).</summary>
+    public double LogDetZ { get; private set; }
+    /// <summary>log|L_X|² with L_X the factor of the fixed-effect block after eliminating the random effects.</summary>
+    public double LogDetX { get; private set; }
+    /// <summary>Penalised weighted residual sum of squares at the conditional optimum (β̂, b̂).</summary>
+    public double Pwrss { get; private set; }
+
+    public ReadOnlySpan<double> Lambda(int level) => _lambda[level];
+
+    /// <summary>Sets Λ_k (row-major lower q_k×q_k each) and factorises. Returns false when the fixed-effect
+    /// block is not positive definite at this θ (the random-effect blocks always are: T ⪰ I).</summary>
+    public bool Update(IReadOnlyList<double[]> lambdas)
+    {
+        for (int k = 0; k < _k; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
+        for (int k = 0; k < _k - 1; k++) Array.Clear(_acc[k]);
+        Array.Clear(_root);
+        double logDet = 0;
+        if (_k == 0)
+        {
+            var c = _s.Leaf(0);
+            c.CopyTo(_root);
+        }
+        for (int k = _k - 1; k >= 0; k--)
+        {
+            bool leafLevel = k == _k - 1;
+            for (int node = 0; node < _nodes[k]; node++)
+            {
+                ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
+                logDet += Eliminate(mat, k, node, target);
+            }
+        }
+        LogDetZ = logDet;
+        // Fixed-effect block.
+        for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) _lx[a * _p + b] = _root[a * _m + b];
+        if (!Dense.CholeskyInPlace(_lx, _p)) return false;
+        int yi = _s.YIndex;
+        for (int a = 0; a < _p; a++) _rx[a] = _root[a * _m + yi];
+        Dense.ForwardSolve(_lx, _p, _rx, 0, 1);
+        double rr = 0;
+        for (int a = 0; a < _p; a++) rr += _rx[a] * _rx[a];
+        Pwrss = Math.Max(_root[yi * _m + yi] - rr, 0);
+        LogDetX = Dense.LogDeterminant(_lx, _p);
+        return true;
+    }
+
+    private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    {
+        int m = _m, q = _q[k], z0 = _s.ZOffset[k];
+        var rest = _rest[k];
+        int r = rest.Length;
+        var lam = _lambda[k];
+        Span<double> l = _l[k].AsSpan(node * q * q, q * q);
+        Span<double> y = _y[k].AsSpan(node * q * r, q * r);
+        Span<double> a = _tmp.AsSpan(0, q * q);
+        // A = M_zz Λ ; T = Λᵀ A + I
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j < q; j++)
+            {
+                double s = 0;
+                for (int t = j; t < q; t++) s += mat[(z0 + i) * m + z0 + t] * lam[t * q + j];
+                a[i * q + j] = s;
+            }
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int t = i; t < q; t++) s += lam[t * q + i] * a[t * q + j];
+                l[i * q + j] = s + (i == j ? 1 : 0);
+                l[j * q + i] = l[i * q + j];
+            }
+        Dense.CholeskyInPlace(l, q); // T ⪰ I: always succeeds
+        // R = Λᵀ M_{z,rest}, then Y = L⁻¹ R
+        for (int i = 0; i < q; i++)
+            for (int c = 0; c < r; c++)
+            {
+                double s = 0;
+                int col = rest[c];
+                for (int t = i; t < q; t++) s += lam[t * q + i] * mat[(z0 + t) * m + col];
+                y[i * r + c] = s;
+            }
+        for (int c = 0; c < r; c++) Dense.ForwardSolve(l, q, y, c, r);
+        // Schur complement into the parent.
+        for (int c = 0; c < r; c++)
+        {
+            int rc = rest[c];
+            for (int d = 0; d <= c; d++)
+            {
+                int rd = rest[d];
+                double s = mat[rc * m + rd];
+                for (int i = 0; i < q; i++) s -= y[i * r + c] * y[i * r + d];
+                target[rc * m + rd] += s;
+                if (d != c) target[rd * m + rc] += s;
+            }
+        }
+        return Dense.LogDeterminant(l, q);
+    }
+
+    /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
+    public double ProfiledDeviance(bool reml)
+    {
+        int n = _s.N;
+        if (reml)
+        {
+            int dof = n - _p;
+            return LogDetZ + LogDetX + dof * (1 + Math.Log(2 * Math.PI * Pwrss / dof));
+        }
+        return LogDetZ + n * (1 + Math.Log(2 * Math.PI * Pwrss / n));
+    }
+
+    /// <summary>−2 log-likelihood at a given σ² (β profiled out; REML integrates it out).</summary>
+    public double Deviance(bool reml, double sigma2)
+    {
+        int dof = reml ? _s.N - _p : _s.N;
+        double d = dof * Math.Log(2 * Math.PI * sigma2) + LogDetZ + Pwrss / sigma2;
+        return reml ? d + LogDetX : d;
+    }
+
+    /// <summary>The σ² that maximises the likelihood at this θ.</summary>
+    public double ProfiledSigma2(bool reml) => Pwrss / (reml ? _s.N - _p : _s.N);
+
+    /// <summary>β̂ = L_X⁻ᵀ r_X (GLS estimate at this θ).</summary>
+    public double[] FixedEffects()
+    {
+        var beta = (double[])_rx.Clone();
+        Dense.BackSolve(_lx, _p, beta, 0, 1);
+        return beta;
+    }
+
+    /// <summary>(L_X L_Xᵀ)⁻¹: Cov(β̂)/σ².</summary>
+    public double[] FixedCovarianceUnscaled()
+    {
+        var r = new double[_p * _p];
+        Dense.InverseFromCholesky(_lx, _p, r);
+        return r;
+    }
+
+    /// <summary>
+    /// Posterior means of u (unscaled random effects) for every node, and — when asked — the covariance
+    /// (in units of σ²) of each node's whole chain (β, u_1, …, u_k) given y and θ. With
+    /// <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out (REML, HLM's
+    /// "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
+    /// </summary>
+    public Posterior ComputePosterior(bool includeFixedUncertainty, bool chainCovariance)
+    {
+        var beta = FixedEffects();
+        var means = new double[_k][];
+        var cov = chainCovariance ? new double[_k][] : null;
+        var nodeCov = new double[_k][];
+        double[] rootCov = includeFixedUncertainty ? FixedCovarianceUnscaled() : new double[_p * _p];
+        for (int k = 0; k < _k; k++)
+        {
+            int q = _q[k], r = _rest[k].Length, d = _s.ZOffset[k], dNew = d + q;
+            means[k] = new double[_nodes[k] * q];
+            nodeCov[k] = new double[_nodes[k] * q * q];
+            if (cov is not null) cov[k] = new double[_nodes[k] * dNew * dNew];
+            var lam = _lambda[k];
+            var g = new double[q * d];     // G = L⁻ᵀ Y_a (scaled b on a)
+            var lg = new double[q * d];    // ΛG
+            var tinv = new double[q * q];
+            var gp = new double[q * d];
+            var chainMean = new double[d];
+            var bBuf = new double[q];
+            for (int node = 0; node < _nodes[k]; node++)
+            {
+                var l = _l[k].AsSpan(node * q * q, q * q);
+                var y = _y[k].AsSpan(node * q * r, q * r);
+                // Parent chain mean: β then ancestors' u.
+                ParentChainMean(k, node, beta, means, chainMean);
+                // b = L⁻ᵀ (Y_y − Y_a a)
+                Span<double> b = bBuf;
+                for (int i = 0; i < q; i++)
+                {
+                    double s = y[i * r + r - 1];
+                    for (int c = 0; c < d; c++) s -= y[i * r + c] * chainMean[c];
+                    b[i] = s;
+                }
+                Dense.BackSolve(l, q, b, 0, 1);
+                for (int i = 0; i < q; i++)
+                {
+                    double s = 0;
+                    for (int t = 0; t <= i; t++) s += lam[i * q + t] * b[t];
+                    means[k][node * q + i] = s;
+                }
+                // G = L⁻ᵀ Y_a, column by column.
+                for (int c = 0; c < d; c++)
+                {
+                    for (int i = 0; i < q; i++) g[i * d + c] = y[i * r + c];
+                    Dense.BackSolve(l, q, g, c, d);
+                }
+                for (int i = 0; i < q; i++)
+                    for (int c = 0; c < d; c++)
+                    {
+                        double s = 0;
+                        for (int t = 0; t <= i; t++) s += lam[i * q + t] * g[t * d + c];
+                        lg[i * d + c] = s;
+                    }
+                Dense.InverseFromCholesky(l, q, tinv);
+                ReadOnlySpan<double> parentCov = k == 0 ? rootCov : cov is not null
+                    ? cov[k - 1].AsSpan(_parent[k][node] * d * d, d * d)
+                    : throw new InvalidOperationException("Nested levels need the chain covariance.");
+                // gp = (ΛG) P
+                for (int i = 0; i < q; i++)
+                    for (int c = 0; c < d; c++)
+                    {
+                        double s = 0;
+                        for (int e = 0; e < d; e++) s += lg[i * d + e] * parentCov[e * d + c];
+                        gp[i * d + c] = s;
+                    }
+                // Cov(u) = Λ T⁻¹ Λᵀ + (ΛG) P (ΛG)ᵀ
+                var nc = nodeCov[k].AsSpan(node * q * q, q * q);
+                for (int i = 0; i < q; i++)
+                    for (int j = 0; j < q; j++)
+                    {
+                        double s = 0;
+                        for (int a = 0; a <= i; a++)
+                            for (int bb = 0; bb <= j; bb++) s += lam[i * q + a] * tinv[a * q + bb] * lam[j * q + bb];
+                        for (int c = 0; c < d; c++) s += gp[i * d + c] * lg[j * d + c];
+                        nc[i * q + j] = s;
+                    }
+                if (cov is not null)
+                {
+                    var cc = cov[k].AsSpan(node * dNew * dNew, dNew * dNew);
+                    for (int a = 0; a < d; a++) for (int c = 0; c < d; c++) cc[a * dNew + c] = parentCov[a * d + c];
+                    for (int i = 0; i < q; i++)
+                    {
+                        for (int c = 0; c < d; c++) { cc[(d + i) * dNew + c] = -gp[i * d + c]; cc[c * dNew + d + i] = -gp[i * d + c]; }
+                        for (int j = 0; j < q; j++) cc[(d + i) * dNew + d + j] = nc[i * q + j];
+                    }
+                }
+            }
+        }
+        return new Posterior(beta, means, nodeCov, cov, rootCov);
+    }
+
+    private void ParentChainMean(int k, int node, double[] beta, double[][] means, double[] chainMean)
+    {
+        Array.Copy(beta, chainMean, _p);
+        int n = node;
+        for (int level = k - 1; level >= 0; level--)
+        {
+            n = _parent[level + 1][n];
+            int q = _q[level];
+            Array.Copy(means[level], n * q, chainMean, _s.ZOffset[level], q);
+        }
+    }
+}
+
+/// <summary>Posterior of the location effects given θ (covariances in units of σ²).</summary>
+/// <param name="Beta">β̂.</param>
+/// <param name="Means">Per level: nodes × q posterior means of u.</param>
+/// <param name="NodeCovariance">Per level: nodes × q × q covariance of u.</param>
+/// <param name="ChainCovariance">Per level: nodes × d × d covariance of (β, u_1, …, u_k), or null.</param>
+/// <param name="FixedCovariance">p × p covariance of β (zero when β is held fixed).</param>
+internal sealed record Posterior(double[] Beta, double[][] Means, double[][] NodeCovariance, double[][]? ChainCovariance, double[] FixedCovariance);

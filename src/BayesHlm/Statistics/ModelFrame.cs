@@ -1,0 +1,196 @@
+using BayesHlm.Data;
+using BayesHlm.Formula;
+using BayesHlm.Model;
+
+namespace BayesHlm.Statistics;
+
+/// <summary>A variable evaluated on the rows a model uses: numbers, or a factor (codes into sorted levels).</summary>
+internal sealed class EvaluatedVariable
+{
+    public EvaluatedVariable(Variable variable, double[] numeric) { Variable = variable; Numeric = numeric; }
+    public EvaluatedVariable(Variable variable, int[] codes, string[] levels) { Variable = variable; Codes = codes; Levels = levels; }
+
+    public Variable Variable { get; }
+    public double[]? Numeric { get; }
+    public int[]? Codes { get; }
+    public string[]? Levels { get; }
+    public bool IsFactor => Codes is not null;
+}
+
+/// <summary>
+/// The rows a model uses (listwise deletion of missing values in any column it reads) with every
+/// variable evaluated on them, and the grouping factors as codes. Reports the missing count per column.
+/// </summary>
+internal sealed class ModelFrame
+{
+    public required int RowCount { get; init; }
+    public required int RowsRead { get; init; }
+    public required IReadOnlyDictionary<string, int> MissingByColumn { get; init; }
+    public required IReadOnlyDictionary<Variable, EvaluatedVariable> Variables { get; init; }
+    /// <summary>The table the rows come from.</summary>
+    public required DataTable Source { get; init; }
+    /// <summary>Index into <see cref="Source"/> of each row used.</summary>
+    public required int[] Rows { get; init; }
+
+    public static ModelFrame Build(ModelSpec spec, DataTable data)
+    {
+        foreach (var column in spec.Columns)
+            if (!data.Contains(column)) throw new DataException(data.MissingColumnMessage(column));
+
+        // Numeric use of a text column with numbers in it is a typo in the data, not a factor.
+        var numericUse = new HashSet<string> { spec.Outcome.Column };
+        foreach (var v in spec.Variables)
+            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log) numericUse.Add(v.Column);
+        foreach (var v in spec.Variables)
+        {
+            if (data[v.Column] is not TextColumn t) continue;
+            bool looksNumeric = t.NumericCount > 0 && t.NumericCount >= (t.Length - t.MissingCount) / 2;
+            if (v.Function != VariableFunction.Factor && (numericUse.Contains(v.Column) || looksNumeric))
+            {
+                int row = t.FirstNonNumericRow;
+                throw new DataException(
+                    $"{DataTable.SourceLabel(data.Source)}, line {row + 2}, column '{t.Name}': the value '{t.TextAt(row)}' is not a number, " +
+                    $"but the model uses '{t.Name}' as a number. Fix or blank that value (empty, NA or . mark a missing value)" +
+                    (numericUse.Contains(v.Column) ? "." : $", or write factor({t.Name}) to treat the column as categories."));
+            }
+        }
+
+        var columns = spec.Columns.ToList();
+        var missing = new Dictionary<string, int>();
+        var keep = new bool[data.RowCount];
+        Array.Fill(keep, true);
+        foreach (var name in columns)
+        {
+            var col = data[name];
+            int count = 0;
+            for (int i = 0; i < keep.Length; i++)
+                if (col.IsMissing(i)) { keep[i] = false; count++; }
+            missing[name] = count;
+        }
+        int kept = 0;
+        foreach (bool k in keep) if (k) kept++;
+        if (kept == 0)
+            throw new DataException($"No rows are left after dropping rows with missing values in {string.Join(", ", missing.Where(m => m.Value > 0).Select(m => $"'{m.Key}' ({m.Value})"))}.");
+        var rows = new int[kept];
+        for (int i = 0, r = 0; i < keep.Length; i++) if (keep[i]) rows[r++] = i;
+
+        var evaluated = new Dictionary<Variable, EvaluatedVariable>();
+        foreach (var v in spec.Variables) evaluated[v] = Evaluate(v, data, rows);
+        return new ModelFrame { Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated };
+    }
+
+    private static double[] Numbers(DataColumn col, int[] rows)
+    {
+        var n = (NumericColumn)col;
+        var x = new double[rows.Length];
+        for (int i = 0; i < rows.Length; i++) x[i] = n[rows[i]];
+        return x;
+    }
+
+    /// <summary>Codes of the rows into the column's distinct values, levels sorted (numerically when all are numbers).</summary>
+    internal static (int[] Codes, string[] Levels) FactorCodes(DataColumn col, int[] rows)
+    {
+        var raw = new int[rows.Length];
+        var distinct = new List<string>();
+        if (col is TextColumn t)
+        {
+            var map = new Dictionary<int, int>();
+            for (int i = 0; i < rows.Length; i++)
+            {
+                int c = t.Codes[rows[i]];
+                if (!map.TryGetValue(c, out int k)) { k = distinct.Count; map[c] = k; distinct.Add(t.DistinctValues[c]); }
+                raw[i] = k;
+            }
+        }
+        else
+        {
+            var n = (NumericColumn)col;
+            var map = new Dictionary<double, int>();
+            for (int i = 0; i < rows.Length; i++)
+            {
+                double v = n[rows[i]];
+                if (!map.TryGetValue(v, out int k)) { k = distinct.Count; map[v] = k; distinct.Add(n.TextAt(rows[i])); }
+                raw[i] = k;
+            }
+        }
+        var order = LevelOrder.Sort(distinct);
+        var rank = new int[order.Length];
+        for (int i = 0; i < order.Length; i++) rank[order[i]] = i;
+        var codes = new int[rows.Length];
+        for (int i = 0; i < rows.Length; i++) codes[i] = rank[raw[i]];
+        return (codes, order.Select(i => distinct[i]).ToArray());
+    }
+
+    private static EvaluatedVariable Evaluate(Variable v, DataTable data, int[] rows)
+    {
+        var col = data[v.Column];
+        bool isText = col is TextColumn;
+        switch (v.Function)
+        {
+            case VariableFunction.Factor:
+            {
+                var (codes, levels) = FactorCodes(col, rows);
+                return new EvaluatedVariable(v, codes, levels);
+            }
+            case VariableFunction.None when isText:
+            {
+                var (codes, levels) = FactorCodes(col, rows);
+                return new EvaluatedVariable(v, codes, levels);
+            }
+            case VariableFunction.None:
+                return new EvaluatedVariable(v, Numbers(col, rows));
+            case VariableFunction.Log:
+            {
+                var x = Numbers(col, rows);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    if (x[i] <= 0)
+                        throw new DataException($"{DataTable.SourceLabel(data.Source)}, line {rows[i] + 2}, column '{v.Column}': log({v.Column}) needs positive values, found {x[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}. Remove or shift the non-positive values.");
+                    x[i] = Math.Log(x[i]);
+                }
+                return new EvaluatedVariable(v, x);
+            }
+            default:
+            {
+                // center(x), center(x, g), mean(x, g): means over the rows the model uses.
+                var x = Numbers(col, rows);
+                if (v.Group is null)
+                {
+                    double mean = 0;
+                    for (int i = 0; i < x.Length; i++) mean += x[i];
+                    mean /= x.Length;
+                    var r = new double[x.Length];
+                    for (int i = 0; i < x.Length; i++) r[i] = x[i] - mean;
+                    return new EvaluatedVariable(v, r);
+                }
+                var (g, levels) = FactorCodes(data[v.Group], rows);
+                var sum = new double[levels.Length];
+                var count = new int[levels.Length];
+                for (int i = 0; i < x.Length; i++) { sum[g[i]] += x[i]; count[g[i]]++; }
+                var result = new double[x.Length];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double m = sum[g[i]] / count[g[i]];
+                    result[i] = v.Function == VariableFunction.Mean ? m : x[i] - m;
+                }
+                return new EvaluatedVariable(v, result);
+            }
+        }
+    }
+}
+
+/// <summary>Sorts factor levels as R does for our purposes: numerically when every level is a number, else ordinally.</summary>
+internal static class LevelOrder
+{
+    public static int[] Sort(IReadOnlyList<string> levels)
+    {
+        var idx = Enumerable.Range(0, levels.Count).ToArray();
+        var nums = new double[levels.Count];
+        bool allNumeric = true;
+        for (int i = 0; i < levels.Count && allNumeric; i++)
+            allNumeric = Data.CsvTableReader.TryParseNumber(levels[i], out nums[i]);
+        if (allNumeric) Array.Sort(idx, (a, b) => nums[a].CompareTo(nums[b]));
+        else Array.Sort(idx, (a, b) => string.CompareOrdinal(levels[a], levels[b]));
+        return idx;
+    }
+}

@@ -1,0 +1,106 @@
+using BayesHlm.Model;
+
+namespace BayesHlm.Statistics;
+
+/// <summary>
+/// Per-group cross-products C_j = W_jᵀW_j with W = [X | Z_1 | … | Z_K | y] (MATH.md §2), for every
+/// innermost group, plus the grouping tree. One pass over the rows builds them; every estimator and
+/// sampler step afterwards works on these alone, so its cost does not depend on the number of rows.
+/// Immutable; share it between chains and optimisers.
+/// </summary>
+public sealed class SufficientStatistics
+{
+    private readonly double[] _leaf; // nLeaf blocks of m×m, row-major, full symmetric
+
+    internal SufficientStatistics(ModelSpec spec, string[] fixedNames, RandomLevel[] levels, int p, double[] leaf, int[] leafRows,
+        int n, int[] constantBelowLevel, ModelFrameSummary frame)
+    {
+        Spec = spec; FixedNames = fixedNames; Levels = levels; P = p; _leaf = leaf; LeafRowCount = leafRows; N = n;
+        ConstantBelowLevel = constantBelowLevel; Frame = frame;
+        ZOffset = new int[levels.Length];
+        int off = p;
+        for (int k = 0; k < levels.Length; k++) { ZOffset[k] = off; off += levels[k].Size; }
+        M = off + 1;
+    }
+
+    public ModelSpec Spec { get; }
+    /// <summary>Names of the fixed-effect columns: <c>(Intercept)</c>, <c>meanses:center(ses, school)</c>.</summary>
+    public IReadOnlyList<string> FixedNames { get; }
+    /// <summary>Random-effect levels, outermost first.</summary>
+    public IReadOnlyList<RandomLevel> Levels { get; }
+    /// <summary>Number of fixed-effect columns.</summary>
+    public int P { get; }
+    /// <summary>Width of W = [X | Z_1 | … | Z_K | y].</summary>
+    public int M { get; }
+    /// <summary>Number of rows used.</summary>
+    public int N { get; }
+    internal int[] ZOffset { get; }
+    internal int YIndex => M - 1;
+    internal int[] LeafRowCount { get; }
+    internal int[] ConstantBelowLevel { get; }
+    /// <summary>Rows read, rows used, and missing values per column.</summary>
+    public ModelFrameSummary Frame { get; }
+    public int LeafCount => LeafRowCount.Length;
+
+    /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
+    internal ReadOnlySpan<double> Leaf(int leaf) => new(_leaf, leaf * M * M, M * M);
+
+    /// <summary>Σ_j C_j over all groups.</summary>
+    internal double[] Total()
+    {
+        var t = new double[M * M];
+        for (int j = 0; j < LeafCount; j++)
+        {
+            var c = Leaf(j);
+            for (int i = 0; i < t.Length; i++) t[i] += c[i];
+        }
+        return t;
+    }
+
+    /// <summary>Builds the statistics for a model on a data set: evaluates the variables, drops rows with
+    /// missing values, builds the design and accumulates C_j in one pass; checks the design.</summary>
+    public static SufficientStatistics Build(ModelSpec spec, Data.DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
+        var frame = ModelFrame.Build(spec, data);
+        var design = Design.Build(spec, frame, data.Source);
+        var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
+        DesignChecks.Run(stats);
+        return stats;
+    }
+
+    internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary)
+    {
+        var cols = design.Columns;
+        int m = cols.Length, n = design.N;
+        int nLeaf = design.Levels.Length == 0 ? 1 : design.Levels[^1].Grouping.Count;
+        var leaf = new double[nLeaf * m * m];
+        var rows = new int[nLeaf];
+        var w = new double[m];
+        var leafOf = design.LeafOfRow;
+        for (int i = 0; i < n; i++)
+        {
+            for (int a = 0; a < m; a++) w[a] = cols[a][i];
+            int g = leafOf[i];
+            rows[g]++;
+            int baseIdx = g * m * m;
+            for (int a = 0; a < m; a++)
+            {
+                double wa = w[a];
+                int r = baseIdx + a * m;
+                for (int b = 0; b <= a; b++) leaf[r + b] += wa * w[b];
+            }
+        }
+        for (int g = 0; g < nLeaf; g++)
+        {
+            int baseIdx = g * m * m;
+            for (int a = 0; a < m; a++)
+                for (int b = 0; b < a; b++) leaf[baseIdx + b * m + a] = leaf[baseIdx + a * m + b];
+        }
+        return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary);
+    }
+}
+
+/// <summary>What the data stage did: rows read, rows used, missing values per column the model reads.</summary>
+public sealed record ModelFrameSummary(int RowsRead, int RowsUsed, IReadOnlyDictionary<string, int> MissingByColumn);
