@@ -39,6 +39,20 @@ internal sealed class ThetaMap
         return t;
     }
 
+    /// <summary>θ with every column of every Λ_k flipped to a non-negative diagonal (the same Σ).</summary>
+    public double[] Normalize(double[] theta)
+    {
+        var result = (double[])theta.Clone();
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            var (k, r, c) = _entries[i];
+            if (r != c || theta[i] >= 0) continue;
+            for (int j = 0; j < _entries.Length; j++)
+                if (_entries[j].Level == k && _entries[j].Col == c) result[j] = -theta[j];
+        }
+        return result;
+    }
+
     public double[][] NewLambdas() => _q.Select(q => new double[q * q]).ToArray();
 
     public void ToLambdas(ReadOnlySpan<double> theta, double[][] lambdas)
@@ -51,8 +65,8 @@ internal sealed class ThetaMap
         }
     }
 
-    /// <summary>θ from covariance matrices Σ_k (row-major) and σ²: Λ_k = chol(Σ_k/σ²). Null when a Σ_k is not
-    /// positive definite.</summary>
+    /// <summary>θ from covariance matrices Σ_k (row-major) and σ²: Λ_k = chol(Σ_k/σ²), allowing positive
+    /// semi-definite Σ_k (a zero pivot gives a zero column, as at a singular fit). Null when a Σ_k is indefinite.</summary>
     public double[]? FromCovariances(IReadOnlyList<double[]> sigma, double sigma2)
     {
         var theta = new double[Count];
@@ -62,7 +76,7 @@ internal sealed class ThetaMap
             int q = _q[k];
             var a = new double[q * q];
             for (int i = 0; i < q * q; i++) a[i] = sigma[k][i] / sigma2;
-            if (!Statistics.Linalg.Dense.CholeskyInPlace(a, q)) return null;
+            if (!SemiDefiniteCholesky(a, q)) return null;
             factors[k] = a;
         }
         for (int i = 0; i < _entries.Length; i++)
@@ -71,6 +85,42 @@ internal sealed class ThetaMap
             theta[i] = factors[k][r * _q[k] + c];
         }
         return theta;
+    }
+
+    private static bool SemiDefiniteCholesky(Span<double> a, int n)
+    {
+        double scale = 0;
+        for (int i = 0; i < n; i++) scale = Math.Max(scale, Math.Abs(a[i * n + i]));
+        double tol = 1e-13 * Math.Max(scale, 1e-300);
+        for (int j = 0; j < n; j++)
+        {
+            double d = a[j * n + j];
+            for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+            if (d < -tol) return false;
+            if (d <= tol)
+            {
+                for (int i = j; i < n; i++)
+                {
+                    double s = a[i * n + j];
+                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+                    if (i > j && Math.Abs(s) > Math.Sqrt(tol) * Math.Sqrt(Math.Max(scale, 1e-300))) return false;
+                    a[i * n + j] = 0;
+                }
+            }
+            else
+            {
+                d = Math.Sqrt(d);
+                a[j * n + j] = d;
+                for (int i = j + 1; i < n; i++)
+                {
+                    double s = a[i * n + j];
+                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+                    a[i * n + j] = s / d;
+                }
+            }
+            for (int k = j + 1; k < n; k++) a[j * n + k] = 0;
+        }
+        return true;
     }
 
     /// <summary>Σ_k = σ² Λ_k Λ_kᵀ.</summary>

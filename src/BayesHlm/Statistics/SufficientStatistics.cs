@@ -57,6 +57,21 @@ public sealed class SufficientStatistics
         return t;
     }
 
+    /// <summary>Σ of C_j over the innermost groups within each group of <paramref name="level"/> (nodes × m × m).</summary>
+    internal double[] NodeCrossProducts(int level)
+    {
+        int mm = M * M, nodes = Levels[level].Grouping.Count;
+        var result = new double[nodes * mm];
+        for (int leaf = 0; leaf < LeafCount; leaf++)
+        {
+            int node = leaf;
+            for (int k = Levels.Count - 1; k > level; k--) node = Levels[k].Grouping.Parent[node];
+            var c = Leaf(leaf);
+            for (int i = 0; i < mm; i++) result[node * mm + i] += c[i];
+        }
+        return result;
+    }
+
     /// <summary>Builds the statistics for a model on a data set: evaluates the variables, drops rows with
     /// missing values, builds the design and accumulates C_j in one pass; checks the design.</summary>
     public static SufficientStatistics Build(ModelSpec spec, Data.DataTable data)

@@ -157,6 +157,36 @@ internal sealed class NestedFactorization
         return Dense.LogDeterminant(l, q);
     }
 
+    /// <summary>
+    /// Reliability of each random coefficient of one group: the diagonal of Σ(Σ + V_j)⁻¹, computed as
+    /// Λ T⁻¹ Λᵀ M_zz with M_zz the group's information (its cross-products, with any nested groups
+    /// below it integrated out). Needs no inverse of M_zz, so it is defined for any group size.
+    /// </summary>
+    public void Reliability(int level, int node, Span<double> result)
+    {
+        int q = _q[level], m = _m, z0 = _s.ZOffset[level];
+        ReadOnlySpan<double> mat = level == _k - 1 ? _s.Leaf(node) : _acc[level].AsSpan(node * m * m, m * m);
+        var l = _l[level].AsSpan(node * q * q, q * q);
+        var lam = _lambda[level];
+        var tinv = new double[q * q];
+        Dense.InverseFromCholesky(l, q, tinv);
+        var p = new double[q * q]; // Λ T⁻¹ Λᵀ
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j < q; j++)
+            {
+                double s = 0;
+                for (int a = 0; a <= i; a++)
+                    for (int b = 0; b <= j; b++) s += lam[i * q + a] * tinv[a * q + b] * lam[j * q + b];
+                p[i * q + j] = s;
+            }
+        for (int i = 0; i < q; i++)
+        {
+            double s = 0;
+            for (int t = 0; t < q; t++) s += p[i * q + t] * mat[(z0 + t) * m + z0 + i];
+            result[i] = s;
+        }
+    }
+
     /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
     public double ProfiledDeviance(bool reml)
     {

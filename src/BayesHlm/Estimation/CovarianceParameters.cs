@@ -1,0 +1,116 @@
+using BayesHlm.Statistics;
+using BayesHlm.Statistics.Linalg;
+
+namespace BayesHlm.Estimation;
+
+/// <summary>
+/// Uncertainty of the covariance parameters and what depends on it. The likelihood is differentiated in
+/// lmerTest's parameters v = (θ, σ), valid everywhere (any θ is a valid factor), giving the asymptotic
+/// covariance A = 2 H⁻¹ (H the Hessian of −2 log L); the covariance parameters users read — the entries of
+/// each Σ_k, then σ² — get theirs by the delta method (SAS COVTEST), and each fixed effect its
+/// Satterthwaite df, 2 V_k² / (∇V_kᵀ A ∇V_k) with V_k = Var(β̂_k).
+/// </summary>
+internal sealed class CovarianceParameters
+{
+    private readonly ProfiledDeviance _criterion;
+    private readonly double[] _v;
+
+    public CovarianceParameters(SufficientStatistics s, bool reml, double[] theta, double sigma2)
+    {
+        _criterion = new ProfiledDeviance(s, reml);
+        _v = theta.Append(Math.Sqrt(sigma2)).ToArray();
+        var all = new List<(int Level, int Row, int Col)>();
+        for (int k = 0; k < s.Levels.Count; k++)
+        {
+            var level = s.Levels[k];
+            for (int i = 0; i < level.Size; i++) all.Add((k, i, i));
+            for (int i = 0; i < level.Size; i++)
+                for (int j = i + 1; j < level.Size; j++)
+                    if (level.Free[j, i]) all.Add((k, i, j));
+        }
+        Parameters = all;
+    }
+
+    /// <summary>The entries of the Σ_k in output order: per level the variances, then the covariances.</summary>
+    public IReadOnlyList<(int Level, int Row, int Col)> Parameters { get; }
+
+    private void Load(double[] v) => _criterion.Evaluate(v.AsSpan(0, v.Length - 1));
+
+    private double Deviance(double[] v)
+    {
+        Load(v);
+        return _criterion.Factorization.Deviance(_criterion.Reml, v[^1] * v[^1]);
+    }
+
+    private double[] FixedVariances(double[] v)
+    {
+        Load(v);
+        int p = _criterion.Statistics.P;
+        var c = _criterion.Factorization.FixedCovarianceUnscaled();
+        var result = new double[p];
+        for (int i = 0; i < p; i++) result[i] = v[^1] * v[^1] * c[i * p + i];
+        return result;
+    }
+
+    /// <summary>(Σ_k entries in <see cref="Parameters"/> order, σ²) as a function of v.</summary>
+    private double[] UserParameters(double[] v)
+    {
+        double sigma2 = v[^1] * v[^1];
+        var sigma = _criterion.Map.ToCovariances(v.AsSpan(0, v.Length - 1), sigma2);
+        var result = new double[Parameters.Count + 1];
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var (k, r, c) = Parameters[i];
+            int q = (int)Math.Round(Math.Sqrt(sigma[k].Length));
+            result[i] = sigma[k][r * q + c];
+        }
+        result[^1] = sigma2;
+        return result;
+    }
+
+    /// <summary>A = 2 H⁻¹ in v; null when H is not positive definite (a degenerate fit).</summary>
+    public double[]? AsymptoticCovarianceOfV()
+    {
+        int d = _v.Length;
+        var h = NumericalDerivatives.Hessian(Deviance, _v);
+        var l = (double[])h.Clone();
+        if (!Dense.CholeskyInPlace(l, d)) return null;
+        var inv = new double[d * d];
+        Dense.InverseFromCholesky(l, d, inv);
+        for (int i = 0; i < inv.Length; i++) inv[i] *= 2;
+        return inv;
+    }
+
+    /// <summary>Standard errors of the user parameters (Σ entries, then σ²) by the delta method.</summary>
+    public double[] StandardErrors(double[] a)
+    {
+        var j = NumericalDerivatives.Jacobian(UserParameters, _v);
+        int d = _v.Length, n = Parameters.Count + 1;
+        var se = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            double s = 0;
+            for (int i = 0; i < d; i++)
+                for (int l = 0; l < d; l++) s += j[i][k] * a[i * d + l] * j[l][k];
+            se[k] = Math.Sqrt(Math.Max(s, 0));
+        }
+        return se;
+    }
+
+    /// <summary>Satterthwaite df of each fixed effect.</summary>
+    public double[] SatterthwaiteDf(double[] a)
+    {
+        var v0 = FixedVariances(_v);
+        var g = NumericalDerivatives.Jacobian(FixedVariances, _v);
+        int d = _v.Length, p = v0.Length;
+        var df = new double[p];
+        for (int k = 0; k < p; k++)
+        {
+            double q = 0;
+            for (int i = 0; i < d; i++)
+                for (int j = 0; j < d; j++) q += g[i][k] * a[i * d + j] * g[j][k];
+            df[k] = 2 * v0[k] * v0[k] / q;
+        }
+        return df;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using BayesHlm.Data;
+using BayesHlm.Model;
+using BayesHlm.Statistics;
+using BayesHlm.Statistics.Linalg;
+using MathNet.Numerics.Distributions;
+
+namespace BayesHlm.Estimation;
+
+/// <summary>
+/// EB/ML estimation (MATH.md §3–4): REML or ML by Newton on the profiled criterion or by EM, then fixed
+/// effects with SEs, df, t tests and intervals; covariance parameters with asymptotic SEs; fit statistics;
+/// empirical Bayes group estimates with reliabilities.
+/// </summary>
+public static class Reml
+{
+    /// <summary>Fits a model to a data set. The reported time covers model set-up through the estimates.</summary>
+    public static RemlFit Fit(ModelSpec spec, DataTable data, RemlOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
+        var clock = Stopwatch.StartNew();
+        var stats = SufficientStatistics.Build(spec, data);
+        return Fit(stats, options, clock);
+    }
+
+    /// <summary>Fits from prepared sufficient statistics.</summary>
+    public static RemlFit Fit(SufficientStatistics statistics, RemlOptions? options = null) =>
+        Fit(statistics, options, Stopwatch.StartNew());
+
+    /// <summary>Fits the model separately for each value of <paramref name="byColumn"/> (SAS <c>BY</c>).</summary>
+    public static IReadOnlyList<(string Value, RemlFit Fit)> FitBy(ModelSpec spec, DataTable data, string byColumn, RemlOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var column = data[byColumn];
+        var rows = Enumerable.Range(0, data.RowCount).Where(i => !column.IsMissing(i)).ToArray();
+        var (codes, levels) = ModelFrame.FactorCodes(column, rows);
+        var result = new List<(string, RemlFit)>();
+        for (int level = 0; level < levels.Length; level++)
+        {
+            var keep = new bool[data.RowCount];
+            for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;
+            try
+            {
+                result.Add((levels[level], Fit(spec, data.Subset(keep), options)));
+            }
+            catch (UserInputException e) when (e is DataException or ModelSpecificationException)
+            {
+                throw new DataException($"In the rows where {byColumn} = {levels[level]}: {e.Message}", e);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Everything a fit reports, at given covariance parameters instead of estimated ones (as the HLM software
+    /// can fix τ): fixed effects, their SEs and df, EB predictions, the likelihood. Also lets the estimates of
+    /// another program be checked at exactly its own values.
+    /// </summary>
+    /// <param name="statistics">The model on its data.</param>
+    /// <param name="covariances">Σ_k per grouping level (outermost first), q_k×q_k row-major.</param>
+    /// <param name="residualVariance">σ².</param>
+    /// <param name="options">Method (REML/ML) and df settings.</param>
+    public static RemlFit AtCovariance(SufficientStatistics statistics, IReadOnlyList<double[]> covariances, double residualVariance, RemlOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(covariances);
+        var clock = Stopwatch.StartNew();
+        options ??= RemlOptions.Default;
+        var map = new ThetaMap(statistics.Levels);
+        var theta = map.FromCovariances(covariances, residualVariance)
+            ?? throw new ArgumentException("A covariance matrix is not positive semi-definite.", nameof(covariances));
+        return Assemble(statistics, options, theta, residualVariance, 0, true, options.Algorithm, new List<string>(), clock);
+    }
+
+    private static RemlFit Fit(SufficientStatistics s, RemlOptions? options, Stopwatch clock)
+    {
+        options ??= RemlOptions.Default;
+        var criterion = new ProfiledDeviance(s, options.Method == EstimationMethod.Reml);
+        var warnings = new List<string>();
+        var (theta, iterations, converged, algorithm) = Optimize(s, criterion, options, warnings);
+        criterion.Evaluate(theta);
+        double sigma2 = criterion.Factorization.ProfiledSigma2(criterion.Reml);
+        return Assemble(s, options, theta, sigma2, iterations, converged, algorithm, warnings, clock);
+    }
+
+    private static RemlFit Assemble(SufficientStatistics s, RemlOptions options, double[] theta, double sigma2,
+        int iterations, bool converged, EstimationAlgorithm algorithm, List<string> warnings, Stopwatch clock)
+    {
+        bool reml = options.Method == EstimationMethod.Reml;
+        var criterion = new ProfiledDeviance(s, reml);
+        criterion.Evaluate(theta);
+        var f = criterion.Factorization;
+        var sigma = criterion.Map.ToCovariances(theta, sigma2);
+        var singularLevel = SingularLevels(s, theta, criterion.Map);
+        bool singular = singularLevel.Any(x => x);
+        double minus2ll = f.Deviance(reml, sigma2);
+        var beta = f.FixedEffects();
+        var fixedCov = f.FixedCovarianceUnscaled();
+        for (int i = 0; i < fixedCov.Length; i++) fixedCov[i] *= sigma2;
+        var groups = GroupEffectsBuilder.Build(s, f, sigma2, sigma);
+
+        // Asymptotic covariance of the covariance parameters, then Satterthwaite df (own workspace).
+        var cp = new CovarianceParameters(s, reml, theta, sigma2);
+        var acov = cp.AsymptoticCovarianceOfV();
+        if (acov is null) warnings.Add("The Hessian of the likelihood is not positive definite at the estimates, so covariance-parameter standard errors and Satterthwaite df are not available. The model may be over-parameterised for these data.");
+        var covSe = acov is null ? null : cp.StandardErrors(acov);
+        var satterthwaite = acov is null ? Enumerable.Repeat(double.NaN, s.P).ToArray() : cp.SatterthwaiteDf(acov);
+        var bw = BetweenWithinDf(s);
+
+        var fixedEffects = new List<FixedEffectEstimate>();
+        double z = (1 + options.ConfidenceLevel) / 2;
+        for (int i = 0; i < s.P; i++)
+        {
+            double se = Math.Sqrt(fixedCov[i * s.P + i]);
+            double df = options.DegreesOfFreedom == DegreesOfFreedomMethod.Satterthwaite && !double.IsNaN(satterthwaite[i]) ? satterthwaite[i] : bw[i];
+            double t = beta[i] / se;
+            double p = 2 * StudentT.CDF(0, 1, df, -Math.Abs(t));
+            double crit = StudentT.InvCDF(0, 1, df, z);
+            fixedEffects.Add(new FixedEffectEstimate(s.FixedNames[i], beta[i], se, bw[i], satterthwaite[i], df, t, p, beta[i] - crit * se, beta[i] + crit * se));
+        }
+
+        var covariance = new List<CovarianceEstimate>();
+        for (int i = 0; i < cp.Parameters.Count; i++)
+        {
+            var (k, r, c) = cp.Parameters[i];
+            var level = s.Levels[k];
+            // No Wald test for a parameter pinned at the boundary: its SE is not meaningful there.
+            bool boundary = singularLevel[k];
+            covariance.Add(MakeCovariance(level.Grouping.Name, level.TermNames[r], r == c ? null : level.TermNames[c],
+                sigma[k][r * level.Size + c], boundary ? null : covSe?[i]));
+        }
+        covariance.Add(MakeCovariance("Residual", null, null, sigma2, covSe?[^1]));
+
+        int nCov = cp.Parameters.Count + 1;
+        int parameters = reml ? nCov : nCov + s.P;
+        double nStar = reml ? s.N - s.P : s.N;
+        double subjects = s.Levels.Count > 0 ? s.Levels[0].Grouping.Count : s.N;
+        var fit = new FitStatistics(minus2ll,
+            minus2ll + 2 * parameters,
+            minus2ll + 2 * parameters * nStar / (nStar - parameters - 1),
+            minus2ll + parameters * Math.Log(subjects),
+            parameters);
+
+        var icc = new List<(string, double)>();
+        if (s.Levels.Count > 0 && s.Levels.All(l => l.Size == 1 && l.TermNames[0] == "(Intercept)"))
+        {
+            double total = sigma2 + sigma.Sum(x => x[0]);
+            foreach (var (l, k) in s.Levels.Select((l, k) => (l, k))) icc.Add((l.Grouping.Name, sigma[k][0] / total));
+        }
+
+        if (singular)
+            foreach (var k in Enumerable.Range(0, s.Levels.Count).Where(k => singularLevel[k]))
+                warnings.Add($"Singular fit: the covariance matrix of the random effects for '{s.Levels[k].Grouping.Name}' is at the boundary " +
+                             $"({string.Join(", ", ZeroVarianceTerms(s.Levels[k], sigma[k]))}). The data show no variation there beyond level-1 noise; " +
+                             "consider simplifying the random part, or see the Bayesian fit, whose posterior does not collapse to zero.");
+        foreach (var level in s.Levels)
+            if (level.Grouping.Count < 10)
+                warnings.Add($"Only {level.Grouping.Count} groups for '{level.Grouping.Name}': its variance estimates are imprecise and their Wald SEs understate the uncertainty.");
+
+        return new RemlFit
+        {
+            Spec = s.Spec,
+            Method = options.Method,
+            Algorithm = algorithm,
+            Observations = s.N,
+            GroupCounts = s.Levels.Select(l => (l.Grouping.Name, l.Grouping.Count)).ToList(),
+            Frame = s.Frame,
+            FixedEffects = fixedEffects,
+            Covariance = covariance,
+            Fit = fit,
+            Groups = groups,
+            Icc = icc,
+            ResidualVariance = sigma2,
+            Converged = converged,
+            Iterations = iterations,
+            Singular = singular,
+            Warnings = warnings,
+            Seconds = clock.Elapsed.TotalSeconds,
+            FixedCovariance = fixedCov,
+        };
+    }
+
+    private static IEnumerable<string> ZeroVarianceTerms(RandomLevel level, double[] sigma)
+    {
+        double scale = 0;
+        for (int i = 0; i < level.Size; i++) scale = Math.Max(scale, sigma[i * level.Size + i]);
+        for (int i = 0; i < level.Size; i++)
+            if (sigma[i * level.Size + i] <= 1e-8 * Math.Max(scale, 1e-300)) yield return $"variance of {level.TermNames[i]} ≈ 0";
+        if (level.Size > 1) yield return "or correlations of ±1";
+    }
+
+    /// <summary>COVTEST: Wald Z; one-sided p for variances (bounded below by 0), two-sided for covariances.</summary>
+    private static CovarianceEstimate MakeCovariance(string group, string? t1, string? t2, double est, double? se)
+    {
+        if (se is not double s || !(s > 0)) return new CovarianceEstimate(group, t1, t2, est, null, null, null);
+        double z = est / s;
+        double p = t2 is null ? 1 - Normal.CDF(0, 1, z) : 2 * (1 - Normal.CDF(0, 1, Math.Abs(z)));
+        return new CovarianceEstimate(group, t1, t2, est, s, z, p);
+    }
+
+    private static (double[] Theta, int Iterations, bool Converged, EstimationAlgorithm Used) Optimize(
+        SufficientStatistics s, ProfiledDeviance criterion, RemlOptions options, List<string> warnings)
+    {
+        var map = criterion.Map;
+        if (map.Count == 0) return ([], 0, true, options.Algorithm);
+        bool reml = criterion.Reml;
+        // Unconstrained: flipping the sign of a column of Λ leaves Σ unchanged, so the criterion is smooth and
+        // symmetric through Λ_jj = 0 and a fit at the boundary is simply a minimum at 0. Signs are normalised after.
+        var bounded = new bool[map.Count];
+        if (options.Algorithm == EstimationAlgorithm.Em)
+        {
+            var em = RunEm(s, criterion, options);
+            if (!em.Converged) warnings.Add($"EM did not converge in {options.MaxEmIterations} iterations; the estimates are the last iterate.");
+            var theta = map.FromCovariances(em.Sigma, em.Sigma2) ?? throw new InvalidOperationException("EM ended at an indefinite covariance matrix.");
+            return (map.Normalize(theta), em.Iterations, em.Converged, EstimationAlgorithm.Em);
+        }
+        var newton = BoundedNewton.Minimize(x => criterion.Evaluate(x), map.Initial(), bounded);
+        if (newton.Converged || options.Algorithm == EstimationAlgorithm.Newton)
+        {
+            if (!newton.Converged) warnings.Add($"Newton iterations did not converge ({newton.Iterations} iterations); try --algorithm em.");
+            return (map.Normalize(newton.X), newton.Iterations, newton.Converged, EstimationAlgorithm.Newton);
+        }
+        // Fallback: EM to get close, then Newton to polish.
+        var fallback = RunEm(s, criterion, options);
+        var start = map.FromCovariances(fallback.Sigma, fallback.Sigma2) ?? map.Initial();
+        var polished = BoundedNewton.Minimize(x => criterion.Evaluate(x), start, bounded);
+        if (!polished.Converged) warnings.Add("Neither Newton nor EM converged cleanly; treat the estimates with caution.");
+        _ = reml;
+        return (map.Normalize(polished.X), newton.Iterations + fallback.Iterations + polished.Iterations, polished.Converged, EstimationAlgorithm.Em);
+    }
+
+    private static EmAlgorithm.Result RunEm(SufficientStatistics s, ProfiledDeviance criterion, RemlOptions options)
+    {
+        // Start where Newton starts: Λ = I, σ² from the fit with no random effects... scaled to each Z column.
+        var map = criterion.Map;
+        criterion.Evaluate(map.Initial());
+        double sigma2 = criterion.Factorization.ProfiledSigma2(criterion.Reml);
+        var sigma = map.ToCovariances(map.Initial(), sigma2);
+        var em = new EmAlgorithm(s, criterion.Reml);
+        return em.Run(sigma2, sigma, options.MaxEmIterations);
+    }
+
+    private static bool[] SingularLevels(SufficientStatistics s, double[] theta, ThetaMap map)
+    {
+        var result = new bool[s.Levels.Count];
+        for (int i = 0; i < map.Count; i++)
+            if (map.IsDiagonal(i) && Math.Abs(theta[i]) < 1e-4) result[map.Entry(i).Level] = true; // lme4's isSingular tolerance
+        return result;
+    }
+
+    /// <summary>SAS ddfm=bw, generalised to nested levels: an effect constant within the groups of level k gets
+    /// J_k − J_(k−1) − (number of such effects); one that varies within the innermost groups gets
+    /// N − J_(K−1) − (number of such effects).</summary>
+    private static double[] BetweenWithinDf(SufficientStatistics s)
+    {
+        int levels = s.Levels.Count;
+        var counts = new int[levels + 1];
+        foreach (int l in s.ConstantBelowLevel) counts[l]++;
+        var df = new double[s.P];
+        for (int c = 0; c < s.P; c++)
+        {
+            int l = s.ConstantBelowLevel[c];
+            int units = l < levels ? s.Levels[l].Grouping.Count : s.N;
+            int outer = l == 0 ? 0 : s.Levels[l - 1].Grouping.Count;
+            df[c] = Math.Max(units - outer - counts[l], 1);
+        }
+        return df;
+    }
+}

@@ -1,0 +1,76 @@
+using BayesHlm.Model;
+using BayesHlm.Statistics;
+
+namespace BayesHlm.Estimation;
+
+/// <summary>One fixed effect: estimate, standard error, df (both methods), t, p and confidence interval.</summary>
+public sealed record FixedEffectEstimate(
+    string Term, double Estimate, double StandardError,
+    double DfBetweenWithin, double DfSatterthwaite, double Df,
+    double T, double P, double Lower, double Upper);
+
+/// <summary>A covariance parameter (SAS COVTEST): a variance (<see cref="Term2"/> null), a covariance, or the
+/// residual variance (<see cref="Group"/> "Residual"). SE, Z and p are null at the boundary.</summary>
+public sealed record CovarianceEstimate(
+    string Group, string? Term1, string? Term2, double Estimate,
+    double? StandardError, double? Z, double? P)
+{
+    public bool IsVariance => Term2 is null;
+}
+
+/// <summary>Fit statistics with the SAS PROC MIXED conventions.</summary>
+public sealed record FitStatistics(double Minus2LogLikelihood, double Aic, double Aicc, double Bic, int Parameters);
+
+/// <summary>Empirical Bayes results for one grouping level: per group, the predicted random effects u_j and their
+/// conditional SEs (β held at β̂, as lme4's condVar), the group coefficients β_j = fixed part + u_j with SEs that
+/// include the fixed effects' uncertainty, the per-group OLS estimates where the group's rows allow, and the
+/// reliabilities λ_j (diagonal of Σ(Σ + V_j)⁻¹).</summary>
+public sealed record GroupEffects(
+    string Group,
+    IReadOnlyList<string> Levels,
+    IReadOnlyList<string> Terms,
+    IReadOnlyList<int> RowCounts,
+    double[][] RandomEffects,
+    double[][] RandomEffectSe,
+    double[]?[] Coefficients,
+    double[]?[] CoefficientSe,
+    double[]?[] Ols,
+    double[]?[] OlsSe,
+    double[][] Reliability)
+{
+    /// <summary>Average reliability of each random coefficient over the groups (as the HLM software reports it).</summary>
+    public double[] AverageReliability =>
+        Enumerable.Range(0, Terms.Count).Select(t => Reliability.Average(r => r[t])).ToArray();
+}
+
+/// <summary>
+/// The result of an EB/ML fit: fixed effects, covariance parameters, fit statistics, EB group estimates,
+/// ICCs, and what happened on the way (iterations, convergence, warnings). Immutable.
+/// </summary>
+public sealed record RemlFit
+{
+    public required ModelSpec Spec { get; init; }
+    public required EstimationMethod Method { get; init; }
+    public required EstimationAlgorithm Algorithm { get; init; }
+    public required int Observations { get; init; }
+    public required IReadOnlyList<(string Group, int Count)> GroupCounts { get; init; }
+    public required ModelFrameSummary Frame { get; init; }
+    public required IReadOnlyList<FixedEffectEstimate> FixedEffects { get; init; }
+    public required IReadOnlyList<CovarianceEstimate> Covariance { get; init; }
+    public required FitStatistics Fit { get; init; }
+    public required IReadOnlyList<GroupEffects> Groups { get; init; }
+    /// <summary>Intraclass correlation per level, for models whose random part is intercepts only; else empty.</summary>
+    public required IReadOnlyList<(string Group, double Icc)> Icc { get; init; }
+    public required double ResidualVariance { get; init; }
+    public required bool Converged { get; init; }
+    public required int Iterations { get; init; }
+    /// <summary>A variance component at zero or a covariance matrix of less than full rank.</summary>
+    public required bool Singular { get; init; }
+    /// <summary>True when the model has no random part: ordinary least squares.</summary>
+    public bool IsOrdinaryLeastSquares => Groups.Count == 0;
+    public required IReadOnlyList<string> Warnings { get; init; }
+    /// <summary>The fit's own time in seconds: model set-up from the loaded data through the final estimates.</summary>
+    public required double Seconds { get; init; }
+    /// <summary>Covariance matrix of the fixed effects (p×p, row-major).</summary>
+    public required double[] FixedCovariance { get; init; }
+}

@@ -1,0 +1,38 @@
+namespace BayesHlm.Estimation;
+
+/// <summary>REML (restricted) or ML (full) likelihood.</summary>
+public enum EstimationMethod { Reml, Ml }
+
+/// <summary>How the variance components are found.</summary>
+public enum EstimationAlgorithm
+{
+    /// <summary>Newton on the profiled criterion, with EM as a fallback if it fails.</summary>
+    Auto,
+    /// <summary>Accelerated EM, as the HLM software does it.</summary>
+    Em,
+    /// <summary>Damped Newton on the profiled criterion (θ = relative Cholesky factors, σ² profiled out).</summary>
+    Newton,
+}
+
+/// <summary>Denominator degrees of freedom for the fixed-effect t tests.</summary>
+public enum DegreesOfFreedomMethod
+{
+    /// <summary>SAS <c>ddfm=bw</c>: between-group df for effects constant within groups, within-group df otherwise.</summary>
+    BetweenWithin,
+    /// <summary>Satterthwaite's approximation (as lmerTest and SAS <c>ddfm=satterthwaite</c>).</summary>
+    Satterthwaite,
+}
+
+/// <summary>Settings of an EB/ML fit.</summary>
+public sealed record RemlOptions
+{
+    public EstimationMethod Method { get; init; } = EstimationMethod.Reml;
+    public EstimationAlgorithm Algorithm { get; init; } = EstimationAlgorithm.Auto;
+    public DegreesOfFreedomMethod DegreesOfFreedom { get; init; } = DegreesOfFreedomMethod.BetweenWithin;
+    /// <summary>Coverage of the confidence intervals of fixed effects.</summary>
+    public double ConfidenceLevel { get; init; } = 0.95;
+    /// <summary>Iteration cap for EM (each SQUAREM cycle counts its EM steps).</summary>
+    public int MaxEmIterations { get; init; } = 200_000;
+
+    public static RemlOptions Default { get; } = new();
+}
