@@ -1,1 +1,4 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using BayesHlm.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

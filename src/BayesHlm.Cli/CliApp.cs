@@ -1,0 +1,49 @@
+using System.CommandLine;
+
+namespace BayesHlm.Cli;
+
+/// <summary>The <c>bayeshlm</c> command: parses arguments, calls the library, maps errors to exit codes
+/// (0 success, 1 a warning the user asked to treat as an error, 2 bad input, 3 internal error, 130 interrupted).</summary>
+internal static class CliApp
+{
+    public const int Ok = 0, BadInput = 2, InternalError = 3;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand(
+            "BayesHlm: Bayesian and EB/ML fits of hierarchical linear models.\n\n" +
+            "Example:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
+            "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
+        root.Options.Add(verbose);
+        root.Subcommands.Add(RemlCommand.Create(output));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            error.WriteLine("Run 'bayeshlm --help' (or 'bayeshlm <command> --help') for usage and examples.");
+            return BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (UserInputException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"internal error: {e.Message}");
+            error.WriteLine(parse.GetValue(verbose) ? e.ToString() : "(run with --verbose for details; please report this with the command you ran)");
+            return InternalError;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace BayesHlm.Model;
+
+/// <summary>
+/// A model file (YAML): the data, and the model either level by level or as a formula.
+/// <code>
+/// name: hsb_slopes_as_outcomes
+/// data: ../data/hsb.csv          # relative to the model file
+/// method: reml                   # reml (default) or ml
+/// level1:
+///   equation: mathach = b0 + b1*center(ses, school) + e
+/// level2:
+///   group: school
+///   equations:
+///     - b0 = g00 + g01*meanses + g02*sector + u0
+///     - b1 = g10 + g11*meanses + g12*sector + u1
+/// </code>
+/// <c>formula:</c> may replace the levels. <c>priors:</c> and <c>sampler:</c> sections are kept for the Bayesian fit.
+/// </summary>
+public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
+{
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "priors", "sampler"];
+
+    public static ModelFile Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new ModelSpecificationException($"Model file '{path}' not found (looked for '{System.IO.Path.GetFullPath(path)}').");
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            yaml.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new ModelSpecificationException($"'{path}', line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.InnerException?.Message ?? e.Message}).", e);
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ModelSpecificationException($"'{path}' is empty or not a mapping of keys ({string.Join(", ", Keys)}).");
+
+        string At(YamlNode n) => $"'{path}', line {n.Start.Line}, column {n.Start.Column}";
+        var map = new Dictionary<string, YamlNode>();
+        foreach (var (k, v) in root.Children)
+        {
+            string key = ((YamlScalarNode)k).Value ?? "";
+            if (!Keys.Contains(key))
+                throw new ModelSpecificationException($"{At(k)}: unknown key '{key}'. Known keys: {string.Join(", ", Keys)}.");
+            map[key] = v;
+        }
+        string? Scalar(string key)
+        {
+            if (!map.TryGetValue(key, out var n)) return null;
+            if (n is not YamlScalarNode s) throw new ModelSpecificationException($"{At(n)}: '{key}' must be a single value.");
+            return s.Value;
+        }
+
+        string data = Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file).");
+        string dataPath = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, data));
+        string? formula = Scalar("formula");
+        string? method = Scalar("method");
+        if (method is not null && method.ToLowerInvariant() is not ("reml" or "ml"))
+            throw new ModelSpecificationException($"{At(map["method"])}: method must be reml or ml, not '{method}'.");
+
+        ModelSpec spec;
+        HierarchicalModel? levels = null;
+        if (map.ContainsKey("level1"))
+        {
+            if (formula is not null) throw new ModelSpecificationException($"{At(map["formula"])}: give the model either as 'formula:' or as levels, not both.");
+            levels = ReadLevels(map, At);
+            spec = levels.ToSpec();
+        }
+        else if (formula is not null)
+        {
+            try { spec = ModelSpec.FromFormula(formula); }
+            catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{At(map["formula"])}: {e.Message}", e); }
+        }
+        else throw new ModelSpecificationException($"'{path}': no model. Add 'level1:' and 'level2:' sections, or a 'formula:'.");
+        return new ModelFile(path, Scalar("name"), dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels);
+    }
+
+    private static HierarchicalModel ReadLevels(Dictionary<string, YamlNode> map, Func<YamlNode, string> at)
+    {
+        var l1 = map["level1"];
+        string l1Equation = l1 switch
+        {
+            YamlScalarNode s => s.Value ?? "",
+            YamlMappingNode m when m.Children.TryGetValue(new YamlScalarNode("equation"), out var e) && e is YamlScalarNode es => es.Value ?? "",
+            _ => throw new ModelSpecificationException($"{at(l1)}: level1 needs an 'equation:', e.g. 'mathach = b0 + b1*ses + e'."),
+        };
+        HlmBuilder builder;
+        try { builder = HlmBuilder.Level1(l1Equation); }
+        catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(l1)}: {e.Message}", e); }
+        foreach (int level in new[] { 2, 3 })
+        {
+            if (!map.TryGetValue($"level{level}", out var node)) continue;
+            if (level == 3 && !map.ContainsKey("level2")) throw new ModelSpecificationException($"{at(node)}: level3 needs a level2.");
+            if (node is not YamlMappingNode m) throw new ModelSpecificationException($"{at(node)}: level{level} needs 'group:' and 'equations:'.");
+            string? group = null;
+            bool correlated = true;
+            var equations = new List<string>();
+            foreach (var (k, v) in m.Children)
+            {
+                switch (((YamlScalarNode)k).Value)
+                {
+                    case "group": group = (v as YamlScalarNode)?.Value; break;
+                    case "correlated":
+                        if (v is not YamlScalarNode cs || !bool.TryParse(cs.Value, out correlated))
+                            throw new ModelSpecificationException($"{at(v)}: correlated must be true or false.");
+                        break;
+                    case "equations":
+                        if (v is YamlSequenceNode seq) equations.AddRange(seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new ModelSpecificationException($"{at(c)}: each equation is one line of text.")));
+                        else if (v is YamlScalarNode one) equations.Add(one.Value ?? "");
+                        else throw new ModelSpecificationException($"{at(v)}: equations must be a list of equations.");
+                        break;
+                    default:
+                        throw new ModelSpecificationException($"{at(k)}: unknown key '{((YamlScalarNode)k).Value}' in level{level} (group, equations, correlated).");
+                }
+            }
+            if (group is null) throw new ModelSpecificationException($"{at(node)}: level{level} needs 'group:' naming its grouping column.");
+            try { builder = level == 2 ? builder.Level2(group, correlated, equations.ToArray()) : builder.Level3(group, correlated, equations.ToArray()); }
+            catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(node)}: {e.Message}", e); }
+        }
+        return builder.ToHierarchicalModel();
+    }
+}

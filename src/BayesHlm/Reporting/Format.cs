@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>Number formatting for reports: invariant culture, fixed significant digits, p-values as SAS prints them.</summary>
+internal static class Format
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Num(double x, int digits = 5)
+    {
+        if (double.IsNaN(x)) return ".";
+        if (double.IsInfinity(x)) return x > 0 ? "Inf" : "-Inf";
+        if (x == 0) return "0";
+        double a = Math.Abs(x);
+        if (a >= 1e7 || a < 1e-4) return x.ToString("0.####E+0", Inv);
+        int decimals = Math.Max(0, digits - 1 - (int)Math.Floor(Math.Log10(a)));
+        return x.ToString("F" + Math.Min(decimals, 8), Inv);
+    }
+
+    public static string Fixed(double x, int decimals) => double.IsNaN(x) ? "." : x.ToString("F" + decimals, Inv);
+
+    public static string P(double p) =>
+        double.IsNaN(p) ? "." : p < 0.0001 ? "<.0001" : p.ToString("F4", Inv);
+}

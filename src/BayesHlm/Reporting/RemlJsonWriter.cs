@@ -1,0 +1,164 @@
+using System.Text.Json;
+using BayesHlm.Estimation;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>
+/// An EB/ML fit as JSON with the keys of ../shared/reference/reml (lme4's fits), plus reliability, OLS,
+/// warnings, iterations and the data stage's missing-value counts.
+/// </summary>
+public static class RemlJsonWriter
+{
+    public static void Write(Utf8JsonWriter w, RemlFit fit, string? id = null, string? dataSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(fit);
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("data", dataSource);
+        w.WriteString("formula", fit.Spec.ToFormula());
+        w.WriteString("method", fit.Method == EstimationMethod.Reml ? "REML" : "ML");
+        w.WriteString("algorithm", fit.IsOrdinaryLeastSquares ? "ols" : fit.Algorithm == EstimationAlgorithm.Em ? "em" : "newton");
+        w.WriteNumber("seconds", fit.Seconds);
+        w.WriteNumber("n_obs", fit.Observations);
+        w.WriteNumber("rows_read", fit.Frame.RowsRead);
+        w.WriteStartObject("missing");
+        foreach (var (k, v) in fit.Frame.MissingByColumn) w.WriteNumber(k, v);
+        w.WriteEndObject();
+        w.WriteStartObject("n_groups");
+        foreach (var (g, n) in fit.GroupCounts) w.WriteNumber(g, n);
+        w.WriteEndObject();
+
+        w.WriteStartArray("fixed");
+        foreach (var f in fit.FixedEffects)
+        {
+            w.WriteStartObject();
+            w.WriteString("term", f.Term);
+            w.WriteNumber("estimate", f.Estimate);
+            w.WriteNumber("se", f.StandardError);
+            Num(w, "df_satterthwaite", f.DfSatterthwaite);
+            w.WriteNumber("df_bw", f.DfBetweenWithin);
+            Num(w, "df", f.Df);
+            w.WriteNumber("t", f.T);
+            Num(w, "p", f.P);
+            Num(w, "lower", f.Lower);
+            Num(w, "upper", f.Upper);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("covariance");
+        foreach (var c in fit.Covariance)
+        {
+            w.WriteStartObject();
+            w.WriteString("group", c.Group);
+            w.WriteString("term1", c.Term1);
+            w.WriteString("term2", c.Term2);
+            w.WriteNumber("estimate", c.Estimate);
+            NullableNum(w, "se", c.StandardError);
+            NullableNum(w, "z", c.Z);
+            NullableNum(w, "p", c.P);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartObject("fit");
+        w.WriteNumber("minus2ll", fit.Fit.Minus2LogLikelihood);
+        w.WriteNumber("aic", fit.Fit.Aic);
+        w.WriteNumber("aicc", fit.Fit.Aicc);
+        w.WriteNumber("bic", fit.Fit.Bic);
+        w.WriteNumber("params", fit.Fit.Parameters);
+        w.WriteEndObject();
+        w.WriteBoolean("converged", fit.Converged);
+        w.WriteNumber("iterations", fit.Iterations);
+        w.WriteBoolean("singular", fit.Singular);
+        w.WriteBoolean("ols_model", fit.IsOrdinaryLeastSquares);
+        w.WriteStartObject("icc");
+        foreach (var (g, v) in fit.Icc) w.WriteNumber(g, v);
+        w.WriteEndObject();
+
+        w.WriteStartArray("random_effects");
+        foreach (var g in fit.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("group", g.Group);
+            Strings(w, "levels", g.Levels);
+            Strings(w, "terms", g.Terms);
+            w.WriteStartArray("n");
+            foreach (var n in g.RowCounts) w.WriteNumberValue(n);
+            w.WriteEndArray();
+            Matrix(w, "estimates", g.RandomEffects);
+            Matrix(w, "se", g.RandomEffectSe);
+            Matrix(w, "coefficients", g.Coefficients);
+            Matrix(w, "coefficient_se", g.CoefficientSe);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("reliability");
+        foreach (var g in fit.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("group", g.Group);
+            Strings(w, "terms", g.Terms);
+            w.WriteStartArray("average");
+            foreach (var a in g.AverageReliability) w.WriteNumberValue(a);
+            w.WriteEndArray();
+            Matrix(w, "per_group", g.Reliability);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("ols");
+        foreach (var g in fit.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("group", g.Group);
+            Strings(w, "terms", g.Terms);
+            Matrix(w, "estimates", g.Ols);
+            Matrix(w, "se", g.OlsSe);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        Strings(w, "warnings", fit.Warnings);
+        w.WriteEndObject();
+    }
+
+    public static string ToJson(RemlFit fit, string? id = null, string? dataSource = null)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) Write(w, fit, id, dataSource);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void Num(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
+    }
+
+    private static void NullableNum(Utf8JsonWriter w, string name, double? v)
+    {
+        if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Matrix(Utf8JsonWriter w, string name, IEnumerable<double[]?> rows)
+    {
+        w.WriteStartArray(name);
+        foreach (var r in rows)
+        {
+            if (r is null) { w.WriteNullValue(); continue; }
+            w.WriteStartArray();
+            foreach (var v in r) if (double.IsFinite(v)) w.WriteNumberValue(v); else w.WriteNullValue();
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+}

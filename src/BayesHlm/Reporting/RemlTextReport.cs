@@ -1,0 +1,98 @@
+using System.Text;
+using BayesHlm.Estimation;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>The tables a PROC MIXED or HLM user expects from an EB/ML fit, in 80 columns.</summary>
+public static class RemlTextReport
+{
+    /// <param name="fit">The fit.</param>
+    /// <param name="dataSource">Where the data came from, for the header.</param>
+    /// <param name="groupTables">Also list every group's EB and OLS estimates and reliabilities.</param>
+    public static string Render(RemlFit fit, string? dataSource = null, bool groupTables = false)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        var sb = new StringBuilder();
+        string method = fit.Method == EstimationMethod.Reml ? "REML" : "ML";
+        if (fit.IsOrdinaryLeastSquares)
+            sb.Append("Ordinary least squares (the model has no random effects)\n");
+        else
+            sb.Append($"{method} fit by {(fit.Algorithm == EstimationAlgorithm.Em ? "EM" : "Newton")}: {fit.Iterations} iterations, " +
+                      $"{(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
+        sb.Append($"Model   {fit.Spec.ToFormula()}\n");
+        sb.Append($"Data    {(dataSource is null ? "" : dataSource + ": ")}{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read");
+        foreach (var (g, n) in fit.GroupCounts) sb.Append($"; {n} groups of {g}");
+        sb.Append('\n');
+        var dropped = fit.Frame.MissingByColumn.Where(m => m.Value > 0).ToList();
+        if (dropped.Count > 0)
+            sb.Append($"Missing values (rows dropped): {string.Join(", ", dropped.Select(m => $"{m.Key} {m.Value}"))}\n");
+
+        if (fit.Warnings.Count > 0)
+        {
+            sb.Append("\nWarnings\n");
+            foreach (var w in fit.Warnings) sb.Append("  ! ").Append(w).Append('\n');
+        }
+
+        var dfName = fit.FixedEffects.Count > 0 && fit.FixedEffects[0].Df == fit.FixedEffects[0].DfSatterthwaite && fit.FixedEffects[0].Df != fit.FixedEffects[0].DfBetweenWithin
+            ? "Satterthwaite" : "between-within";
+        sb.Append($"\nFixed effects (df: {dfName})\n");
+        var t = new TextTable("Term", "Estimate", "Std.Err", "DF", "t Value", "Pr > |t|");
+        foreach (var f in fit.FixedEffects)
+            t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Format.Fixed(f.Df, 1), Format.Fixed(f.T, 2), Format.P(f.P));
+        sb.Append(t.Render());
+        sb.Append("\nConfidence limits (95%) and Satterthwaite df\n");
+        t = new TextTable("Term", "Lower", "Upper", "Satt. DF");
+        foreach (var f in fit.FixedEffects)
+            t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Format.Fixed(f.DfSatterthwaite, 1));
+        sb.Append(t.Render());
+
+        sb.Append("\nCovariance parameters\n");
+        t = new TextTable("Parameter", "Estimate", "Std.Err", "Z Value", "Pr Z");
+        foreach (var c in fit.Covariance)
+        {
+            string name = c.Group == "Residual" ? "Residual" : c.Term2 is null ? $"Var {c.Group}: {c.Term1}" : $"Cov {c.Group}: {c.Term1}, {c.Term2}";
+            t.Add(name, Format.Num(c.Estimate, 6), c.StandardError is double s ? Format.Num(s, 5) : ".",
+                c.Z is double z ? Format.Fixed(z, 2) : ".", c.P is double p ? Format.P(p) : ".");
+        }
+        sb.Append(t.Render());
+        if (fit.Covariance.Any(c => c.Term2 is null && c.Group != "Residual"))
+            sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
+        foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
+
+        sb.Append("\nFit statistics\n");
+        string ll = fit.Method == EstimationMethod.Reml ? "-2 Res Log Likelihood" : "-2 Log Likelihood";
+        t = new TextTable("Statistic", "Value");
+        t.Add(ll, Format.Fixed(fit.Fit.Minus2LogLikelihood, 2));
+        t.Add("AIC  (smaller is better)", Format.Fixed(fit.Fit.Aic, 2));
+        t.Add("AICC (smaller is better)", Format.Fixed(fit.Fit.Aicc, 2));
+        t.Add("BIC  (smaller is better)", Format.Fixed(fit.Fit.Bic, 2));
+        t.Add("Parameters", fit.Fit.Parameters.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        sb.Append(t.Render());
+
+        foreach (var g in fit.Groups)
+        {
+            sb.Append($"\nReliability of the {g.Group} coefficients (average over {g.Levels.Count} groups)\n");
+            t = new TextTable("Coefficient", "Reliability");
+            var avg = g.AverageReliability;
+            for (int i = 0; i < g.Terms.Count; i++) t.Add(g.Terms[i], Format.Fixed(avg[i], 3));
+            sb.Append(t.Render());
+            if (!groupTables) continue;
+            sb.Append($"\nEmpirical Bayes estimates per {g.Group} (coefficient = fixed part + u; OLS where the group allows)\n");
+            for (int i = 0; i < g.Terms.Count; i++)
+            {
+                sb.Append($"{g.Terms[i]}\n");
+                t = new TextTable(g.Group, "n", "EB coef", "Std.Err", "u", "OLS", "Reliab.");
+                for (int j = 0; j < g.Levels.Count; j++)
+                    t.Add(g.Levels[j], g.RowCounts[j].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        g.Coefficients[j] is { } c ? Format.Num(c[i], 5) : ".",
+                        g.CoefficientSe[j] is { } cs ? Format.Num(cs[i], 4) : ".",
+                        Format.Num(g.RandomEffects[j][i], 5),
+                        g.Ols[j] is { } o ? Format.Num(o[i], 5) : ".",
+                        Format.Fixed(g.Reliability[j][i], 3));
+                sb.Append(t.Render());
+            }
+        }
+        if (fit.Groups.Count > 0 && !groupTables) sb.Append("(per-group EB and OLS estimates: --groups, or --json)\n");
+        return sb.ToString();
+    }
+}
