@@ -1,0 +1,83 @@
+using BayesHlm.Model;
+using BayesHlm.Tests.Reference;
+
+namespace BayesHlm.Tests.Model;
+
+public class LevelDeclarationTests
+{
+    private static string ModelPath(string name) => Path.Combine(RemlReference.RepositoryDirectory, "models", name + ".yaml");
+
+    [Theory]
+    [InlineData("hsb_anova", "mathach ~ 1 + (1 | school)")]
+    [InlineData("hsb_means_as_outcomes", "mathach ~ meanses + (1 | school)")]
+    [InlineData("hsb_random_coef", "mathach ~ center(ses, school) + (1 + center(ses, school) | school)")]
+    [InlineData("hsb_slopes_as_outcomes", "mathach ~ meanses * center(ses, school) + sector * center(ses, school) + (1 + center(ses, school) | school)")]
+    [InlineData("three_level", "y ~ x + (1 | school/classroom)")]
+    public void ModelFile_GivesTheSameSpecAsTheFormula(string file, string formula)
+    {
+        var loaded = ModelFile.Load(ModelPath(file));
+        Assert.True(loaded.Spec.IsEquivalentTo(ModelSpec.FromFormula(formula)), $"{loaded.Spec} vs {formula}");
+        Assert.True(File.Exists(loaded.DataPath), loaded.DataPath);
+    }
+
+    [Fact]
+    public void Builder_GivesTheSameSpecAsTheFormula()
+    {
+        var spec = HlmBuilder.Level1("mathach = b0 + b1*center(ses, school) + e")
+            .Level2("school", "b0 = g00 + g01*meanses + g02*sector + u0", "b1 = g10 + g11*meanses + g12*sector + u1")
+            .Build();
+        Assert.True(spec.IsEquivalentTo(ModelSpec.FromFormula(
+            "mathach ~ meanses * center(ses, school) + sector * center(ses, school) + (1 + center(ses, school) | school)")));
+    }
+
+    [Fact]
+    public void Builder_FixedSlope_IsNotRandom()
+    {
+        var spec = HlmBuilder.Level1("y = b0 + b1*x + e").Level2("g", "b0 = g00 + u0", "b1 = g10").Build();
+        Assert.True(spec.IsEquivalentTo(ModelSpec.FromFormula("y ~ x + (1 | g)")));
+    }
+
+    [Fact]
+    public void Builder_Uncorrelated_MatchesDoubleBar()
+    {
+        var spec = HlmBuilder.Level1("y = b0 + b1*x + e").Level2("g", correlated: false, "b0 = g00 + u0", "b1 = g10 + u1").Build();
+        Assert.True(spec.IsEquivalentTo(ModelSpec.FromFormula("y ~ x + (1 + x || g)")));
+    }
+
+    [Fact]
+    public void Builder_ThreeLevels_WithRandomSlopeAtLevelThreeAndPredictors()
+    {
+        var spec = HlmBuilder.Level1("y = p0 + p1*x + e")
+            .Level2("classroom", "p0 = b00 + b01*w + r0", "p1 = b10 + r1")
+            .Level3("school", "b00 = g000 + g001*z + u00", "b10 = g100 + u10")
+            .Build();
+        Assert.True(spec.IsEquivalentTo(ModelSpec.FromFormula(
+            "y ~ 1 + z + w + x + (1 + x | school:classroom) + (1 + x | school)")), spec.ToString());
+    }
+
+    [Theory]
+    [InlineData("y = b0 + b1*x + e", "b2 = g20 + u2", "not a coefficient of level 1")]
+    [InlineData("y = b0 + b1*x + e", "b0 g00", "not an equation")]
+    [InlineData("y = b0 + b1*x + e", "b0 = g00 + g01 + u0", "two intercept coefficients")]
+    [InlineData("y = b0 + b1*x + e", "b0 = g00 + u0 + r0", "two random effects")]
+    public void Builder_Errors_NameTheLevelAndProblem(string level1, string level2, string fragment)
+    {
+        var e = Assert.Throws<ModelSpecificationException>(() => HlmBuilder.Level1(level1).Level2("g", level2).Build());
+        Assert.Contains(fragment, e.Message);
+        Assert.Contains("level 2", e.Message);
+    }
+
+    [Fact]
+    public void ModelFile_WithFormula_AndRelativeDataPath()
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "m.yaml"), "data: sub/d.csv\nformula: y ~ x + (1 | g)\nmethod: ML\n");
+            var m = ModelFile.Load(Path.Combine(dir.FullName, "m.yaml"));
+            Assert.Equal(Path.Combine(dir.FullName, "sub", "d.csv"), m.DataPath);
+            Assert.Equal("ml", m.Method);
+        }
+        finally { dir.Delete(true); }
+    }
+}
