@@ -105,56 +105,82 @@ internal sealed class NestedFactorization
         return true;
     }
 
+    /// <summary>Eliminates one group's random effects (MATH.md §3): T = ΛᵀM_zzΛ + I = LLᵀ, Y = L⁻¹ΛᵀM_{z,rest},
+    /// parent[rest, rest] += M[rest, rest] − YᵀY. Returns log|T|.</summary>
     private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
     {
         int m = _m, q = _q[k], z0 = _s.ZOffset[k];
-        var rest = _rest[k];
+        int[] rest = _rest[k];
         int r = rest.Length;
-        var lam = _lambda[k];
+        ReadOnlySpan<double> lam = _lambda[k];
         Span<double> l = _l[k].AsSpan(node * q * q, q * q);
         Span<double> y = _y[k].AsSpan(node * q * r, q * r);
         Span<double> a = _tmp.AsSpan(0, q * q);
-        // A = M_zz Λ ; T = Λᵀ A + I
+        // A = M_zz Λ (Λ lower triangular)
         for (int i = 0; i < q; i++)
+        {
+            int row = (z0 + i) * m + z0;
             for (int j = 0; j < q; j++)
             {
                 double s = 0;
-                for (int t = j; t < q; t++) s += mat[(z0 + i) * m + z0 + t] * lam[t * q + j];
+                for (int t = j; t < q; t++) s += mat[row + t] * lam[t * q + j];
                 a[i * q + j] = s;
             }
+        }
+        // T = Λᵀ A + I (lower part), then its Cholesky factor in place.
         for (int i = 0; i < q; i++)
             for (int j = 0; j <= i; j++)
             {
-                double s = 0;
+                double s = i == j ? 1.0 : 0.0;
                 for (int t = i; t < q; t++) s += lam[t * q + i] * a[t * q + j];
-                l[i * q + j] = s + (i == j ? 1 : 0);
-                l[j * q + i] = l[i * q + j];
+                l[i * q + j] = s;
             }
-        Dense.CholeskyInPlace(l, q); // T ⪰ I: always succeeds
-        // R = Λᵀ M_{z,rest}, then Y = L⁻¹ R
+        double detT = 1;
+        for (int j = 0; j < q; j++)
+        {
+            double d = l[j * q + j];
+            for (int t = 0; t < j; t++) d -= l[j * q + t] * l[j * q + t];
+            d = Math.Sqrt(d); // T ⪰ I: pivots ≥ 1
+            l[j * q + j] = d;
+            detT *= d;
+            for (int i = j + 1; i < q; i++)
+            {
+                double s = l[i * q + j];
+                for (int t = 0; t < j; t++) s -= l[i * q + t] * l[j * q + t];
+                l[i * q + j] = s / d;
+            }
+            for (int t = j + 1; t < q; t++) l[j * q + t] = 0;
+        }
+        // Y = L⁻¹ Λᵀ M_{z,rest}, row by row.
         for (int i = 0; i < q; i++)
+        {
+            double lii = l[i * q + i];
+            int yi = i * r;
             for (int c = 0; c < r; c++)
             {
-                double s = 0;
                 int col = rest[c];
+                double s = 0;
                 for (int t = i; t < q; t++) s += lam[t * q + i] * mat[(z0 + t) * m + col];
-                y[i * r + c] = s;
+                for (int t = 0; t < i; t++) s -= l[i * q + t] * y[t * r + c];
+                y[yi + c] = s / lii;
             }
-        for (int c = 0; c < r; c++) Dense.ForwardSolve(l, q, y, c, r);
+        }
         // Schur complement into the parent.
         for (int c = 0; c < r; c++)
         {
             int rc = rest[c];
+            int rowC = rc * m;
             for (int d = 0; d <= c; d++)
             {
                 int rd = rest[d];
-                double s = mat[rc * m + rd];
+                double s = mat[rowC + rd];
                 for (int i = 0; i < q; i++) s -= y[i * r + c] * y[i * r + d];
-                target[rc * m + rd] += s;
+                target[rowC + rd] += s;
                 if (d != c) target[rd * m + rc] += s;
             }
         }
-        return Dense.LogDeterminant(l, q);
+        // log|T| = 2 log Π L_ii: one logarithm per group (the product of q pivots ≥ 1 cannot underflow).
+        return 2 * Math.Log(detT);
     }
 
     /// <summary>
