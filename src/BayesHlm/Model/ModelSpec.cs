@@ -48,7 +48,10 @@ public sealed record ModelSpec(
         a.Count == b.Count && a.All(t => b.Any(t.SameAs));
 
     /// <summary>The model written back as an lme4-style formula.</summary>
-    public string ToFormula()
+    public string ToFormula() => $"{Outcome.Name} ~ {string.Join(" + ", FormulaTerms())}";
+
+    /// <summary>The right-hand side's terms: intercept, fixed terms, one random-effects term per block.</summary>
+    public IReadOnlyList<string> FormulaTerms()
     {
         var parts = new List<string> { Intercept ? "1" : "0" };
         parts.AddRange(FixedTerms.Select(t => t.Name));
@@ -59,7 +62,7 @@ public sealed record ModelSpec(
                 inside.AddRange(b.Terms.Select(t => t.Name));
                 parts.Add($"({string.Join(" + ", inside)} {(b.Correlated ? "|" : "||")} {r.Name})");
             }
-        return $"{Outcome.Name} ~ {string.Join(" + ", parts)}";
+        return parts;
     }
 
     public override string ToString() => ToFormula();

@@ -17,6 +17,9 @@ public static class RemlJsonWriter
         w.WriteString("id", id);
         w.WriteString("data", dataSource);
         w.WriteString("formula", fit.Spec.ToFormula());
+        // lme4 users fit derived variables as plain columns: center(ses, school) is their center_ses_school.
+        w.WriteString("lme4_formula", Lme4Names(fit.Spec.ToFormula()));
+        w.WriteString("note", fit.IsOrdinaryLeastSquares ? "no random effects: ordinary least squares" : null);
         w.WriteString("method", fit.Method == EstimationMethod.Reml ? "REML" : "ML");
         w.WriteString("algorithm", fit.IsOrdinaryLeastSquares ? "ols" : fit.Algorithm == EstimationAlgorithm.Em ? "em" : "newton");
         w.WriteNumber("seconds", fit.Seconds);
@@ -131,6 +134,10 @@ public static class RemlJsonWriter
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) Write(w, fit, id, dataSource);
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
+
+    private static string Lme4Names(string formula) =>
+        System.Text.RegularExpressions.Regex.Replace(formula, @"(center|mean|log|factor)\(([^,()]+)(?:,\s*([^()]+))?\)",
+            m => m.Groups[3].Success ? $"{m.Groups[1].Value}_{m.Groups[2].Value}_{m.Groups[3].Value}" : $"{m.Groups[1].Value}_{m.Groups[2].Value}");
 
     private static void Num(Utf8JsonWriter w, string name, double v)
     {

@@ -19,10 +19,13 @@ public static class RemlTextReport
         else
             sb.Append($"{method} fit by {(fit.Algorithm == EstimationAlgorithm.Em ? "EM" : "Newton")}: {fit.Iterations} iterations, " +
                       $"{(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
-        sb.Append($"Model   {fit.Spec.ToFormula()}\n");
-        sb.Append($"Data    {(dataSource is null ? "" : dataSource + ": ")}{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read");
-        foreach (var (g, n) in fit.GroupCounts) sb.Append($"; {n} groups of {g}");
-        sb.Append('\n');
+        var terms = fit.Spec.FormulaTerms().ToArray();
+        terms[0] = $"{fit.Spec.Outcome.Name} ~ {terms[0]}";
+        sb.Append(Wrap("Model   ", terms, " + "));
+        if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
+        var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };
+        counts.AddRange(fit.GroupCounts.Select(g => $"{g.Count} groups of {g.Group}"));
+        sb.Append(Wrap("        ", counts.ToArray(), "; "));
         var dropped = fit.Frame.MissingByColumn.Where(m => m.Value > 0).ToList();
         if (dropped.Count > 0)
             sb.Append($"Missing values (rows dropped): {string.Join(", ", dropped.Select(m => $"{m.Key} {m.Value}"))}\n");
@@ -77,7 +80,7 @@ public static class RemlTextReport
             for (int i = 0; i < g.Terms.Count; i++) t.Add(g.Terms[i], Format.Fixed(avg[i], 3));
             sb.Append(t.Render());
             if (!groupTables) continue;
-            sb.Append($"\nEmpirical Bayes estimates per {g.Group} (coefficient = fixed part + u; OLS where the group allows)\n");
+            sb.Append($"\nEmpirical Bayes estimates per {g.Group}\n(EB coef = fixed part + u; OLS where the group has enough rows)\n");
             for (int i = 0; i < g.Terms.Count; i++)
             {
                 sb.Append($"{g.Terms[i]}\n");
@@ -94,5 +97,25 @@ public static class RemlTextReport
         }
         if (fit.Groups.Count > 0 && !groupTables) sb.Append("(per-group EB and OLS estimates: --groups, or --json)\n");
         return sb.ToString();
+    }
+
+    /// <summary>Joins parts with a separator, breaking lines before 80 columns, continuation lines indented.</summary>
+    private static string Wrap(string prefix, string[] parts, string separator)
+    {
+        var sb = new StringBuilder(prefix);
+        int lineStart = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string piece = (i == 0 ? "" : separator.TrimEnd()) ;
+            if (i > 0 && sb.Length - lineStart + separator.Length + parts[i].Length > 80)
+            {
+                sb.Append(piece).Append('\n');
+                lineStart = sb.Length;
+                sb.Append(new string(' ', prefix.Length + 2));
+            }
+            else if (i > 0) sb.Append(separator);
+            sb.Append(parts[i]);
+        }
+        return sb.Append('\n').ToString();
     }
 }
