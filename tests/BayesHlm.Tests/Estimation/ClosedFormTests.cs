@@ -225,3 +225,22 @@ public class ClosedFormTests
     private static double Normal(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
+
+public class NestingDetectionTests
+{
+    [Fact]
+    public void SeparateTermsWithUniqueInnerIds_AreRecognisedAsNested()
+    {
+        // Classroom ids 1..4 repeat in every school; make them unique, then write the nesting as two terms.
+        var data = DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "three_level_sim.csv"));
+        var school = (NumericColumn)data["school"];
+        var classroom = (NumericColumn)data["classroom"];
+        var unique = Enumerable.Range(0, data.RowCount).Select(i => school[i] * 100 + classroom[i]).ToArray();
+        var table = new DataTable(data.Columns.Append(new NumericColumn("class_id", unique)).ToList());
+        var separate = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school) + (1 | class_id)"), table);
+        var nested = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school/classroom)"), table);
+        Assert.Equal(nested.Fit.Minus2LogLikelihood, separate.Fit.Minus2LogLikelihood, 1e-8);
+        Assert.Equal(nested.Covariance.Select(c => c.Estimate), separate.Covariance.Select(c => c.Estimate), (a, b) => Math.Abs(a - b) < 1e-8 * Math.Max(1, Math.Abs(a)));
+        Assert.Equal(["school", "class_id"], separate.GroupCounts.Select(g => g.Group));
+    }
+}
