@@ -11,6 +11,7 @@ namespace BayesHlm.Benchmarks;
 /// Each invocation takes about a second, hence few iterations.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class CsvAndStatisticsBenchmarks
 {
