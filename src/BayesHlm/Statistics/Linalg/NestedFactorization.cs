@@ -90,6 +90,9 @@ internal sealed class NestedFactorization
                 Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
                 logDet += Eliminate(mat, k, node, target);
             }
+            // Eliminations add to the lower triangle only; the level above reads both.
+            if (k == 0) Symmetrize(_root, _rest[0]);
+            else for (int parent = 0; parent < _nodes[k - 1]; parent++) Symmetrize(_acc[k - 1].AsSpan(parent * _m * _m, _m * _m), _rest[k]);
         }
         LogDetZ = logDet;
         // Fixed-effect block.
@@ -105,10 +108,19 @@ internal sealed class NestedFactorization
         return true;
     }
 
+    private void Symmetrize(Span<double> a, int[] rest)
+    {
+        int m = _m;
+        for (int c = 0; c < rest.Length; c++)
+            for (int d = 0; d < c; d++) a[rest[d] * m + rest[c]] = a[rest[c] * m + rest[d]];
+    }
+
     /// <summary>Eliminates one group's random effects (MATH.md §3): T = ΛᵀM_zzΛ + I = LLᵀ, Y = L⁻¹ΛᵀM_{z,rest},
     /// parent[rest, rest] += M[rest, rest] − YᵀY. Returns log|T|.</summary>
     private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
     {
+        if (_q[k] == 1) return Eliminate1(mat, k, node, target);
+        if (_q[k] == 2) return Eliminate2(mat, k, node, target);
         int m = _m, q = _q[k], z0 = _s.ZOffset[k];
         int[] rest = _rest[k];
         int r = rest.Length;
@@ -176,11 +188,81 @@ internal sealed class NestedFactorization
                 double s = mat[rowC + rd];
                 for (int i = 0; i < q; i++) s -= y[i * r + c] * y[i * r + d];
                 target[rowC + rd] += s;
-                if (d != c) target[rd * m + rc] += s;
             }
         }
         // log|T| = 2 log Π L_ii: one logarithm per group (the product of q pivots ≥ 1 cannot underflow).
         return 2 * Math.Log(detT);
+    }
+
+    /// <summary><see cref="Eliminate"/> written out for one random effect per group (a random intercept),
+    /// the commonest case: T = λ²M_zz + 1.</summary>
+    private unsafe double Eliminate1(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    {
+        int m = _m, z0 = _s.ZOffset[k];
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        double lam = _lambda[k][0];
+        fixed (double* M = mat, T = target, Y = &_y[k][node * r], L = &_l[k][node])
+        fixed (int* R = rest)
+        {
+            double l0 = Math.Sqrt(lam * lam * M[z0 * m + z0] + 1);
+            L[0] = l0;
+            double f = lam / l0;
+            double* mz = M + z0 * m;
+            for (int c = 0; c < r; c++) Y[c] = f * mz[R[c]];
+            for (int c = 0; c < r; c++)
+            {
+                int rowC = R[c] * m;
+                double yc = Y[c];
+                for (int d = 0; d <= c; d++)
+                {
+                    int rd = R[d];
+                    double v = M[rowC + rd] - yc * Y[d];
+                    T[rowC + rd] += v;
+                }
+            }
+            return 2 * Math.Log(l0);
+        }
+    }
+
+    /// <summary><see cref="Eliminate"/> written out for two random effects per group (intercept and slope).</summary>
+    private unsafe double Eliminate2(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    {
+        int m = _m, z0 = _s.ZOffset[k], z1 = z0 + 1;
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        var lam = _lambda[k];
+        double l00 = lam[0], l10 = lam[2], l11 = lam[3];
+        fixed (double* M = mat, T = target, Y = &_y[k][node * 2 * r], L = &_l[k][node * 4])
+        fixed (int* R = rest)
+        {
+            double a = M[z0 * m + z0], b = M[z1 * m + z0], c = M[z1 * m + z1];
+            double a00 = a * l00 + b * l10, a10 = b * l00 + c * l10, a11 = c * l11;
+            double t00 = l00 * a00 + l10 * a10 + 1, t10 = l11 * a10, t11 = l11 * a11 + 1;
+            double L00 = Math.Sqrt(t00), L10 = t10 / L00, L11 = Math.Sqrt(t11 - L10 * L10);
+            L[0] = L00; L[1] = 0; L[2] = L10; L[3] = L11;
+            double* m0 = M + z0 * m, m1 = M + z1 * m;
+            double* y0 = Y, y1 = Y + r;
+            for (int col = 0; col < r; col++)
+            {
+                int rc = R[col];
+                double v0 = (l00 * m0[rc] + l10 * m1[rc]) / L00;
+                y0[col] = v0;
+                y1[col] = (l11 * m1[rc] - L10 * v0) / L11;
+            }
+            for (int ci = 0; ci < r; ci++)
+            {
+                int rowC = R[ci] * m;
+                double yc0 = y0[ci], yc1 = y1[ci];
+                for (int d = 0; d <= ci; d++)
+                {
+                    int rd = R[d];
+                    double v = M[rowC + rd] - yc0 * y0[d] - yc1 * y1[d];
+                    T[rowC + rd] += v;
+                }
+            }
+            return 2 * Math.Log(L00 * L11);
+        }
     }
 
     /// <summary>
