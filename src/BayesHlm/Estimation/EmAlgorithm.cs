@@ -134,7 +134,7 @@ internal sealed class EmAlgorithm
         for (int leaf = 0; leaf < _s.LeafCount; leaf++)
         {
             var c = _s.Leaf(leaf);
-            ChainMean(post, kLeaf, leaf, chain);
+            f.ChainMean(kLeaf, leaf, post.Beta, post.Means, chain);
             var cov = post.ChainCovariance![kLeaf].AsSpan(leaf * w * w, w * w);
             double s = c[yi * m + yi];
             for (int a = 0; a < w; a++)
@@ -164,14 +164,4 @@ internal sealed class EmAlgorithm
         return Pack(ee / _s.N, next);
     }
 
-    private void ChainMean(Posterior post, int level, int node, double[] chain)
-    {
-        Array.Copy(post.Beta, chain, _s.P);
-        int n = node;
-        for (int k = level; k >= 0; k--)
-        {
-            Array.Copy(post.Means[k], n * _q[k], chain, _s.ZOffset[k], _q[k]);
-            n = _s.Levels[k].Grouping.Parent[n];
-        }
-    }
 }

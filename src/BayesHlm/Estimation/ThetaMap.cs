@@ -76,7 +76,7 @@ internal sealed class ThetaMap
             int q = _q[k];
             var a = new double[q * q];
             for (int i = 0; i < q * q; i++) a[i] = sigma[k][i] / sigma2;
-            if (!SemiDefiniteCholesky(a, q)) return null;
+            if (!Statistics.Linalg.Dense.SemiDefiniteCholeskyInPlace(a, q)) return null;
             factors[k] = a;
         }
         for (int i = 0; i < _entries.Length; i++)
@@ -85,42 +85,6 @@ internal sealed class ThetaMap
             theta[i] = factors[k][r * _q[k] + c];
         }
         return theta;
-    }
-
-    private static bool SemiDefiniteCholesky(Span<double> a, int n)
-    {
-        double scale = 0;
-        for (int i = 0; i < n; i++) scale = Math.Max(scale, Math.Abs(a[i * n + i]));
-        double tol = 1e-13 * Math.Max(scale, 1e-300);
-        for (int j = 0; j < n; j++)
-        {
-            double d = a[j * n + j];
-            for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-            if (d < -tol) return false;
-            if (d <= tol)
-            {
-                for (int i = j; i < n; i++)
-                {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                    if (i > j && Math.Abs(s) > Math.Sqrt(tol) * Math.Sqrt(Math.Max(scale, 1e-300))) return false;
-                    a[i * n + j] = 0;
-                }
-            }
-            else
-            {
-                d = Math.Sqrt(d);
-                a[j * n + j] = d;
-                for (int i = j + 1; i < n; i++)
-                {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                    a[i * n + j] = s / d;
-                }
-            }
-            for (int k = j + 1; k < n; k++) a[j * n + k] = 0;
-        }
-        return true;
     }
 
     /// <summary>Σ_k = σ² Λ_k Λ_kᵀ.</summary>

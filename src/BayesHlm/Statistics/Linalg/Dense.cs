@@ -27,6 +27,44 @@ internal static class Dense
         return true;
     }
 
+    /// <summary>Lower Cholesky factor of a positive semi-definite matrix in place: a (numerically) zero pivot
+    /// gives a zero column. Returns false when the matrix is indefinite.</summary>
+    public static bool SemiDefiniteCholeskyInPlace(Span<double> a, int n)
+    {
+        double scale = 0;
+        for (int i = 0; i < n; i++) scale = Math.Max(scale, Math.Abs(a[i * n + i]));
+        double tol = 1e-13 * Math.Max(scale, 1e-300);
+        for (int j = 0; j < n; j++)
+        {
+            double d = a[j * n + j];
+            for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+            if (d < -tol) return false;
+            if (d <= tol)
+            {
+                for (int i = j; i < n; i++)
+                {
+                    double s = a[i * n + j];
+                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+                    if (i > j && Math.Abs(s) > Math.Sqrt(tol) * Math.Sqrt(Math.Max(scale, 1e-300))) return false;
+                    a[i * n + j] = 0;
+                }
+            }
+            else
+            {
+                d = Math.Sqrt(d);
+                a[j * n + j] = d;
+                for (int i = j + 1; i < n; i++)
+                {
+                    double s = a[i * n + j];
+                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+                    a[i * n + j] = s / d;
+                }
+            }
+            for (int k = j + 1; k < n; k++) a[j * n + k] = 0;
+        }
+        return true;
+    }
+
     /// <summary>Solves L x = b in place (L lower n×n, b a column of stride <paramref name="stride"/> starting at <paramref name="offset"/>).</summary>
     public static void ForwardSolve(ReadOnlySpan<double> l, int n, Span<double> b, int offset, int stride)
     {

@@ -147,22 +147,9 @@ internal sealed class NestedFactorization
                 for (int t = i; t < q; t++) s += lam[t * q + i] * a[t * q + j];
                 l[i * q + j] = s;
             }
+        Dense.CholeskyInPlace(l, q); // T ⪰ I: always positive definite
         double detT = 1;
-        for (int j = 0; j < q; j++)
-        {
-            double d = l[j * q + j];
-            for (int t = 0; t < j; t++) d -= l[j * q + t] * l[j * q + t];
-            d = Math.Sqrt(d); // T ⪰ I: pivots ≥ 1
-            l[j * q + j] = d;
-            detT *= d;
-            for (int i = j + 1; i < q; i++)
-            {
-                double s = l[i * q + j];
-                for (int t = 0; t < j; t++) s -= l[i * q + t] * l[j * q + t];
-                l[i * q + j] = s / d;
-            }
-            for (int t = j + 1; t < q; t++) l[j * q + t] = 0;
-        }
+        for (int j = 0; j < q; j++) detT *= l[j * q + j];
         // Y = L⁻¹ Λᵀ M_{z,rest}, row by row.
         for (int i = 0; i < q; i++)
         {
@@ -274,25 +261,30 @@ internal sealed class NestedFactorization
     {
         int q = _q[level], m = _m, z0 = _s.ZOffset[level];
         ReadOnlySpan<double> mat = level == _k - 1 ? _s.Leaf(node) : _acc[level].AsSpan(node * m * m, m * m);
-        var l = _l[level].AsSpan(node * q * q, q * q);
-        var lam = _lambda[level];
-        var tinv = new double[q * q];
-        Dense.InverseFromCholesky(l, q, tinv);
-        var p = new double[q * q]; // Λ T⁻¹ Λᵀ
-        for (int i = 0; i < q; i++)
-            for (int j = 0; j < q; j++)
-            {
-                double s = 0;
-                for (int a = 0; a <= i; a++)
-                    for (int b = 0; b <= j; b++) s += lam[i * q + a] * tinv[a * q + b] * lam[j * q + b];
-                p[i * q + j] = s;
-            }
+        var p = new double[q * q];
+        ConditionalCovariance(level, node, new double[q * q], p);
         for (int i = 0; i < q; i++)
         {
             double s = 0;
             for (int t = 0; t < q; t++) s += p[i * q + t] * mat[(z0 + t) * m + z0 + i];
             result[i] = s;
         }
+    }
+
+    /// <summary>Λ T⁻¹ Λᵀ of one group: Cov(u_j)/σ² given the effects above it (lme4's condVar, unscaled).</summary>
+    private void ConditionalCovariance(int level, int node, Span<double> tinv, Span<double> result)
+    {
+        int q = _q[level];
+        var lam = _lambda[level];
+        Dense.InverseFromCholesky(_l[level].AsSpan(node * q * q, q * q), q, tinv);
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j < q; j++)
+            {
+                double s = 0;
+                for (int a = 0; a <= i; a++)
+                    for (int b = 0; b <= j; b++) s += lam[i * q + a] * tinv[a * q + b] * lam[j * q + b];
+                result[i * q + j] = s;
+            }
     }
 
     /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
@@ -365,7 +357,7 @@ internal sealed class NestedFactorization
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
                 // Parent chain mean: β then ancestors' u.
-                ParentChainMean(k, node, beta, means, chainMean);
+                ChainMean(k - 1, k == 0 ? 0 : _parent[k][node], beta, means, chainMean);
                 // b = L⁻ᵀ (Y_y − Y_a a)
                 Span<double> b = bBuf;
                 for (int i = 0; i < q; i++)
@@ -394,7 +386,6 @@ internal sealed class NestedFactorization
                         for (int t = 0; t <= i; t++) s += lam[i * q + t] * g[t * d + c];
                         lg[i * d + c] = s;
                     }
-                Dense.InverseFromCholesky(l, q, tinv);
                 ReadOnlySpan<double> parentCov = k == 0 ? rootCov : cov is not null
                     ? cov[k - 1].AsSpan(_parent[k][node] * d * d, d * d)
                     : throw new InvalidOperationException("Nested levels need the chain covariance.");
@@ -408,14 +399,13 @@ internal sealed class NestedFactorization
                     }
                 // Cov(u) = Λ T⁻¹ Λᵀ + (ΛG) P (ΛG)ᵀ
                 var nc = nodeCov[k].AsSpan(node * q * q, q * q);
+                ConditionalCovariance(k, node, tinv, nc);
                 for (int i = 0; i < q; i++)
                     for (int j = 0; j < q; j++)
                     {
                         double s = 0;
-                        for (int a = 0; a <= i; a++)
-                            for (int bb = 0; bb <= j; bb++) s += lam[i * q + a] * tinv[a * q + bb] * lam[j * q + bb];
                         for (int c = 0; c < d; c++) s += gp[i * d + c] * lg[j * d + c];
-                        nc[i * q + j] = s;
+                        nc[i * q + j] += s;
                     }
                 if (cov is not null)
                 {
@@ -432,15 +422,15 @@ internal sealed class NestedFactorization
         return new Posterior(beta, means, nodeCov, cov, rootCov);
     }
 
-    private void ParentChainMean(int k, int node, double[] beta, double[][] means, double[] chainMean)
+    /// <summary>(β, u_1, …, u_level) along the chain from the root to <paramref name="node"/> of
+    /// <paramref name="level"/> (level −1: β alone).</summary>
+    internal void ChainMean(int level, int node, double[] beta, double[][] means, double[] chain)
     {
-        Array.Copy(beta, chainMean, _p);
-        int n = node;
-        for (int level = k - 1; level >= 0; level--)
+        Array.Copy(beta, chain, _p);
+        for (int k = level; k >= 0; k--)
         {
-            n = _parent[level + 1][n];
-            int q = _q[level];
-            Array.Copy(means[level], n * q, chainMean, _s.ZOffset[level], q);
+            Array.Copy(means[k], node * _q[k], chain, _s.ZOffset[k], _q[k]);
+            node = _parent[k][node];
         }
     }
 }
