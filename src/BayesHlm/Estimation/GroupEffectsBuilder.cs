@@ -6,7 +6,7 @@ namespace BayesHlm.Estimation;
 /// <summary>Empirical Bayes group estimates at the fitted θ (MATH.md §3).</summary>
 internal static class GroupEffectsBuilder
 {
-    public static List<GroupEffects> Build(SufficientStatistics s, NestedFactorization f, double sigma2, double[][] sigma)
+    public static List<GroupEffects> Build(SufficientStatistics s, NestedFactorization f, double sigma2)
     {
         var result = new List<GroupEffects>();
         if (s.Levels.Count == 0) return result;
@@ -92,7 +92,6 @@ internal static class GroupEffectsBuilder
             result.Add(new GroupEffects(level.Grouping.Name, level.Grouping.LevelNames, level.TermNames, level.Grouping.RowCount,
                 u, uSe, coef, coefSe, ols, olsSe, rel));
         }
-        _ = sigma;
         return result;
     }
 

@@ -98,7 +98,7 @@ public static class Reml
         var beta = f.FixedEffects();
         var fixedCov = f.FixedCovarianceUnscaled();
         for (int i = 0; i < fixedCov.Length; i++) fixedCov[i] *= sigma2;
-        var groups = GroupEffectsBuilder.Build(s, f, sigma2, sigma);
+        var groups = GroupEffectsBuilder.Build(s, f, sigma2);
 
         // Asymptotic covariance of the covariance parameters, then Satterthwaite df (own workspace).
         var cp = new CovarianceParameters(s, reml, theta, sigma2);
@@ -226,13 +226,12 @@ public static class Reml
         var start = map.FromCovariances(fallback.Sigma, fallback.Sigma2) ?? map.Initial();
         var polished = BoundedNewton.Minimize(x => criterion.Evaluate(x), start, bounded);
         if (!polished.Converged) warnings.Add("Neither Newton nor EM converged cleanly; treat the estimates with caution.");
-        _ = reml;
         return (map.Normalize(polished.X), newton.Iterations + fallback.Iterations + polished.Iterations, polished.Converged, EstimationAlgorithm.Em);
     }
 
     private static EmAlgorithm.Result RunEm(SufficientStatistics s, ProfiledDeviance criterion, RemlOptions options)
     {
-        // Start where Newton starts: Λ = I, σ² from the fit with no random effects... scaled to each Z column.
+        // Start where Newton starts: Λ = I, with σ² profiled at that Λ.
         var map = criterion.Map;
         criterion.Evaluate(map.Initial());
         double sigma2 = criterion.Factorization.ProfiledSigma2(criterion.Reml);

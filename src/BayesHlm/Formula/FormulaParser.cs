@@ -172,15 +172,13 @@ public static class FormulaParser
         {
             var chain = new List<string> { ParseGroupName() };
             var factors = new List<List<string>>();
-            bool nested = false;
             while (Peek.Kind is TokenKind.Slash or TokenKind.Colon)
             {
-                var op = Next();
-                if (op.Kind == TokenKind.Slash) { factors.Add(chain.ToList()); nested = true; }
+                // a/b adds the factor a and goes on to a:b; a:b is one factor of the combined levels.
+                if (Next().Kind == TokenKind.Slash) factors.Add(chain.ToList());
                 chain.Add(ParseGroupName());
             }
             factors.Add(chain);
-            _ = nested;
             return factors;
         }
 

@@ -33,10 +33,9 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
         foreach (var c1 in Level1)
         {
             // Each path through the equations multiplies the level-1 variable by one predictor per level.
-            foreach (var (product, randomAt) in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.Name], 0))
+            foreach (var product in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.Name], 0))
             {
                 if (product.Count == 0) intercept = true; else fixedTerms.Add(string.Join(":", product));
-                _ = randomAt;
             }
             MarkRandom(c1.Name, c1.Variable is null ? [] : [c1.Variable.Name], 0, random, randomIntercept);
         }
@@ -54,11 +53,11 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
     }
 
     /// <summary>Fixed-effect products for a coefficient at a level (0 = level 1 coefficients → level-2 equations).</summary>
-    private IEnumerable<(List<string> Product, int RandomAt)> Expand(string coefficient, List<string> product, int level)
+    private IEnumerable<List<string>> Expand(string coefficient, List<string> product, int level)
     {
         if (level >= Upper.Count || Upper[level].Find(coefficient) is not Equation eq)
         {
-            yield return (product, -1);
+            yield return product;
             yield break;
         }
         if (eq.Intercept is not null)

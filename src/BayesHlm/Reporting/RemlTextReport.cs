@@ -106,10 +106,9 @@ public static class RemlTextReport
         int lineStart = 0;
         for (int i = 0; i < parts.Length; i++)
         {
-            string piece = (i == 0 ? "" : separator.TrimEnd()) ;
             if (i > 0 && sb.Length - lineStart + separator.Length + parts[i].Length > 80)
             {
-                sb.Append(piece).Append('\n');
+                sb.Append(separator.TrimEnd()).Append('\n');
                 lineStart = sb.Length;
                 sb.Append(new string(' ', prefix.Length + 2));
             }

@@ -6,26 +6,28 @@ internal static class DesignChecks
     public static void Run(SufficientStatistics s)
     {
         var total = s.Total();
-        CheckOutcomeVaries(s, total);
         CheckFixedRank(s, total);
+        CheckResidualVariation(s, total);
     }
 
-    private static void CheckOutcomeVaries(SufficientStatistics s, double[] total)
+    /// <summary>The outcome must vary around its fixed-effect fit: a residual sum of squares of (numerically)
+    /// zero leaves no variance to partition (a predictor that copies the outcome).</summary>
+    private static void CheckResidualVariation(SufficientStatistics s, double[] total)
     {
-        // Σy and Σy² from the cross-products need a column of ones; compute from the intercept if present,
-        // otherwise from any group's rows via the leaf statistics of y alone is not possible: use a ones-free test.
-        int m = s.M, y = s.YIndex;
-        double yy = total[y * m + y];
-        int intercept = Array.IndexOf(s.FixedNames.ToArray(), "(Intercept)");
-        if (intercept >= 0)
+        int p = s.P, m = s.M, yi = s.YIndex;
+        var l = new double[p * p];
+        var r = new double[p];
+        for (int a = 0; a < p; a++)
         {
-            double sy = total[intercept * m + y];
-            double ss = yy - sy * sy / s.N;
-            if (ss <= 1e-12 * Math.Max(yy, 1e-300))
-                throw new DataException($"The outcome '{s.Spec.Outcome.Name}' has the same value ({sy / s.N:G6}) in every row the model uses; there is nothing to model. Check that the right column is named.");
+            r[a] = total[a * m + yi];
+            for (int b = 0; b < p; b++) l[a * p + b] = total[a * m + b];
         }
-        else if (yy == 0)
-            throw new DataException($"The outcome '{s.Spec.Outcome.Name}' is zero in every row the model uses; there is nothing to model.");
+        Linalg.Dense.CholeskyInPlace(l, p);
+        Linalg.Dense.ForwardSolve(l, p, r, 0, 1);
+        double yy = total[yi * m + yi], explained = 0;
+        for (int a = 0; a < p; a++) explained += r[a] * r[a];
+        if (yy - explained > 1e-10 * yy) return;
+        throw new DataException($"The fixed effects reproduce the outcome '{s.Spec.Outcome.Name}' exactly (no residual variation): is one of the predictors a copy or a transform of the outcome?");
     }
 
     /// <summary>Gram–Schmidt on XᵀX in column order: a column whose residual is (numerically) zero is a

@@ -76,6 +76,10 @@ internal sealed class ModelFrame
 
         var evaluated = new Dictionary<Variable, EvaluatedVariable>();
         foreach (var v in spec.Variables) evaluated[v] = Evaluate(v, data, rows);
+        var y = evaluated[spec.Outcome].Numeric!;
+        double first = y[0];
+        if (y.All(v => v == first))
+            throw new DataException($"The outcome '{spec.Outcome.Name}' has the same value ({first.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}) in every row the model uses; there is nothing to model. Check that the right column is named.");
         return new ModelFrame { Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated };
     }
 

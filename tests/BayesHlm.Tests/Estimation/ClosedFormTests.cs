@@ -222,6 +222,16 @@ public class ClosedFormTests
         for (int a = 0; a < 5; a++) for (int b = 0; b < 5; b++) Assert.Equal(expected[a, b], total[a * 5 + b], 1e-9);
     }
 
+    [Fact]
+    public void OutcomeReproducedExactlyByAPredictor_IsAClearDataError()
+    {
+        var x = Enumerable.Range(0, 40).Select(i => (double)i).ToArray();
+        var g = Enumerable.Range(0, 40).Select(i => (double)(i % 5)).ToArray();
+        var y = x.Select(v => 2 * v + 1).ToArray();
+        var e = Assert.Throws<DataException>(() => Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | g)"), Table(("g", g), ("x", x), ("y", y))));
+        Assert.Contains("exactly", e.Message);
+    }
+
     private static double Normal(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
