@@ -99,8 +99,7 @@ public static class CsvTableReader
     internal static bool IsMissingToken(ReadOnlySpan<char> s) =>
         s.IsEmpty || s.SequenceEqual("NA") || s.SequenceEqual(".");
 
-    internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) => FastDouble.TryParse(s, out value);
 
     /// <summary>Accumulates one column: numeric while every value parses, text after.</summary>
     private sealed class ColumnBuilder

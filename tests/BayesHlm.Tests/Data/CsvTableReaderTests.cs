@@ -305,3 +305,41 @@ public sealed class CsvTableReaderTests : IDisposable
         Assert.Contains("No rows", e.Message);
     }
 }
+
+public class FastDoubleTests
+{
+    [Theory]
+    [InlineData("0")] [InlineData("-0")] [InlineData("12.345")] [InlineData("-1.528")] [InlineData("+3")] [InlineData(".5")]
+    [InlineData("5.")] [InlineData("1e5")] [InlineData("1.5E-3")] [InlineData("-2.25e+10")] [InlineData("0.1")] [InlineData("0.30000000000000004")]
+    [InlineData("123456789012345678")] [InlineData("9007199254740993")] [InlineData("1e-30")] [InlineData("1.7976931348623157e308")]
+    [InlineData("000123.4500")] [InlineData("3.14159265358979323846")] [InlineData("1e400")]
+    public void Parse_AgreesWithTheFrameworkToTheLastBit(string text)
+    {
+        bool expectedOk = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double expected);
+        bool ok = BayesHlm.Data.FastDouble.TryParse(text, out double actual);
+        Assert.Equal(expectedOk, ok);
+        if (ok) Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(actual));
+    }
+
+    [Fact]
+    public void Parse_RandomDecimals_AgreeWithTheFramework()
+    {
+        var rng = new Random(99);
+        for (int i = 0; i < 100_000; i++)
+        {
+            double v = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 12));
+            string text = v.ToString(i % 3 == 0 ? "R" : i % 3 == 1 ? "F4" : "E6", System.Globalization.CultureInfo.InvariantCulture);
+            double expected = double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(BayesHlm.Data.FastDouble.TryParse(text, out double actual), text);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(actual));
+        }
+    }
+
+    [Theory]
+    [InlineData("abc")] [InlineData("1.2.3")] [InlineData("--1")] [InlineData("1e")] [InlineData("")] [InlineData("NaN")]
+    public void Parse_RejectsWhatTheFrameworkRejectsOrHandlesItsWay(string text)
+    {
+        bool expectedOk = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+        Assert.Equal(expectedOk, BayesHlm.Data.FastDouble.TryParse(text, out _));
+    }
+}
