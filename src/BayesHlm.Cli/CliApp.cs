@@ -16,7 +16,7 @@ internal static class CliApp
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
         root.Options.Add(verbose);
-        root.Subcommands.Add(RemlCommand.Create(output));
+        root.Subcommands.Add(RemlCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -10,7 +10,7 @@ namespace BayesHlm.Cli;
 /// <summary><c>bayeshlm reml</c>: the EB/ML fit (REML or ML), its tables, and optionally JSON.</summary>
 internal static class RemlCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Argument<string?>("model") { Description = "A model file (YAML); alternative to --data and --formula.", Arity = ArgumentArity.ZeroOrOne };
         var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row; comma, semicolon or tab separated)." };
@@ -61,28 +61,45 @@ internal static class RemlCommand
             }
             var options = new RemlOptions
             {
-                Method = methodText == "ml" ? EstimationMethod.Ml : EstimationMethod.Reml,
+                Method = methodText is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(methodText),
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
             var table = DataTable.ReadCsv(dataPath);
-            var fits = byColumn is null
-                ? [(Value: (string?)null, Fit: Reml.Fit(spec, table, options))]
-                : Reml.FitBy(spec, table, byColumn, options).Select(f => (Value: (string?)f.Value, f.Fit)).ToList();
-
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
-            if (!jsonToStdout)
+            bool groupTables = parse.GetValue(groups);
+            string text;
+            int exit = CliApp.Ok;
+            if (byColumn is null)
             {
-                foreach (var (value, fit) in fits)
+                var fit = Reml.Fit(spec, table, options);
+                if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
+                text = RemlJsonWriter.ToJson(fit, id, dataPath);
+            }
+            else
+            {
+                var by = Reml.FitBy(spec, table, byColumn, options);
+                if (!jsonToStdout)
                 {
-                    if (value is not null) output.WriteLine($"\n=== {byColumn} = {value} ===");
-                    output.Write(RemlTextReport.Render(fit, dataPath, parse.GetValue(groups)));
+                    if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");
+                    foreach (var f in by.Fits)
+                    {
+                        output.WriteLine($"\n=== {byColumn} = {f.Value} ===");
+                        output.Write(f.Fit is null ? $"No fit: {f.Error}\n" : RemlTextReport.Render(f.Fit, dataPath, groupTables));
+                    }
                 }
+                var failed = by.Fits.Where(f => f.Error is not null).ToList();
+                foreach (var f in failed) error.WriteLine($"error: {f.Error}");
+                if (failed.Count > 0)
+                {
+                    error.WriteLine($"{failed.Count} of {by.Fits.Count} BY groups could not be fitted.");
+                    exit = CliApp.BadInput;
+                }
+                text = ByJson(by, id, dataPath);
             }
             if (jsonPath is not null)
             {
-                string text = byColumn is null ? RemlJsonWriter.ToJson(fits[0].Fit, id, dataPath) : ByJson(fits, byColumn, id, dataPath);
                 if (jsonToStdout) output.WriteLine(text);
                 else
                 {
@@ -90,27 +107,30 @@ internal static class RemlCommand
                     output.WriteLine($"\nJSON written to {jsonPath}");
                 }
             }
-            return CliApp.Ok;
+            return exit;
         });
         return cmd;
     }
 
-    private static string ByJson(List<(string? Value, RemlFit Fit)> fits, string byColumn, string? id, string dataPath)
+    private static string ByJson(ByFits by, string? id, string dataPath)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("by", byColumn);
+            w.WriteString("by", by.Column);
+            w.WriteNumber("missing_by_value", by.MissingByValue);
             w.WriteStartArray("fits");
-            foreach (var (value, fit) in fits)
+            foreach (var f in by.Fits)
             {
-                // Each element is the single-fit object with the BY value beside it.
-                using var one = JsonDocument.Parse(RemlJsonWriter.ToJson(fit, id, dataPath));
-                w.WriteStartObject();
-                w.WriteString("value", value);
-                foreach (var p in one.RootElement.EnumerateObject()) p.WriteTo(w);
-                w.WriteEndObject();
+                if (f.Fit is not null) RemlJsonWriter.Write(w, f.Fit, id, dataPath, lead => lead.WriteString("value", f.Value));
+                else
+                {
+                    w.WriteStartObject();
+                    w.WriteString("value", f.Value);
+                    w.WriteString("error", f.Error);
+                    w.WriteEndObject();
+                }
             }
             w.WriteEndArray();
             w.WriteEndObject();

@@ -67,37 +67,40 @@ public static class CsvTableReader
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
                 builders[c] = new ColumnBuilder(name, forcedText.Contains(c));
             }
-            int row = 0;
+            int row = 0, line = 1;
+            var lines = new List<int>();
             try
             {
                 while (csv.Read())
                 {
-                    int line = row + 2;
+                    line++;
                     if (csv.RowFieldCount != nCol)
                     {
-                        // A trailing blank line reads as one empty field: skip it rather than fail.
-                        if (csv.RowFieldCount <= 1 && csv.GetFieldSpan(0).Trim().IsEmpty) continue;
+                        // A blank line reads as one empty field: skip it rather than fail (or, with one column, read a missing value).
+                        if (nCol > 1 && csv.RowFieldCount <= 1 && csv.GetFieldSpan(0).Trim().IsEmpty) continue;
                         throw new DataException($"'{path}', line {line}: {csv.RowFieldCount} fields, but the header has {nCol}. Check for a missing or extra delimiter on that line.");
                     }
                     for (int c = 0; c < nCol; c++)
-                        if (builders[c].Add(csv.GetFieldSpan(c).Trim(), row)) flipped.Add(c);
+                        if (builders[c].Add(csv.GetFieldSpan(c).Trim())) flipped.Add(c);
+                    lines.Add(line);
                     row++;
                 }
             }
             catch (CsvFormatException e)
             {
-                throw new DataException($"'{path}', line {row + 2}: malformed CSV ({e.Message}). Check the quotes on that line.", e);
+                throw new DataException($"'{path}', line {line + 1}: malformed CSV ({e.Message}). Check the quotes on that line.", e);
             }
             if (flipped.Count > 0) return null;
             if (row == 0)
                 throw new DataException($"Data file '{path}' has a header but no data rows.");
             var columns = builders.Select(b => b.Build()).ToList();
-            return new DataTable(columns, path);
+            return new DataTable(columns, path, lines.ToArray());
         }
     }
 
+    /// <summary>Empty, NA, '.', or NaN in any case (R writes NaN; numpy nan): R's is.na is true for all of them.</summary>
     internal static bool IsMissingToken(ReadOnlySpan<char> s) =>
-        s.IsEmpty || s.SequenceEqual("NA") || s.SequenceEqual(".");
+        s.IsEmpty || s.SequenceEqual("NA") || s.SequenceEqual(".") || s.Equals("NaN", StringComparison.OrdinalIgnoreCase);
 
     internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) => FastDouble.TryParse(s, out value);
 
@@ -112,8 +115,6 @@ public static class CsvTableReader
         private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
         private List<string>? _distinct;
         private int _count;
-        private int _numericCount;
-        private int _firstNonNumericRow = -1;
 
         public ColumnBuilder(string name, bool asText)
         {
@@ -132,14 +133,12 @@ public static class CsvTableReader
 
         /// <summary>Adds a field; returns true when a numeric column meets its first non-number
         /// (the caller then re-reads with this column as text).</summary>
-        public bool Add(ReadOnlySpan<char> field, int row)
+        public bool Add(ReadOnlySpan<char> field)
         {
             if (_isText)
             {
                 if (_count == _codes.Length) Array.Resize(ref _codes, _codes.Length * 2);
                 if (IsMissingToken(field)) { _codes[_count++] = -1; return false; }
-                if (TryParseNumber(field, out _)) _numericCount++;
-                else if (_firstNonNumericRow < 0) _firstNonNumericRow = row;
                 if (!_spanLookup.TryGetValue(field, out int code))
                 {
                     code = _distinct!.Count;
@@ -161,7 +160,7 @@ public static class CsvTableReader
                 while (_codes.Length < missing + 1) Array.Resize(ref _codes, _codes.Length * 2);
                 for (int i = 0; i < missing; i++) _codes[i] = -1;
                 _count = missing;
-                return Add(field, row);
+                return Add(field);
             }
             return true;
         }
@@ -177,7 +176,7 @@ public static class CsvTableReader
             if (_isText)
             {
                 Array.Resize(ref _codes, _count);
-                return new TextColumn(_name, _codes, _distinct!.ToArray(), _numericCount, _firstNonNumericRow);
+                return new TextColumn(_name, _codes, _distinct!.ToArray());
             }
             Array.Resize(ref _numbers, _count);
             return new NumericColumn(_name, _numbers);

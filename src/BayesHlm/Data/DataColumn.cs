@@ -52,14 +52,13 @@ public sealed class TextColumn : DataColumn
 {
     private readonly int[] _codes;
     private readonly string[] _values;
+    private readonly bool[] _isNumber;
 
-    public TextColumn(string name, int[] codes, string[] distinctValues, int numericCount, int firstNonNumericRow)
-        : base(name)
+    public TextColumn(string name, int[] codes, string[] distinctValues) : base(name)
     {
         _codes = codes;
         _values = distinctValues;
-        NumericCount = numericCount;
-        FirstNonNumericRow = firstNonNumericRow;
+        _isNumber = distinctValues.Select(v => CsvTableReader.TryParseNumber(v, out double x) && double.IsFinite(x)).ToArray();
     }
 
     /// <summary>Code of each row into <see cref="DistinctValues"/>; −1 for missing.</summary>
@@ -68,11 +67,26 @@ public sealed class TextColumn : DataColumn
     /// <summary>Distinct values in order of first appearance.</summary>
     public IReadOnlyList<string> DistinctValues => _values;
 
-    /// <summary>How many present values parse as numbers (a mostly numeric column with a typo).</summary>
-    public int NumericCount { get; }
+    /// <summary>How many present values are finite numbers (a mostly numeric column with a typo).</summary>
+    public int NumericCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (int c in _codes) if (c >= 0 && _isNumber[c]) count++;
+            return count;
+        }
+    }
 
-    /// <summary>Row index of the first value that is not a number.</summary>
-    public int FirstNonNumericRow { get; }
+    /// <summary>Row index of the first present value that is not a finite number, or −1.</summary>
+    public int FirstNonNumericRow
+    {
+        get
+        {
+            for (int i = 0; i < _codes.Length; i++) if (_codes[i] >= 0 && !_isNumber[_codes[i]]) return i;
+            return -1;
+        }
+    }
 
     public override int Length => _codes.Length;
     public override bool IsMissing(int row) => _codes[row] < 0;

@@ -7,13 +7,21 @@ namespace BayesHlm.Data;
 public sealed class DataTable
 {
     private readonly Dictionary<string, DataColumn> _byName;
+    private readonly int[]? _sourceLines;
 
-    public DataTable(IReadOnlyList<DataColumn> columns, string? source = null)
+    /// <param name="columns">The columns, all of one length.</param>
+    /// <param name="source">Where the table came from (a file path), for messages.</param>
+    /// <param name="sourceLines">The line of the source file each row was read from (header = line 1); by
+    /// default row i is line i + 2.</param>
+    public DataTable(IReadOnlyList<DataColumn> columns, string? source = null, int[]? sourceLines = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         Columns = columns;
         Source = source;
         RowCount = columns.Count == 0 ? 0 : columns[0].Length;
+        if (sourceLines is not null && sourceLines.Length != RowCount)
+            throw new ArgumentException("One source line per row is needed.", nameof(sourceLines));
+        _sourceLines = sourceLines;
         _byName = new Dictionary<string, DataColumn>(StringComparer.Ordinal);
         foreach (var c in columns)
         {
@@ -30,6 +38,12 @@ public sealed class DataTable
     public IReadOnlyList<DataColumn> Columns { get; }
 
     public int RowCount { get; }
+
+    /// <summary>The line of the source file that row <paramref name="row"/> was read from, for messages.</summary>
+    public int LineOf(int row) => _sourceLines is null ? row + 2 : _sourceLines[row];
+
+    /// <summary>"'file', line N" for messages about a row.</summary>
+    internal string Where(int row) => $"{SourceLabel(Source)}, line {LineOf(row)}";
 
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 
@@ -82,11 +96,11 @@ public sealed class DataTable
                 case TextColumn t:
                     var codes = new int[idx.Count];
                     for (int i = 0; i < codes.Length; i++) codes[i] = t.Codes[idx[i]];
-                    cols.Add(new TextColumn(t.Name, codes, t.DistinctValues.ToArray(), t.NumericCount, t.FirstNonNumericRow));
+                    cols.Add(new TextColumn(t.Name, codes, t.DistinctValues.ToArray()));
                     break;
             }
         }
-        return new DataTable(cols, Source);
+        return new DataTable(cols, Source, idx.Select(LineOf).ToArray());
     }
 }
 

@@ -28,28 +28,34 @@ public static class Reml
     public static RemlFit Fit(SufficientStatistics statistics, RemlOptions? options = null) =>
         Fit(statistics, options, Stopwatch.StartNew());
 
-    /// <summary>Fits the model separately for each value of <paramref name="byColumn"/> (SAS <c>BY</c>).</summary>
-    public static IReadOnlyList<(string Value, RemlFit Fit)> FitBy(ModelSpec spec, DataTable data, string byColumn, RemlOptions? options = null)
+    /// <summary>
+    /// Fits the model separately for each value of <paramref name="byColumn"/> (SAS <c>BY</c>). A group whose data
+    /// cannot be fitted (one school, a typo in its rows) gets its error instead of a fit; the others go on.
+    /// Rows with a missing BY value belong to no group and are counted in <see cref="ByFits.MissingByValue"/>.
+    /// </summary>
+    public static ByFits FitBy(ModelSpec spec, DataTable data, string byColumn, RemlOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var column = data[byColumn];
         var rows = Enumerable.Range(0, data.RowCount).Where(i => !column.IsMissing(i)).ToArray();
+        if (rows.Length == 0)
+            throw new DataException($"The BY column '{byColumn}' has no values in {DataTable.SourceLabel(data.Source)}: every row is missing.");
         var (codes, levels) = ModelFrame.FactorCodes(column, rows);
-        var result = new List<(string, RemlFit)>();
+        var result = new List<ByFit>();
         for (int level = 0; level < levels.Length; level++)
         {
             var keep = new bool[data.RowCount];
             for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;
             try
             {
-                result.Add((levels[level], Fit(spec, data.Subset(keep), options)));
+                result.Add(new ByFit(levels[level], Fit(spec, data.Subset(keep), options), null));
             }
-            catch (UserInputException e) when (e is DataException or ModelSpecificationException)
+            catch (UserInputException e)
             {
-                throw new DataException($"In the rows where {byColumn} = {levels[level]}: {e.Message}", e);
+                result.Add(new ByFit(levels[level], null, $"In the rows where {byColumn} = {levels[level]}: {e.Message}"));
             }
         }
-        return result;
+        return new ByFits(byColumn, result, data.RowCount - rows.Length);
     }
 
     /// <summary>

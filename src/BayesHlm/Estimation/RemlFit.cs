@@ -74,3 +74,12 @@ public sealed record RemlFit
     /// <summary>Covariance matrix of the fixed effects (p×p, row-major).</summary>
     public required double[] FixedCovariance { get; init; }
 }
+
+/// <summary>The fit for one value of a BY column, or why there is none.</summary>
+public sealed record ByFit(string Value, RemlFit? Fit, string? Error);
+
+/// <summary>Fits for each value of a BY column (SAS <c>BY</c>).</summary>
+/// <param name="Column">The BY column.</param>
+/// <param name="Fits">One entry per value, in sorted order.</param>
+/// <param name="MissingByValue">Rows left out because their BY value is missing.</param>
+public sealed record ByFits(string Column, IReadOnlyList<ByFit> Fits, int MissingByValue);

@@ -35,4 +35,12 @@ public sealed record RemlOptions
     public int MaxEmIterations { get; init; } = 200_000;
 
     public static RemlOptions Default { get; } = new();
+
+    /// <summary>"reml" or "ml", in any case.</summary>
+    public static EstimationMethod ParseMethod(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "reml" => EstimationMethod.Reml,
+        "ml" => EstimationMethod.Ml,
+        _ => throw new ModelSpecificationException($"The method must be reml or ml, not '{text}'."),
+    };
 }

@@ -60,8 +60,11 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         string dataPath = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, data));
         string? formula = Scalar("formula");
         string? method = Scalar("method");
-        if (method is not null && method.ToLowerInvariant() is not ("reml" or "ml"))
-            throw new ModelSpecificationException($"{At(map["method"])}: method must be reml or ml, not '{method}'.");
+        if (method is not null)
+        {
+            try { Estimation.RemlOptions.ParseMethod(method); }
+            catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{At(map["method"])}: {e.Message}", e); }
+        }
 
         ModelSpec spec;
         HierarchicalModel? levels = null;

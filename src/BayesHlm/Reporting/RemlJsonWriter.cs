@@ -9,11 +9,17 @@ namespace BayesHlm.Reporting;
 /// </summary>
 public static class RemlJsonWriter
 {
-    public static void Write(Utf8JsonWriter w, RemlFit fit, string? id = null, string? dataSource = null)
+    /// <param name="w">Where to write.</param>
+    /// <param name="fit">The fit.</param>
+    /// <param name="id">The model's name, if it has one.</param>
+    /// <param name="dataSource">The data file.</param>
+    /// <param name="lead">Writes properties that come first (the value of a BY column).</param>
+    public static void Write(Utf8JsonWriter w, RemlFit fit, string? id = null, string? dataSource = null, Action<Utf8JsonWriter>? lead = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(fit);
         w.WriteStartObject();
+        lead?.Invoke(w);
         w.WriteString("id", id);
         w.WriteString("data", dataSource);
         w.WriteString("formula", fit.Spec.ToFormula());
@@ -22,7 +28,7 @@ public static class RemlJsonWriter
         w.WriteString("note", fit.IsOrdinaryLeastSquares ? "no random effects: ordinary least squares" : null);
         w.WriteString("method", fit.Method == EstimationMethod.Reml ? "REML" : "ML");
         w.WriteString("algorithm", fit.IsOrdinaryLeastSquares ? "ols" : fit.Algorithm == EstimationAlgorithm.Em ? "em" : "newton");
-        w.WriteNumber("seconds", fit.Seconds);
+        Num(w, "seconds", fit.Seconds);
         w.WriteNumber("n_obs", fit.Observations);
         w.WriteNumber("rows_read", fit.Frame.RowsRead);
         w.WriteStartObject("missing");
@@ -37,12 +43,12 @@ public static class RemlJsonWriter
         {
             w.WriteStartObject();
             w.WriteString("term", f.Term);
-            w.WriteNumber("estimate", f.Estimate);
-            w.WriteNumber("se", f.StandardError);
+            Num(w, "estimate", f.Estimate);
+            Num(w, "se", f.StandardError);
             Num(w, "df_satterthwaite", f.DfSatterthwaite);
-            w.WriteNumber("df_bw", f.DfBetweenWithin);
+            Num(w, "df_bw", f.DfBetweenWithin);
             Num(w, "df", f.Df);
-            w.WriteNumber("t", f.T);
+            Num(w, "t", f.T);
             Num(w, "p", f.P);
             Num(w, "lower", f.Lower);
             Num(w, "upper", f.Upper);
@@ -57,7 +63,7 @@ public static class RemlJsonWriter
             w.WriteString("group", c.Group);
             w.WriteString("term1", c.Term1);
             w.WriteString("term2", c.Term2);
-            w.WriteNumber("estimate", c.Estimate);
+            Num(w, "estimate", c.Estimate);
             NullableNum(w, "se", c.StandardError);
             NullableNum(w, "z", c.Z);
             NullableNum(w, "p", c.P);
@@ -66,10 +72,10 @@ public static class RemlJsonWriter
         w.WriteEndArray();
 
         w.WriteStartObject("fit");
-        w.WriteNumber("minus2ll", fit.Fit.Minus2LogLikelihood);
-        w.WriteNumber("aic", fit.Fit.Aic);
-        w.WriteNumber("aicc", fit.Fit.Aicc);
-        w.WriteNumber("bic", fit.Fit.Bic);
+        Num(w, "minus2ll", fit.Fit.Minus2LogLikelihood);
+        Num(w, "aic", fit.Fit.Aic);
+        Num(w, "aicc", fit.Fit.Aicc);
+        Num(w, "bic", fit.Fit.Bic);
         w.WriteNumber("params", fit.Fit.Parameters);
         w.WriteEndObject();
         w.WriteBoolean("converged", fit.Converged);
@@ -77,7 +83,7 @@ public static class RemlJsonWriter
         w.WriteBoolean("singular", fit.Singular);
         w.WriteBoolean("ols_model", fit.IsOrdinaryLeastSquares);
         w.WriteStartObject("icc");
-        foreach (var (g, v) in fit.Icc) w.WriteNumber(g, v);
+        foreach (var (g, v) in fit.Icc) Num(w, g, v);
         w.WriteEndObject();
 
         w.WriteStartArray("random_effects");
@@ -105,7 +111,7 @@ public static class RemlJsonWriter
             w.WriteString("group", g.Group);
             Strings(w, "terms", g.Terms);
             w.WriteStartArray("average");
-            foreach (var a in g.AverageReliability) w.WriteNumberValue(a);
+            foreach (var a in g.AverageReliability) if (double.IsFinite(a)) w.WriteNumberValue(a); else w.WriteNullValue();
             w.WriteEndArray();
             Matrix(w, "per_group", g.Reliability);
             w.WriteEndObject();

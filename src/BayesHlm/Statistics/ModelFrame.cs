@@ -43,13 +43,13 @@ internal sealed class ModelFrame
             if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log) numericUse.Add(v.Column);
         foreach (var v in spec.Variables)
         {
-            if (data[v.Column] is not TextColumn t) continue;
+            if (data[v.Column] is not TextColumn t || IsAllNumbers(t)) continue;
             bool looksNumeric = t.NumericCount > 0 && t.NumericCount >= (t.Length - t.MissingCount) / 2;
             if (v.Function != VariableFunction.Factor && (numericUse.Contains(v.Column) || looksNumeric))
             {
                 int row = t.FirstNonNumericRow;
                 throw new DataException(
-                    $"{DataTable.SourceLabel(data.Source)}, line {row + 2}, column '{t.Name}': the value '{t.TextAt(row)}' is not a number, " +
+                    $"{data.Where(row)}, column '{t.Name}': the value '{t.TextAt(row)}' is not a (finite) number, " +
                     $"but the model uses '{t.Name}' as a number. Fix or blank that value (empty, NA or . mark a missing value)" +
                     (numericUse.Contains(v.Column) ? "." : $", or write factor({t.Name}) to treat the column as categories."));
             }
@@ -83,11 +83,20 @@ internal sealed class ModelFrame
         return new ModelFrame { Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated };
     }
 
+    /// <summary>A text column whose present values are all numbers (a subset of a column with a typo elsewhere).</summary>
+    private static bool IsAllNumbers(TextColumn t) => t.FirstNonNumericRow < 0 && t.NumericCount > 0;
+
     private static double[] Numbers(DataColumn col, int[] rows)
     {
-        var n = (NumericColumn)col;
         var x = new double[rows.Length];
-        for (int i = 0; i < rows.Length; i++) x[i] = n[rows[i]];
+        if (col is NumericColumn n)
+        {
+            for (int i = 0; i < rows.Length; i++) x[i] = n[rows[i]];
+            return x;
+        }
+        var t = (TextColumn)col;
+        var parsed = t.DistinctValues.Select(v => Data.CsvTableReader.TryParseNumber(v, out double d) ? d : double.NaN).ToArray();
+        for (int i = 0; i < rows.Length; i++) x[i] = parsed[t.Codes[rows[i]]];
         return x;
     }
 
@@ -128,7 +137,7 @@ internal sealed class ModelFrame
     private static EvaluatedVariable Evaluate(Variable v, DataTable data, int[] rows)
     {
         var col = data[v.Column];
-        bool isText = col is TextColumn;
+        bool isText = col is TextColumn t && !IsAllNumbers(t);
         switch (v.Function)
         {
             case VariableFunction.Factor:
@@ -149,7 +158,7 @@ internal sealed class ModelFrame
                 for (int i = 0; i < x.Length; i++)
                 {
                     if (x[i] <= 0)
-                        throw new DataException($"{DataTable.SourceLabel(data.Source)}, line {rows[i] + 2}, column '{v.Column}': log({v.Column}) needs positive values, found {x[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}. Remove or shift the non-positive values.");
+                        throw new DataException($"{data.Where(rows[i])}, column '{v.Column}': log({v.Column}) needs positive values, found {x[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}. Remove or shift the non-positive values.");
                     x[i] = Math.Log(x[i]);
                 }
                 return new EvaluatedVariable(v, x);
