@@ -18,6 +18,8 @@ internal static class GroupEffectsBuilder
             var level = s.Levels[k];
             int q = level.Size, nodes = level.Grouping.Count, z0 = s.ZOffset[k], d = z0 + q;
             var sums = s.NodeCrossProducts(k);
+            var owner = FixedColumnOwners(s, k, sums);
+            var ancestorTerms = AncestorColumns(s, k);
             var u = new double[nodes][];
             var uSe = new double[nodes][];
             var coef = new double[]?[nodes];
@@ -25,6 +27,8 @@ internal static class GroupEffectsBuilder
             var ols = new double[]?[nodes];
             var olsSe = new double[]?[nodes];
             var rel = new double[nodes][];
+            var chainMean = new double[d];
+            var g = new double[d];
             for (int j = 0; j < nodes; j++)
             {
                 u[j] = new double[q];
@@ -36,61 +40,100 @@ internal static class GroupEffectsBuilder
                 }
                 rel[j] = new double[q];
                 f.Reliability(k, j, rel[j]);
-
-                // ZᵀZ of the group's rows, factorised once for the OLS estimate and the fixed part of β_j.
                 var c = sums.AsSpan(j * m * m, m * m);
-                var ztz = new double[q * q];
-                double maxDiag = 0;
-                for (int a = 0; a < q; a++)
-                    for (int b = 0; b < q; b++) ztz[a * q + b] = c[(z0 + a) * m + z0 + b];
-                for (int a = 0; a < q; a++) maxDiag = Math.Max(maxDiag, ztz[a * q + a]);
-                var l = (double[])ztz.Clone();
-                bool invertible = Dense.CholeskyInPlace(l, q) && MinPivotSquared(l, q) > 1e-10 * maxDiag;
-                if (!invertible) continue;
-                var inv = new double[q * q];
-                Dense.InverseFromCholesky(l, q, inv);
-                if (level.Grouping.RowCount[j] > q)
-                {
-                    var zy = new double[q];
-                    for (int a = 0; a < q; a++) zy[a] = c[(z0 + a) * m + yi];
-                    ols[j] = MatVec(inv, zy, q);
-                    olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
-                }
-                // Fixed part of the group's coefficients: the projection P_j β̂ of X_j β̂ on Z_j, P_j = (ZᵀZ)⁻¹ZᵀX.
-                var pj = new double[q * p];
-                for (int a = 0; a < q; a++)
-                    for (int b = 0; b < p; b++)
-                    {
-                        double v = 0;
-                        for (int t = 0; t < q; t++) v += inv[a * q + t] * c[(z0 + t) * m + b];
-                        pj[a * p + b] = v;
-                    }
-                var beta = full.Beta;
+
+                // The group's coefficients β_j = Σ γ·W_j (the fixed columns that are its Z column times a
+                // group-level constant W_j) + the random effects of this and outer levels on the same term.
+                f.ChainMean(k, j, full.Beta, full.Means, chainMean);
+                var cov = full.ChainCovariance![k].AsSpan(j * d * d, d * d);
                 var cj = new double[q];
-                for (int a = 0; a < q; a++)
-                {
-                    double v = 0;
-                    for (int b = 0; b < p; b++) v += pj[a * p + b] * beta[b];
-                    cj[a] = v + u[j][a];
-                }
-                coef[j] = cj;
-                // Var(P β + u) with the joint posterior of (β, u_j), β integrated out.
-                var chain = full.ChainCovariance![k].AsSpan(j * d * d, d * d);
                 var se = new double[q];
                 for (int a = 0; a < q; a++)
                 {
-                    double v = chain[(z0 + a) * d + z0 + a];
-                    for (int b = 0; b < p; b++)
+                    Array.Clear(g);
+                    for (int col = 0; col < p; col++)
+                        if (owner[col] == a)
+                        {
+                            double zz = c[(z0 + a) * m + z0 + a];
+                            g[col] = zz > 0 ? c[col * m + z0 + a] / zz : 0;
+                        }
+                    g[z0 + a] = 1;
+                    foreach (int ancestor in ancestorTerms[a]) g[ancestor] = 1;
+                    double mean = 0, v = 0;
+                    for (int x = 0; x < d; x++)
                     {
-                        v += 2 * pj[a * p + b] * chain[b * d + z0 + a];
-                        for (int e = 0; e < p; e++) v += pj[a * p + b] * chain[b * d + e] * pj[a * p + e];
+                        if (g[x] == 0) continue;
+                        mean += g[x] * chainMean[x];
+                        for (int y = 0; y < d; y++) v += g[x] * cov[x * d + y] * g[y];
                     }
+                    cj[a] = mean;
                     se[a] = Math.Sqrt(Math.Max(v, 0) * sigma2);
                 }
+                coef[j] = cj;
                 coefSe[j] = se;
+
+                // Per-group OLS of y on Z_j where the group's rows determine it.
+                if (level.Grouping.RowCount[j] <= q) continue;
+                var l = new double[q * q];
+                double maxDiag = 0;
+                for (int a = 0; a < q; a++)
+                    for (int b = 0; b < q; b++) l[a * q + b] = c[(z0 + a) * m + z0 + b];
+                for (int a = 0; a < q; a++) maxDiag = Math.Max(maxDiag, l[a * q + a]);
+                if (!Dense.CholeskyInPlace(l, q) || MinPivotSquared(l, q) <= 1e-10 * maxDiag) continue;
+                var inv = new double[q * q];
+                Dense.InverseFromCholesky(l, q, inv);
+                var estimate = new double[q];
+                for (int a = 0; a < q; a++)
+                    for (int b = 0; b < q; b++) estimate[a] += inv[a * q + b] * c[(z0 + b) * m + yi];
+                ols[j] = estimate;
+                olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
             }
             result.Add(new GroupEffects(level.Grouping.Name, level.Grouping.LevelNames, level.TermNames, level.Grouping.RowCount,
                 u, uSe, coef, coefSe, ols, olsSe, rel));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// For each fixed column, the random coefficient of level <paramref name="k"/> it belongs to: the first Z
+    /// column it is proportional to within every group (X = W_j·Z, W_j constant in group j, as a level-2 variable
+    /// times a level-1 one is), or −1. This is how an HLM written level by level becomes a mixed model, read back.
+    /// </summary>
+    private static int[] FixedColumnOwners(SufficientStatistics s, int k, double[] sums)
+    {
+        int p = s.P, m = s.M, q = s.Levels[k].Size, z0 = s.ZOffset[k], nodes = s.Levels[k].Grouping.Count;
+        var owner = new int[p];
+        for (int col = 0; col < p; col++)
+        {
+            owner[col] = -1;
+            for (int a = 0; a < q && owner[col] < 0; a++)
+            {
+                bool proportional = true;
+                for (int j = 0; j < nodes && proportional; j++)
+                {
+                    var c = sums.AsSpan(j * m * m, m * m);
+                    double zz = c[(z0 + a) * m + z0 + a], xz = c[col * m + z0 + a], xx = c[col * m + col];
+                    proportional = zz > 0 ? xx - xz * xz / zz <= 1e-9 * Math.Max(xx, 1e-300) : xx == 0;
+                }
+                if (proportional) owner[col] = a;
+            }
+        }
+        return owner;
+    }
+
+    /// <summary>For each random coefficient of level k, the chain positions of the same term at outer levels.</summary>
+    private static List<int>[] AncestorColumns(SufficientStatistics s, int k)
+    {
+        var level = s.Levels[k];
+        var result = new List<int>[level.Size];
+        for (int a = 0; a < level.Size; a++)
+        {
+            result[a] = new List<int>();
+            for (int outer = 0; outer < k; outer++)
+            {
+                int b = s.Levels[outer].TermNames.ToList().IndexOf(level.TermNames[a]);
+                if (b >= 0) result[a].Add(s.ZOffset[outer] + b);
+            }
         }
         return result;
     }
@@ -100,13 +143,5 @@ internal static class GroupEffectsBuilder
         double min = double.PositiveInfinity;
         for (int i = 0; i < q; i++) min = Math.Min(min, l[i * q + i] * l[i * q + i]);
         return min;
-    }
-
-    private static double[] MatVec(double[] a, double[] x, int q)
-    {
-        var r = new double[q];
-        for (int i = 0; i < q; i++)
-            for (int j = 0; j < q; j++) r[i] += a[i * q + j] * x[j];
-        return r;
     }
 }

@@ -112,7 +112,7 @@ public static class Reml
         if (acov is null) warnings.Add("The Hessian of the likelihood is not positive definite at the estimates, so covariance-parameter standard errors and Satterthwaite df are not available. The model may be over-parameterised for these data.");
         var covSe = acov is null ? null : cp.StandardErrors(acov);
         var satterthwaite = acov is null ? Enumerable.Repeat(double.NaN, s.P).ToArray() : cp.SatterthwaiteDf(acov);
-        var bw = BetweenWithinDf(s);
+        var bw = BetweenWithinDf(s, warnings);
 
         var fixedEffects = new List<FixedEffectEstimate>();
         double z = (1 + options.ConfidenceLevel) / 2;
@@ -132,7 +132,7 @@ public static class Reml
             var (k, r, c) = cp.Parameters[i];
             var level = s.Levels[k];
             // No Wald test for a parameter pinned at the boundary: its SE is not meaningful there.
-            bool boundary = singularLevel[k];
+            bool boundary = singularLevel[k] && AtBoundary(level, sigma[k], sigma2, r, c);
             covariance.Add(MakeCovariance(level.Grouping.Name, level.TermNames[r], r == c ? null : level.TermNames[c],
                 sigma[k][r * level.Size + c], boundary ? null : covSe?[i]));
         }
@@ -144,7 +144,7 @@ public static class Reml
         double subjects = s.Levels.Count > 0 ? s.Levels[0].Grouping.Count : s.N;
         var fit = new FitStatistics(minus2ll,
             minus2ll + 2 * parameters,
-            minus2ll + 2 * parameters * nStar / (nStar - parameters - 1),
+            nStar - parameters - 1 > 0 ? minus2ll + 2 * parameters * nStar / (nStar - parameters - 1) : double.NaN, // SAS prints it as missing
             minus2ll + parameters * Math.Log(subjects),
             parameters);
 
@@ -158,7 +158,7 @@ public static class Reml
         if (singular)
             foreach (var k in Enumerable.Range(0, s.Levels.Count).Where(k => singularLevel[k]))
                 warnings.Add($"Singular fit: the covariance matrix of the random effects for '{s.Levels[k].Grouping.Name}' is at the boundary " +
-                             $"({string.Join(", ", ZeroVarianceTerms(s.Levels[k], sigma[k]))}). The data show no variation there beyond level-1 noise; " +
+                             $"({string.Join(", ", ZeroVarianceTerms(s.Levels[k], sigma[k], sigma2))}). The data show no variation there beyond level-1 noise; " +
                              "consider simplifying the random part, or see the Bayesian fit, whose posterior does not collapse to zero.");
         foreach (var level in s.Levels)
             if (level.Grouping.Count < 10)
@@ -184,16 +184,36 @@ public static class Reml
             Warnings = warnings,
             Seconds = clock.Elapsed.TotalSeconds,
             FixedCovariance = fixedCov,
+            DegreesOfFreedom = options.DegreesOfFreedom,
+            ConfidenceLevel = options.ConfidenceLevel,
         };
     }
 
-    private static IEnumerable<string> ZeroVarianceTerms(RandomLevel level, double[] sigma)
+    /// <summary>Σ_ii/σ² below 1e-8: lme4's isSingular tolerance (θ below 1e-4).</summary>
+    private static bool ZeroVariance(RandomLevel level, double[] sigma, double sigma2, int i) =>
+        sigma[i * level.Size + i] <= 1e-8 * sigma2;
+
+    private static bool UnitCorrelation(RandomLevel level, double[] sigma, int i, int j)
     {
-        double scale = 0;
-        for (int i = 0; i < level.Size; i++) scale = Math.Max(scale, sigma[i * level.Size + i]);
+        int q = level.Size;
+        double v = sigma[i * q + i] * sigma[j * q + j];
+        return i != j && v > 0 && Math.Abs(sigma[i * q + j]) >= (1 - 1e-6) * Math.Sqrt(v);
+    }
+
+    /// <summary>A covariance parameter on the boundary of the parameter space: a variance of zero, a covariance
+    /// with such a variance, or a correlation of ±1.</summary>
+    private static bool AtBoundary(RandomLevel level, double[] sigma, double sigma2, int r, int c) =>
+        ZeroVariance(level, sigma, sigma2, r) || ZeroVariance(level, sigma, sigma2, c) || UnitCorrelation(level, sigma, r, c);
+
+    private static IEnumerable<string> ZeroVarianceTerms(RandomLevel level, double[] sigma, double sigma2)
+    {
+        bool any = false;
         for (int i = 0; i < level.Size; i++)
-            if (sigma[i * level.Size + i] <= 1e-8 * Math.Max(scale, 1e-300)) yield return $"variance of {level.TermNames[i]} ≈ 0";
-        if (level.Size > 1) yield return "or correlations of ±1";
+            if (ZeroVariance(level, sigma, sigma2, i)) { any = true; yield return $"variance of {level.TermNames[i]} ≈ 0"; }
+        for (int i = 0; i < level.Size; i++)
+            for (int j = 0; j < i; j++)
+                if (UnitCorrelation(level, sigma, i, j)) { any = true; yield return $"correlation of {level.TermNames[j]} and {level.TermNames[i]} ≈ ±1"; }
+        if (!any) yield return "its covariance matrix is singular";
     }
 
     /// <summary>COVTEST: Wald Z; one-sided p for variances (bounded below by 0), two-sided for covariances.</summary>
@@ -257,7 +277,7 @@ public static class Reml
     /// <summary>SAS ddfm=bw, generalised to nested levels: an effect constant within the groups of level k gets
     /// J_k − J_(k−1) − (number of such effects); one that varies within the innermost groups gets
     /// N − J_(K−1) − (number of such effects).</summary>
-    private static double[] BetweenWithinDf(SufficientStatistics s)
+    private static double[] BetweenWithinDf(SufficientStatistics s, List<string> warnings)
     {
         int levels = s.Levels.Count;
         var counts = new int[levels + 1];
@@ -268,7 +288,15 @@ public static class Reml
             int l = s.ConstantBelowLevel[c];
             int units = l < levels ? s.Levels[l].Grouping.Count : s.N;
             int outer = l == 0 ? 0 : s.Levels[l - 1].Grouping.Count;
-            df[c] = Math.Max(units - outer - counts[l], 1);
+            int d = units - outer - counts[l];
+            if (d < 1)
+            {
+                string level = l < levels ? $"the groups of '{s.Levels[l].Grouping.Name}'" : "the rows";
+                warnings.Add($"Between-within df for '{s.FixedNames[c]}' would be {d}: more effects vary at the level of {level} than that level has units. " +
+                             "Its df is set to 1; consider fewer level-2 predictors, or --df satterthwaite.");
+                d = 1;
+            }
+            df[c] = d;
         }
         return df;
     }

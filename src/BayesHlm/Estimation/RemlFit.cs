@@ -38,7 +38,7 @@ public sealed record GroupEffects(
     double[]?[] OlsSe,
     double[][] Reliability)
 {
-    /// <summary>Average reliability of each random coefficient over the groups (as the HLM software reports it).</summary>
+    /// <summary>Average reliability of each random coefficient over the groups.</summary>
     public double[] AverageReliability =>
         Enumerable.Range(0, Terms.Count).Select(t => Reliability.Average(r => r[t])).ToArray();
 }
@@ -73,6 +73,10 @@ public sealed record RemlFit
     public required double Seconds { get; init; }
     /// <summary>Covariance matrix of the fixed effects (p×p, row-major).</summary>
     public required double[] FixedCovariance { get; init; }
+    /// <summary>Which df the t tests and intervals use.</summary>
+    public required DegreesOfFreedomMethod DegreesOfFreedom { get; init; }
+    /// <summary>Coverage of the fixed effects' confidence intervals.</summary>
+    public required double ConfidenceLevel { get; init; }
 }
 
 /// <summary>The fit for one value of a BY column, or why there is none.</summary>

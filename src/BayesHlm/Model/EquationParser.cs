@@ -24,9 +24,10 @@ public static class EquationParser
         string? intercept = null;
         bool random = false;
         var terms = new List<(string, Term)>();
-        foreach (var (text, offset) in SplitTopLevel(equation, eq + 1))
+        foreach (var (text, start) in SplitTopLevel(equation, eq + 1))
         {
             string t = text.Trim();
+            int offset = start + (text.Length - text.TrimStart().Length);
             if (t.Length == 0) throw new ModelSpecificationException($"{where}: empty term at column {offset + 1} of '{equation}'.");
             int star = t.IndexOf('*');
             if (star < 0)

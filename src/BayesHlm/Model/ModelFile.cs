@@ -44,7 +44,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         var map = new Dictionary<string, YamlNode>();
         foreach (var (k, v) in root.Children)
         {
-            string key = ((YamlScalarNode)k).Value ?? "";
+            string key = KeyOf(k, At);
             if (!Keys.Contains(key))
                 throw new ModelSpecificationException($"{At(k)}: unknown key '{key}'. Known keys: {string.Join(", ", Keys)}.");
             map[key] = v;
@@ -68,9 +68,10 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
 
         ModelSpec spec;
         HierarchicalModel? levels = null;
+        if (formula is not null && (map.ContainsKey("level1") || map.ContainsKey("level2") || map.ContainsKey("level3")))
+            throw new ModelSpecificationException($"{At(map["formula"])}: give the model either as 'formula:' or as levels (level1, level2, level3), not both.");
         if (map.ContainsKey("level1"))
         {
-            if (formula is not null) throw new ModelSpecificationException($"{At(map["formula"])}: give the model either as 'formula:' or as levels, not both.");
             levels = ReadLevels(map, At);
             spec = levels.ToSpec();
         }
@@ -79,6 +80,8 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             try { spec = ModelSpec.FromFormula(formula); }
             catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{At(map["formula"])}: {e.Message}", e); }
         }
+        else if (map.ContainsKey("level2") || map.ContainsKey("level3"))
+            throw new ModelSpecificationException($"'{path}': level2/level3 need a 'level1:' with the level-1 equation.");
         else throw new ModelSpecificationException($"'{path}': no model. Add 'level1:' and 'level2:' sections, or a 'formula:'.");
         return new ModelFile(path, Scalar("name"), dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels);
     }
@@ -86,12 +89,16 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
     private static HierarchicalModel ReadLevels(Dictionary<string, YamlNode> map, Func<YamlNode, string> at)
     {
         var l1 = map["level1"];
-        string l1Equation = l1 switch
-        {
-            YamlScalarNode s => s.Value ?? "",
-            YamlMappingNode m when m.Children.TryGetValue(new YamlScalarNode("equation"), out var e) && e is YamlScalarNode es => es.Value ?? "",
-            _ => throw new ModelSpecificationException($"{at(l1)}: level1 needs an 'equation:', e.g. 'mathach = b0 + b1*ses + e'."),
-        };
+        string? l1Equation = null;
+        if (l1 is YamlScalarNode scalar) l1Equation = scalar.Value;
+        else if (l1 is YamlMappingNode l1Map)
+            foreach (var (k, v) in l1Map.Children)
+            {
+                if (KeyOf(k, at) != "equation") throw new ModelSpecificationException($"{at(k)}: unknown key '{KeyOf(k, at)}' in level1 (equation).");
+                l1Equation = (v as YamlScalarNode)?.Value ?? throw new ModelSpecificationException($"{at(v)}: the level-1 equation is one line of text.");
+            }
+        if (string.IsNullOrWhiteSpace(l1Equation))
+            throw new ModelSpecificationException($"{at(l1)}: level1 needs an 'equation:', e.g. 'mathach = b0 + b1*ses + e'.");
         HlmBuilder builder;
         try { builder = HlmBuilder.Level1(l1Equation); }
         catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(l1)}: {e.Message}", e); }
@@ -105,7 +112,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             var equations = new List<string>();
             foreach (var (k, v) in m.Children)
             {
-                switch (((YamlScalarNode)k).Value)
+                switch (KeyOf(k, at))
                 {
                     case "group": group = (v as YamlScalarNode)?.Value; break;
                     case "correlated":
@@ -118,13 +125,17 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                         else throw new ModelSpecificationException($"{at(v)}: equations must be a list of equations.");
                         break;
                     default:
-                        throw new ModelSpecificationException($"{at(k)}: unknown key '{((YamlScalarNode)k).Value}' in level{level} (group, equations, correlated).");
+                        throw new ModelSpecificationException($"{at(k)}: unknown key '{KeyOf(k, at)}' in level{level} (group, equations, correlated).");
                 }
             }
             if (group is null) throw new ModelSpecificationException($"{at(node)}: level{level} needs 'group:' naming its grouping column.");
+            if (equations.Count == 0) throw new ModelSpecificationException($"{at(node)}: level{level} has no equations; give one per coefficient of level {level - 1}, e.g. 'b0 = g00 + u0'.");
             try { builder = level == 2 ? builder.Level2(group, correlated, equations.ToArray()) : builder.Level3(group, correlated, equations.ToArray()); }
             catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(node)}: {e.Message}", e); }
         }
         return builder.ToHierarchicalModel();
     }
+
+    private static string KeyOf(YamlNode key, Func<YamlNode, string> at) =>
+        key is YamlScalarNode { Value: { } v } ? v : throw new ModelSpecificationException($"{at(key)}: a key must be a plain name.");
 }

@@ -36,14 +36,13 @@ public static class RemlTextReport
             foreach (var w in fit.Warnings) sb.Append("  ! ").Append(w).Append('\n');
         }
 
-        var dfName = fit.FixedEffects.Count > 0 && fit.FixedEffects[0].Df == fit.FixedEffects[0].DfSatterthwaite && fit.FixedEffects[0].Df != fit.FixedEffects[0].DfBetweenWithin
-            ? "Satterthwaite" : "between-within";
+        var dfName = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Satterthwaite ? "Satterthwaite" : "between-within";
         sb.Append($"\nFixed effects (df: {dfName})\n");
         var t = new TextTable("Term", "Estimate", "Std.Err", "DF", "t Value", "Pr > |t|");
         foreach (var f in fit.FixedEffects)
             t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Format.Fixed(f.Df, 1), Format.Fixed(f.T, 2), Format.P(f.P));
         sb.Append(t.Render());
-        sb.Append("\nConfidence limits (95%) and Satterthwaite df\n");
+        sb.Append($"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%) and Satterthwaite df\n");
         t = new TextTable("Term", "Lower", "Upper", "Satt. DF");
         foreach (var f in fit.FixedEffects)
             t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Format.Fixed(f.DfSatterthwaite, 1));

@@ -77,16 +77,7 @@ internal sealed class Design
     public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
     {
         int n = frame.RowCount;
-        var fixedCols = new List<(string Name, double[] Values, int TermIndex)>();
-        if (spec.Intercept) fixedCols.Add(("(Intercept)", Ones(n), -1));
-        bool fullCodingUsed = spec.Intercept;
-        for (int t = 0; t < spec.FixedTerms.Count; t++)
-        {
-            var term = spec.FixedTerms[t];
-            bool full = !fullCodingUsed && term.Variables.Count == 1 && frame.Variables[term.Variables[0]].IsFactor;
-            if (full) fullCodingUsed = true;
-            foreach (var (name, values) in TermColumns(term, frame, full)) fixedCols.Add((name, values, t));
-        }
+        var fixedCols = CodeTerms(spec.Intercept, spec.FixedTerms, frame);
         if (fixedCols.Count == 0)
             throw new ModelSpecificationException($"The model has no fixed effects (no intercept and no predictors). Remove '0 +' or '- 1', or add a predictor.");
 
@@ -101,14 +92,12 @@ internal sealed class Design
             for (int b = 0; b < factor.Blocks.Count; b++)
             {
                 var block = factor.Blocks[b];
-                if (block.Intercept) { names.Add("(Intercept)"); zCols.Add(Ones(n)); blockOf.Add((b, block.Correlated)); }
-                foreach (var term in block.Terms)
-                    foreach (var (name, values) in TermColumns(term, frame, full: !block.Intercept && block.Terms.Count == 1))
-                    {
-                        if (names.Contains(name))
-                            throw new ModelSpecificationException($"The random coefficient '{name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
-                        names.Add(name); zCols.Add(values); blockOf.Add((b, block.Correlated));
-                    }
+                foreach (var (name, values) in CodeTerms(block.Intercept, block.Terms, frame))
+                {
+                    if (names.Contains(name))
+                        throw new ModelSpecificationException($"The random coefficient '{name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
+                    names.Add(name); zCols.Add(values); blockOf.Add((b, block.Correlated));
+                }
             }
             int q = names.Count;
             var free = new bool[q, q];
@@ -178,6 +167,22 @@ internal sealed class Design
         var x = new double[n];
         Array.Fill(x, 1.0);
         return x;
+    }
+
+    /// <summary>Design columns of an intercept and terms, coded as R codes them: treatment contrasts, except
+    /// that without an intercept the first factor main effect gets a column for every level.</summary>
+    private static List<(string Name, double[] Values)> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
+    {
+        var columns = new List<(string Name, double[] Values)>();
+        if (intercept) columns.Add(("(Intercept)", Ones(frame.RowCount)));
+        bool fullCodingUsed = intercept;
+        foreach (var term in terms)
+        {
+            bool full = !fullCodingUsed && term.Variables.Count == 1 && frame.Variables[term.Variables[0]].IsFactor;
+            if (full) fullCodingUsed = true;
+            columns.AddRange(TermColumns(term, frame, full));
+        }
+        return columns;
     }
 
     /// <summary>Design columns of one term: products of its variables, factors in treatment coding

@@ -6,8 +6,27 @@ internal static class DesignChecks
     public static void Run(SufficientStatistics s)
     {
         var total = s.Total();
+        CheckIdentifiable(s);
         CheckFixedRank(s, total);
         CheckResidualVariation(s, total);
+    }
+
+    /// <summary>As lme4 checks: a grouping factor with a group per row, or more random effects than rows, leaves the
+    /// random-effect variances and σ² unidentifiable.</summary>
+    private static void CheckIdentifiable(SufficientStatistics s)
+    {
+        foreach (var level in s.Levels)
+        {
+            int groups = level.Grouping.Count;
+            if (groups >= s.N)
+                throw new ModelSpecificationException(
+                    $"The grouping factor '{level.Grouping.Name}' has {groups} groups for {s.N} rows: every group has a single row, so its " +
+                    "variance cannot be told apart from the residual variance. Group by a coarser factor, or drop that random term.");
+            if ((long)groups * level.Size >= s.N)
+                throw new ModelSpecificationException(
+                    $"The random effects of '{level.Grouping.Name}' number {groups} × {level.Size} = {groups * level.Size}, not fewer than the {s.N} rows: " +
+                    "their variances and the residual variance cannot all be estimated. Drop a random slope, or use more rows per group.");
+        }
     }
 
     /// <summary>The outcome must vary around its fixed-effect fit: a residual sum of squares of (numerically)

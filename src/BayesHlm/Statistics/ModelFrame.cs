@@ -34,6 +34,8 @@ internal sealed class ModelFrame
 
     public static ModelFrame Build(ModelSpec spec, DataTable data)
     {
+        if (spec.Outcome.Function == VariableFunction.Factor)
+            throw new ModelSpecificationException($"The outcome cannot be {spec.Outcome.Name}: a linear model needs a numeric outcome. Use the column itself (or log of it).");
         foreach (var column in spec.Columns)
             if (!data.Contains(column)) throw new DataException(data.MissingColumnMessage(column));
 

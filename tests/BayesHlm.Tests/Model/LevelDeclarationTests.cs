@@ -80,4 +80,24 @@ public class LevelDeclarationTests
         }
         finally { dir.Delete(true); }
     }
+
+    [Theory]
+    [InlineData("data: d.csv\n? [a, b]\n: x\nformula: y ~ x\n", "line 2", "plain name")]
+    [InlineData("data: d.csv\nlevel1:\n  equation: y = b0 + e\n  eqaution: y = b0\nlevel2:\n  group: g\n  equations: [b0 = g00 + u0]\n", "line 4", "unknown key 'eqaution'")]
+    [InlineData("data: d.csv\nformula: y ~ x\nlevel2:\n  group: g\n  equations: [b0 = g00 + u0]\n", "line 2", "not both")]
+    [InlineData("data: d.csv\nlevel1:\n  equation: y = b0 + e\nlevel2:\n  group: g\n", "line 5", "no equations")]
+    [InlineData("data: d.csv\nlevel1: y = b0 + e\nlevel2:\n  group: g\n  equations: [b0 = g00 + u0]\nmethod: bayes\n", "line 6", "reml or ml")]
+    public void ModelFile_Errors_NameTheLine(string yaml, string line, string fragment)
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var path = Path.Combine(dir.FullName, "m.yaml");
+            File.WriteAllText(path, yaml);
+            var e = Assert.Throws<ModelSpecificationException>(() => ModelFile.Load(path));
+            Assert.Contains(line, e.Message);
+            Assert.Contains(fragment, e.Message);
+        }
+        finally { dir.Delete(true); }
+    }
 }
