@@ -32,6 +32,7 @@ internal sealed class EmAlgorithm
         var x = Pack(sigma2, sigma);
         int iter = 0;
         bool converged = false;
+        double dev = Deviance(x);
         while (iter < maxIterations)
         {
             var x1 = Step(x); iter++;
@@ -66,9 +67,33 @@ internal sealed class EmAlgorithm
             for (int i = 0; i < x.Length; i++) change = Math.Max(change, Math.Abs(next[i] - x[i]) / Math.Max(Math.Abs(x[i]), 1e-3 * Math.Abs(x[0])));
             x = next;
             if (change < tolerance) { converged = true; break; }
+            // Towards a variance of zero EM slows to a crawl (sublinear) while the likelihood no longer moves:
+            // stop there, at the boundary, rather than run to the iteration cap.
+            if (NearBoundary(x) && dev - nextDev < 1e-11 * Math.Abs(nextDev)) { converged = true; break; }
+            dev = nextDev;
         }
         var (s2, sig) = Unpack(x);
         return new Result(s2, sig, iter, converged);
+    }
+
+    /// <summary>A variance below 1e-4 σ², or a correlation matrix close to singular (|ρ| → 1): the fit is
+    /// heading for the boundary of the parameter space.</summary>
+    private bool NearBoundary(double[] x)
+    {
+        var (s2, sigma) = Unpack(x);
+        for (int k = 0; k < sigma.Length; k++)
+        {
+            int q = _q[k];
+            var corr = new double[q * q];
+            for (int i = 0; i < q; i++)
+            {
+                if (sigma[k][i * q + i] < 1e-4 * s2) return true;
+                for (int j = 0; j < q; j++) corr[i * q + j] = sigma[k][i * q + j] / Math.Sqrt(sigma[k][i * q + i] * sigma[k][j * q + j]);
+            }
+            if (!Dense.CholeskyInPlace(corr, q)) return true;
+            for (int i = 0; i < q; i++) if (corr[i * q + i] * corr[i * q + i] < 1e-4) return true;
+        }
+        return false;
     }
 
     private double[] Pack(double sigma2, double[][] sigma)
