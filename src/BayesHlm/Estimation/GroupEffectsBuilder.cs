@@ -12,6 +12,8 @@ internal static class GroupEffectsBuilder
         if (s.Levels.Count == 0) return result;
         var conditional = f.ComputePosterior(includeFixedUncertainty: false, chainCovariance: s.Levels.Count > 1);
         var full = f.ComputePosterior(includeFixedUncertainty: true, chainCovariance: true);
+        var beta = (double[])full.Beta.Clone();
+        s.Unshift(beta);
         int p = s.P, m = s.M, yi = s.YIndex;
         for (int k = 0; k < s.Levels.Count; k++)
         {
@@ -44,7 +46,7 @@ internal static class GroupEffectsBuilder
 
                 // The group's coefficients β_j = Σ γ·W_j (the fixed columns that are its Z column times a
                 // group-level constant W_j) + the random effects of this and outer levels on the same term.
-                f.ChainMean(k, j, full.Beta, full.Means, chainMean);
+                f.ChainMean(k, j, beta, full.Means, chainMean);
                 var cov = full.ChainCovariance![k].AsSpan(j * d * d, d * d);
                 var cj = new double[q];
                 var se = new double[q];
@@ -84,7 +86,12 @@ internal static class GroupEffectsBuilder
                 Dense.InverseFromCholesky(l, q, inv);
                 var estimate = new double[q];
                 for (int a = 0; a < q; a++)
-                    for (int b = 0; b < q; b++) estimate[a] += inv[a * q + b] * c[(z0 + b) * m + yi];
+                    for (int b = 0; b < q; b++)
+                    {
+                        // Zᵀy of the original y: Zᵀ(y − shift) + shift·Zᵀ1, with 1 the intercept column.
+                        double zy = c[(z0 + b) * m + yi] + (s.InterceptIndex >= 0 ? s.OutcomeShift * c[(z0 + b) * m + s.InterceptIndex] : 0);
+                        estimate[a] += inv[a * q + b] * zy;
+                    }
                 ols[j] = estimate;
                 olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
             }

@@ -102,6 +102,7 @@ public static class Reml
         bool singular = singularLevel.Any(x => x);
         double minus2ll = f.Deviance(reml, sigma2);
         var beta = f.FixedEffects();
+        s.Unshift(beta);
         var fixedCov = f.FixedCovarianceUnscaled();
         for (int i = 0; i < fixedCov.Length; i++) fixedCov[i] *= sigma2;
         var groups = GroupEffectsBuilder.Build(s, f, sigma2);
@@ -247,8 +248,8 @@ public static class Reml
             if (!newton.Converged) warnings.Add($"Newton iterations did not converge ({newton.Iterations} iterations); try --algorithm em.");
             return (map.Normalize(newton.X), newton.Iterations, newton.Converged, EstimationAlgorithm.Newton);
         }
-        // Fallback: EM to get close, then Newton to polish.
-        var fallback = RunEm(s, criterion, options);
+        // Fallback: EM to get close (a bounded number of steps), then Newton to polish.
+        var fallback = RunEm(s, criterion, options with { MaxEmIterations = Math.Min(options.MaxEmIterations, 10_000) });
         var start = map.FromCovariances(fallback.Sigma, fallback.Sigma2) ?? map.Initial();
         var polished = BoundedNewton.Minimize(x => criterion.Evaluate(x), start, bounded);
         if (!polished.Converged) warnings.Add("Neither Newton nor EM converged cleanly; treat the estimates with caution.");

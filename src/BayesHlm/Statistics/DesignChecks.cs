@@ -45,7 +45,8 @@ internal static class DesignChecks
         Linalg.Dense.ForwardSolve(l, p, r, 0, 1);
         double yy = total[yi * m + yi], explained = 0;
         for (int a = 0; a < p; a++) explained += r[a] * r[a];
-        if (yy - explained > 1e-10 * yy) return;
+        // Relative to the outcome's variation about its mean, so a large mean (years, timestamps) is no problem.
+        if (yy - explained > 1e-10 * s.OutcomeSumOfSquares) return;
         throw new DataException($"The fixed effects reproduce the outcome '{s.Spec.Outcome.Name}' exactly (no residual variation): is one of the predictors a copy or a transform of the outcome?");
     }
 

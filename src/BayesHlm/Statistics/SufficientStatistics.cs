@@ -42,6 +42,22 @@ public sealed class SufficientStatistics
     public ModelFrameSummary Frame { get; }
     public int LeafCount => LeafRowCount.Length;
 
+    /// <summary>Σ (y − ȳ)², computed from the rows.</summary>
+    internal double OutcomeSumOfSquares { get; init; }
+
+    /// <summary>The constant subtracted from y in the C_j (ȳ when the model has an intercept, else 0). Estimates
+    /// computed from the C_j are those of y − shift: add <see cref="OutcomeShift"/> to the intercept.</summary>
+    internal double OutcomeShift { get; init; }
+
+    /// <summary>Index of the (Intercept) column of X, or −1.</summary>
+    internal int InterceptIndex { get; init; } = -1;
+
+    /// <summary>β of the original y from β of the shifted y.</summary>
+    internal void Unshift(double[] beta)
+    {
+        if (InterceptIndex >= 0) beta[InterceptIndex] += OutcomeShift;
+    }
+
     /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
     internal ReadOnlySpan<double> Leaf(int leaf) => new(_leaf, leaf * M * M, M * M);
 
@@ -89,6 +105,15 @@ public sealed class SufficientStatistics
     {
         var cols = design.Columns;
         int m = cols.Length, n = design.N;
+        // Accumulate y − ȳ when the model has an intercept: with a large mean (years, timestamps) the uncentred
+        // cross-products would cancel every digit of the residual sum of squares. Only the intercept moves.
+        int intercept = Array.IndexOf(design.FixedNames, "(Intercept)");
+        var yRaw = cols[^1];
+        double mean = 0, ss = 0;
+        for (int i = 0; i < n; i++) mean += yRaw[i];
+        mean /= n;
+        for (int i = 0; i < n; i++) ss += (yRaw[i] - mean) * (yRaw[i] - mean);
+        double shift = intercept >= 0 ? mean : 0;
         int nLeaf = design.Levels.Length == 0 ? 1 : design.Levels[^1].Grouping.Count;
         var leaf = new double[nLeaf * m * m];
         var rows = new int[nLeaf];
@@ -97,6 +122,7 @@ public sealed class SufficientStatistics
         for (int i = 0; i < n; i++)
         {
             for (int a = 0; a < m; a++) w[a] = cols[a][i];
+            w[m - 1] -= shift;
             int g = leafOf[i];
             rows[g]++;
             int baseIdx = g * m * m;
@@ -113,7 +139,12 @@ public sealed class SufficientStatistics
             for (int a = 0; a < m; a++)
                 for (int b = 0; b < a; b++) leaf[baseIdx + b * m + a] = leaf[baseIdx + a * m + b];
         }
-        return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary);
+        return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary)
+        {
+            OutcomeSumOfSquares = ss,
+            OutcomeShift = shift,
+            InterceptIndex = intercept,
+        };
     }
 }
 

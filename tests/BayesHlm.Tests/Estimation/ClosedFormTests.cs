@@ -216,7 +216,9 @@ public class ClosedFormTests
         var x = Enumerable.Range(0, n).Select(_ => Normal(rng)).ToArray();
         var y = Enumerable.Range(0, n).Select(_ => Normal(rng)).ToArray();
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ x + (1 + x | g)"), Table(("g", g), ("x", x), ("y", y)));
-        var W = Matrix<double>.Build.Dense(n, 5, (i, j) => j switch { 0 => 1, 1 => x[i], 2 => 1, 3 => x[i], _ => y[i] });
+        // With an intercept the statistics hold y − ȳ (exact cross-products for outcomes with large means).
+        double ybar = y.Average();
+        var W = Matrix<double>.Build.Dense(n, 5, (i, j) => j switch { 0 => 1, 1 => x[i], 2 => 1, 3 => x[i], _ => y[i] - ybar });
         var expected = W.TransposeThisAndMultiply(W);
         var total = stats.Total();
         for (int a = 0; a < 5; a++) for (int b = 0; b < 5; b++) Assert.Equal(expected[a, b], total[a * 5 + b], 1e-9);

@@ -83,3 +83,24 @@ public class EdgeCaseTests
         Assert.Equal(["factor(k)0", "factor(k)1", "x"], fit.Groups[0].Terms);
     }
 }
+
+public class LargeMeanOutcomeTests
+{
+    [Fact]
+    public void OutcomeWithALargeMean_IsFittedLikeTheSameOutcomeShifted()
+    {
+        // Timestamps-like outcome: mean 1.7e9, spread of a few hundred. Shifting y by a constant moves only the intercept.
+        var rng = new Random(12);
+        int n = 400;
+        var g = Enumerable.Range(0, n).Select(i => (double)(i % 20)).ToArray();
+        var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => 100 * x[i] + 30 * (g[i] % 5) + 50 * rng.NextDouble()).ToArray();
+        var shifted = y.Select(v => v + 1.7e9).ToArray();
+        var a = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | g)"), DataTable.FromColumns([("g", g), ("x", x), ("y", y)]));
+        var b = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | g)"), DataTable.FromColumns([("g", g), ("x", x), ("y", shifted)]));
+        Assert.Equal(a.FixedEffects[0].Estimate + 1.7e9, b.FixedEffects[0].Estimate, 1e-3);
+        Assert.Equal(a.FixedEffects[1].Estimate, b.FixedEffects[1].Estimate, 1e-3);
+        Assert.Equal(a.ResidualVariance, b.ResidualVariance, a.ResidualVariance * 1e-4);
+        Assert.Equal(a.Covariance[0].Estimate, b.Covariance[0].Estimate, a.Covariance[0].Estimate * 1e-3);
+    }
+}
