@@ -26,6 +26,20 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         _ => "",
     };
 
+    /// <summary>The variable as it must be written in a formula: columns whose names are not plain identifiers
+    /// (a space, a dash) in backquotes.</summary>
+    public string FormulaText => Function switch
+    {
+        VariableFunction.None => Quote(Column),
+        _ when Group is null => $"{FunctionName}({Quote(Column)})",
+        _ => $"{FunctionName}({Quote(Column)}, {Quote(Group)})",
+    };
+
+    /// <summary>A column name, backquoted unless it is a plain identifier.</summary>
+    public static string Quote(string column) =>
+        column.Length > 0 && (char.IsLetter(column[0]) || column[0] is '_' or '.') && column.All(c => char.IsLetterOrDigit(c) || c is '_' or '.')
+            ? column : $"`{column}`";
+
     /// <summary>The data columns this variable reads.</summary>
     public IEnumerable<string> Columns => Group is null ? [Column] : [Column, Group];
 
@@ -39,6 +53,9 @@ public enum VariableFunction { None, Center, Mean, Factor, Log }
 public sealed record Term(IReadOnlyList<Variable> Variables)
 {
     public string Name => string.Join(":", Variables.Select(v => v.Name));
+
+    /// <summary>The term as written in a formula (names quoted where needed).</summary>
+    public string FormulaText => string.Join(":", Variables.Select(v => v.FormulaText));
 
     /// <summary>The same term whatever the order its variables were written in.</summary>
     public bool SameAs(Term other) =>

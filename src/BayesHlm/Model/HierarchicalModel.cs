@@ -33,11 +33,11 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
         foreach (var c1 in Level1)
         {
             // Each path through the equations multiplies the level-1 variable by one predictor per level.
-            foreach (var product in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.Name], 0))
+            foreach (var product in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.FormulaText], 0))
             {
                 if (product.Count == 0) intercept = true; else fixedTerms.Add(string.Join(":", product));
             }
-            MarkRandom(c1.Name, c1.Variable is null ? [] : [c1.Variable.Name], 0, random, randomIntercept);
+            MarkRandom(c1.Name, c1.Variable is null ? [] : [c1.Variable.FormulaText], 0, random, randomIntercept);
         }
         var parts = new List<string> { intercept ? "1" : "0" };
         parts.AddRange(fixedTerms.Distinct());
@@ -46,10 +46,10 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
             if (!randomIntercept[k] && random[k].Count == 0) continue;
             var inside = new List<string> { randomIntercept[k] ? "1" : "0" };
             inside.AddRange(random[k].Distinct());
-            string group = string.Join(":", Upper.Skip(k).Reverse().Select(u => u.Group));
+            string group = string.Join(":", Upper.Skip(k).Reverse().Select(u => Variable.Quote(u.Group)));
             parts.Add($"({string.Join(" + ", inside)} {(Upper[k].Correlated ? "|" : "||")} {group})");
         }
-        return $"{Outcome.Name} ~ {string.Join(" + ", parts)}";
+        return $"{Outcome.FormulaText} ~ {string.Join(" + ", parts)}";
     }
 
     /// <summary>Fixed-effect products for a coefficient at a level (0 = level 1 coefficients → level-2 equations).</summary>
@@ -63,7 +63,7 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
         if (eq.Intercept is not null)
             foreach (var r in Expand(eq.Intercept, product, level + 1)) yield return r;
         foreach (var (coef, variable) in eq.Predictors)
-            foreach (var r in Expand(coef, [.. product, variable.Name], level + 1)) yield return r;
+            foreach (var r in Expand(coef, [.. product, variable.FormulaText], level + 1)) yield return r;
     }
 
     private void MarkRandom(string coefficient, List<string> product, int level, List<List<string>> random, List<bool> randomIntercept)
@@ -75,7 +75,7 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
             else random[level].Add(string.Join(":", product));
         }
         if (eq.Intercept is not null) MarkRandom(eq.Intercept, product, level + 1, random, randomIntercept);
-        foreach (var (coef, variable) in eq.Predictors) MarkRandom(coef, [.. product, variable.Name], level + 1, random, randomIntercept);
+        foreach (var (coef, variable) in eq.Predictors) MarkRandom(coef, [.. product, variable.FormulaText], level + 1, random, randomIntercept);
     }
 }
 

@@ -48,19 +48,19 @@ public sealed record ModelSpec(
         a.Count == b.Count && a.All(t => b.Any(t.SameAs));
 
     /// <summary>The model written back as an lme4-style formula.</summary>
-    public string ToFormula() => $"{Outcome.Name} ~ {string.Join(" + ", FormulaTerms())}";
+    public string ToFormula() => $"{Outcome.FormulaText} ~ {string.Join(" + ", FormulaTerms())}";
 
     /// <summary>The right-hand side's terms: intercept, fixed terms, one random-effects term per block.</summary>
     public IReadOnlyList<string> FormulaTerms()
     {
         var parts = new List<string> { Intercept ? "1" : "0" };
-        parts.AddRange(FixedTerms.Select(t => t.Name));
+        parts.AddRange(FixedTerms.Select(t => t.FormulaText));
         foreach (var r in RandomFactors)
             foreach (var b in r.Blocks)
             {
                 var inside = new List<string> { b.Intercept ? "1" : "0" };
-                inside.AddRange(b.Terms.Select(t => t.Name));
-                parts.Add($"({string.Join(" + ", inside)} {(b.Correlated ? "|" : "||")} {r.Name})");
+                inside.AddRange(b.Terms.Select(t => t.FormulaText));
+                parts.Add($"({string.Join(" + ", inside)} {(b.Correlated ? "|" : "||")} {string.Join(":", r.Factor.Select(Variable.Quote))})");
             }
         return parts;
     }

@@ -20,7 +20,7 @@ public static class RemlTextReport
             sb.Append($"{method} fit by {(fit.Algorithm == EstimationAlgorithm.Em ? "EM" : "Newton")}: {fit.Iterations} iterations, " +
                       $"{(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
         var terms = fit.Spec.FormulaTerms().ToArray();
-        terms[0] = $"{fit.Spec.Outcome.Name} ~ {terms[0]}";
+        terms[0] = $"{fit.Spec.Outcome.FormulaText} ~ {terms[0]}";
         sb.Append(Wrap("Model   ", terms, " + "));
         if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
         var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };

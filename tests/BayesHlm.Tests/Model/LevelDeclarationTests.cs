@@ -101,3 +101,17 @@ public class LevelDeclarationTests
         finally { dir.Delete(true); }
     }
 }
+
+public class OddColumnNameTests
+{
+    [Fact]
+    public void ColumnsThatNeedBackquotes_SurviveTheLevelTranslationAndRoundTrip()
+    {
+        var spec = HlmBuilder.Level1("`math score` = b0 + b1*center(`ses-z`, `school id`) + e")
+            .Level2("school id", "b0 = g00 + g01*`mean ses` + u0", "b1 = g10 + u1").Build();
+        var expected = ModelSpec.FromFormula("`math score` ~ `mean ses` + center(`ses-z`, `school id`) + (1 + center(`ses-z`, `school id`) | `school id`)");
+        Assert.True(spec.IsEquivalentTo(expected), spec.ToFormula());
+        Assert.True(ModelSpec.FromFormula(spec.ToFormula()).IsEquivalentTo(spec));
+        Assert.Equal("math score", spec.Outcome.Name);
+    }
+}
