@@ -150,17 +150,14 @@ internal sealed class EmAlgorithm
             ?? throw new InvalidOperationException("EM reached a covariance matrix that is not positive definite.");
         _criterion.Evaluate(theta);
         var f = _criterion.Factorization;
-        var post = f.ComputePosterior(includeFixedUncertainty: _reml, chainCovariance: true);
         int m = _s.M, w = m - 1, yi = _s.YIndex, kLeaf = _q.Length - 1;
 
-        // E‖y − Xβ − Σ Z_k u_k‖² from each innermost group's C_j and its chain's mean and covariance.
+        // E‖y − Xβ − Σ Z_k u_k‖² from each innermost group's C_j and its chain's posterior mean and covariance.
         double ee = 0;
-        var chain = new double[w];
-        for (int leaf = 0; leaf < _s.LeafCount; leaf++)
+        var post = f.ComputePosterior(includeFixedUncertainty: _reml, (level, leaf, chain, cov) =>
         {
+            if (level != kLeaf) return;
             var c = _s.Leaf(leaf);
-            f.ChainMean(kLeaf, leaf, post.Beta, post.Means, chain);
-            var cov = post.ChainCovariance![kLeaf].AsSpan(leaf * w * w, w * w);
             double s = c[yi * m + yi];
             for (int a = 0; a < w; a++)
             {
@@ -170,7 +167,7 @@ internal sealed class EmAlgorithm
                 s += row;
             }
             ee += s;
-        }
+        });
         var next = new double[_q.Length][];
         for (int k = 0; k < _q.Length; k++)
         {

@@ -10,27 +10,26 @@ internal static class GroupEffectsBuilder
     {
         var result = new List<GroupEffects>();
         if (s.Levels.Count == 0) return result;
-        var conditional = f.ComputePosterior(includeFixedUncertainty: false, chainCovariance: s.Levels.Count > 1);
-        var full = f.ComputePosterior(includeFixedUncertainty: true, chainCovariance: true);
-        var beta = (double[])full.Beta.Clone();
-        s.Unshift(beta);
-        int p = s.P, m = s.M, yi = s.YIndex;
+        int m = s.M, yi = s.YIndex, innermost = s.Levels.Count - 1;
+        var conditional = f.ComputePosterior(includeFixedUncertainty: false);
+        // Cross-products of each group's rows: the C_j themselves at the innermost level, sums above it.
+        var sums = Enumerable.Range(0, s.Levels.Count).Select(k => k == innermost ? null : s.NodeCrossProducts(k)).ToArray();
+        ReadOnlySpan<double> Rows(int k, int j) => k == innermost ? s.Leaf(j) : sums[k].AsSpan(j * m * m, m * m);
+        var owners = Enumerable.Range(0, s.Levels.Count).Select(k => FixedColumnOwners(s, k, j => Rows(k, j))).ToArray();
+        var coef = s.Levels.Select(l => new double[]?[l.Grouping.Count]).ToArray();
+        var coefSe = s.Levels.Select(l => new double[]?[l.Grouping.Count]).ToArray();
+        // The group coefficients need each group's whole chain (β integrated out): computed as the posterior visits it.
+        f.ComputePosterior(includeFixedUncertainty: true, (k, j, chain, cov) =>
+            (coef[k][j], coefSe[k][j]) = Coefficients(s, k, Rows(k, j), owners[k], chain, cov, sigma2));
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
-            int q = level.Size, nodes = level.Grouping.Count, z0 = s.ZOffset[k], d = z0 + q;
-            var sums = s.NodeCrossProducts(k);
-            var owner = FixedColumnOwners(s, k, sums);
-            var ancestorTerms = AncestorColumns(s, k);
+            int q = level.Size, nodes = level.Grouping.Count, z0 = s.ZOffset[k];
             var u = new double[nodes][];
             var uSe = new double[nodes][];
-            var coef = new double[]?[nodes];
-            var coefSe = new double[]?[nodes];
             var ols = new double[]?[nodes];
             var olsSe = new double[]?[nodes];
             var rel = new double[nodes][];
-            var chainMean = new double[d];
-            var g = new double[d];
             for (int j = 0; j < nodes; j++)
             {
                 u[j] = new double[q];
@@ -42,37 +41,7 @@ internal static class GroupEffectsBuilder
                 }
                 rel[j] = new double[q];
                 f.Reliability(k, j, rel[j]);
-                var c = sums.AsSpan(j * m * m, m * m);
-
-                // The group's coefficients β_j = Σ γ·W_j (the fixed columns that are its Z column times a
-                // group-level constant W_j) + the random effects of this and outer levels on the same term.
-                f.ChainMean(k, j, beta, full.Means, chainMean);
-                var cov = full.ChainCovariance![k].AsSpan(j * d * d, d * d);
-                var cj = new double[q];
-                var se = new double[q];
-                for (int a = 0; a < q; a++)
-                {
-                    Array.Clear(g);
-                    for (int col = 0; col < p; col++)
-                        if (owner[col] == a)
-                        {
-                            double zz = c[(z0 + a) * m + z0 + a];
-                            g[col] = zz > 0 ? c[col * m + z0 + a] / zz : 0;
-                        }
-                    g[z0 + a] = 1;
-                    foreach (int ancestor in ancestorTerms[a]) g[ancestor] = 1;
-                    double mean = 0, v = 0;
-                    for (int x = 0; x < d; x++)
-                    {
-                        if (g[x] == 0) continue;
-                        mean += g[x] * chainMean[x];
-                        for (int y = 0; y < d; y++) v += g[x] * cov[x * d + y] * g[y];
-                    }
-                    cj[a] = mean;
-                    se[a] = Math.Sqrt(Math.Max(v, 0) * sigma2);
-                }
-                coef[j] = cj;
-                coefSe[j] = se;
+                var c = Rows(k, j);
 
                 // Per-group OLS of y on Z_j where the group's rows determine it.
                 if (level.Grouping.RowCount[j] <= q) continue;
@@ -96,9 +65,46 @@ internal static class GroupEffectsBuilder
                 olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
             }
             result.Add(new GroupEffects(level.Grouping.Name, level.Grouping.LevelNames, level.TermNames, level.Grouping.RowCount,
-                u, uSe, coef, coefSe, ols, olsSe, rel));
+                u, uSe, coef[k], coefSe[k], ols, olsSe, rel));
         }
         return result;
+    }
+
+    /// <summary>
+    /// One group's coefficients β_j = Σ γ·W_j (the fixed columns that are its Z column times a group-level
+    /// constant W_j) + the random effects of this and outer levels on the same term, with SEs from the chain's
+    /// posterior covariance (β integrated out).
+    /// </summary>
+    private static (double[], double[]) Coefficients(SufficientStatistics s, int k, ReadOnlySpan<double> c, int[] owner,
+        ReadOnlySpan<double> chain, ReadOnlySpan<double> cov, double sigma2)
+    {
+        int p = s.P, m = s.M, q = s.Levels[k].Size, z0 = s.ZOffset[k], d = z0 + q;
+        var ancestors = AncestorColumns(s, k);
+        var g = new double[d];
+        var cj = new double[q];
+        var se = new double[q];
+        for (int a = 0; a < q; a++)
+        {
+            Array.Clear(g);
+            for (int col = 0; col < p; col++)
+                if (owner[col] == a)
+                {
+                    double zz = c[(z0 + a) * m + z0 + a];
+                    g[col] = zz > 0 ? c[col * m + z0 + a] / zz : 0;
+                }
+            g[z0 + a] = 1;
+            foreach (int ancestor in ancestors[a]) g[ancestor] = 1;
+            double mean = s.InterceptIndex >= 0 ? g[s.InterceptIndex] * s.OutcomeShift : 0, v = 0;
+            for (int x = 0; x < d; x++)
+            {
+                if (g[x] == 0) continue;
+                mean += g[x] * chain[x];
+                for (int y = 0; y < d; y++) v += g[x] * cov[x * d + y] * g[y];
+            }
+            cj[a] = mean;
+            se[a] = Math.Sqrt(Math.Max(v, 0) * sigma2);
+        }
+        return (cj, se);
     }
 
     /// <summary>
@@ -106,7 +112,7 @@ internal static class GroupEffectsBuilder
     /// column it is proportional to within every group (X = W_j·Z, W_j constant in group j, as a level-2 variable
     /// times a level-1 one is), or −1. This is how an HLM written level by level becomes a mixed model, read back.
     /// </summary>
-    private static int[] FixedColumnOwners(SufficientStatistics s, int k, double[] sums)
+    private static int[] FixedColumnOwners(SufficientStatistics s, int k, GroupRows rows)
     {
         int p = s.P, m = s.M, q = s.Levels[k].Size, z0 = s.ZOffset[k], nodes = s.Levels[k].Grouping.Count;
         var owner = new int[p];
@@ -118,7 +124,7 @@ internal static class GroupEffectsBuilder
                 bool proportional = true;
                 for (int j = 0; j < nodes && proportional; j++)
                 {
-                    var c = sums.AsSpan(j * m * m, m * m);
+                    var c = rows(j);
                     double zz = c[(z0 + a) * m + z0 + a], xz = c[col * m + z0 + a], xx = c[col * m + col];
                     proportional = zz > 0 ? xx - xz * xz / zz <= 1e-9 * Math.Max(xx, 1e-300) : xx == 0;
                 }
@@ -144,6 +150,8 @@ internal static class GroupEffectsBuilder
         }
         return result;
     }
+
+    private delegate ReadOnlySpan<double> GroupRows(int group);
 
     private static double MinPivotSquared(double[] l, int q)
     {

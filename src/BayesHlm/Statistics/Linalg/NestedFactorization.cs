@@ -327,16 +327,18 @@ internal sealed class NestedFactorization
     }
 
     /// <summary>
-    /// Posterior means of u (unscaled random effects) for every node, and — when asked — the covariance
-    /// (in units of σ²) of each node's whole chain (β, u_1, …, u_k) given y and θ. With
-    /// <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out (REML, HLM's
-    /// "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
+    /// Posterior means of u (unscaled random effects) and their covariances (in units of σ²) for every group,
+    /// given y and θ. With <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out
+    /// (REML, HLM's "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
+    /// <paramref name="visit"/>, when given, sees each group's whole chain (β, u_1, …, u_k) covariance once.
+    /// Chain covariances are kept only for levels with levels below them, so memory grows with the number of
+    /// innermost groups times q², not times (p + Σq)².
     /// </summary>
-    public Posterior ComputePosterior(bool includeFixedUncertainty, bool chainCovariance)
+    public Posterior ComputePosterior(bool includeFixedUncertainty, ChainVisitor? visit = null)
     {
         var beta = FixedEffects();
         var means = new double[_k][];
-        var cov = chainCovariance ? new double[_k][] : null;
+        var cov = new double[_k][];
         var nodeCov = new double[_k][];
         double[] rootCov = includeFixedUncertainty ? FixedCovarianceUnscaled() : new double[_p * _p];
         for (int k = 0; k < _k; k++)
@@ -344,7 +346,10 @@ internal sealed class NestedFactorization
             int q = _q[k], r = _rest[k].Length, d = _s.ZOffset[k], dNew = d + q;
             means[k] = new double[_nodes[k] * q];
             nodeCov[k] = new double[_nodes[k] * q * q];
-            if (cov is not null) cov[k] = new double[_nodes[k] * dNew * dNew];
+            bool keep = k < _k - 1;
+            cov[k] = keep ? new double[_nodes[k] * dNew * dNew] : [];
+            var leafChain = keep || visit is null ? null : new double[dNew * dNew];
+            var fullMean = new double[dNew];
             var lam = _lambda[k];
             var g = new double[q * d];     // G = L⁻ᵀ Y_a (scaled b on a)
             var lg = new double[q * d];    // ΛG
@@ -386,9 +391,7 @@ internal sealed class NestedFactorization
                         for (int t = 0; t <= i; t++) s += lam[i * q + t] * g[t * d + c];
                         lg[i * d + c] = s;
                     }
-                ReadOnlySpan<double> parentCov = k == 0 ? rootCov : cov is not null
-                    ? cov[k - 1].AsSpan(_parent[k][node] * d * d, d * d)
-                    : throw new InvalidOperationException("Nested levels need the chain covariance.");
+                ReadOnlySpan<double> parentCov = k == 0 ? rootCov : cov[k - 1].AsSpan(_parent[k][node] * d * d, d * d);
                 // gp = (ΛG) P
                 for (int i = 0; i < q; i++)
                     for (int c = 0; c < d; c++)
@@ -407,19 +410,25 @@ internal sealed class NestedFactorization
                         for (int c = 0; c < d; c++) s += gp[i * d + c] * lg[j * d + c];
                         nc[i * q + j] += s;
                     }
-                if (cov is not null)
+                if (keep || leafChain is not null)
                 {
-                    var cc = cov[k].AsSpan(node * dNew * dNew, dNew * dNew);
+                    var cc = keep ? cov[k].AsSpan(node * dNew * dNew, dNew * dNew) : leafChain;
                     for (int a = 0; a < d; a++) for (int c = 0; c < d; c++) cc[a * dNew + c] = parentCov[a * d + c];
                     for (int i = 0; i < q; i++)
                     {
                         for (int c = 0; c < d; c++) { cc[(d + i) * dNew + c] = -gp[i * d + c]; cc[c * dNew + d + i] = -gp[i * d + c]; }
                         for (int j = 0; j < q; j++) cc[(d + i) * dNew + d + j] = nc[i * q + j];
                     }
+                    if (visit is not null)
+                    {
+                        Array.Copy(chainMean, fullMean, d);
+                        Array.Copy(means[k], node * q, fullMean, d, q);
+                        visit(k, node, fullMean, cc);
+                    }
                 }
             }
         }
-        return new Posterior(beta, means, nodeCov, cov, rootCov);
+        return new Posterior(beta, means, nodeCov, rootCov);
     }
 
     /// <summary>(β, u_1, …, u_level) along the chain from the root to <paramref name="node"/> of
@@ -439,6 +448,9 @@ internal sealed class NestedFactorization
 /// <param name="Beta">β̂.</param>
 /// <param name="Means">Per level: nodes × q posterior means of u.</param>
 /// <param name="NodeCovariance">Per level: nodes × q × q covariance of u.</param>
-/// <param name="ChainCovariance">Per level: nodes × d × d covariance of (β, u_1, …, u_k), or null.</param>
 /// <param name="FixedCovariance">p × p covariance of β (zero when β is held fixed).</param>
-internal sealed record Posterior(double[] Beta, double[][] Means, double[][] NodeCovariance, double[][]? ChainCovariance, double[] FixedCovariance);
+internal sealed record Posterior(double[] Beta, double[][] Means, double[][] NodeCovariance, double[] FixedCovariance);
+
+/// <summary>Receives one group's chain (β, u_1, …, u_level): its posterior mean and its d×d covariance in units
+/// of σ², valid during the call.</summary>
+internal delegate void ChainVisitor(int level, int node, ReadOnlySpan<double> chainMean, ReadOnlySpan<double> chainCovariance);
