@@ -7,25 +7,7 @@ internal static class Dense
 {
     /// <summary>Lower Cholesky factor of the n×n SPD matrix in <paramref name="a"/>, in place (upper part zeroed).
     /// Returns false when a pivot is not positive.</summary>
-    public static bool CholeskyInPlace(Span<double> a, int n)
-    {
-        for (int j = 0; j < n; j++)
-        {
-            double d = a[j * n + j];
-            for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-            if (!(d > 0)) return false;
-            d = Math.Sqrt(d);
-            a[j * n + j] = d;
-            for (int i = j + 1; i < n; i++)
-            {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                a[i * n + j] = s / d;
-            }
-            for (int k = j + 1; k < n; k++) a[j * n + k] = 0;
-        }
-        return true;
-    }
+    public static bool CholeskyInPlace(Span<double> a, int n) => Cholesky(a, n, tolerance: 0);
 
     /// <summary>Lower Cholesky factor of a positive semi-definite matrix in place: a (numerically) zero pivot
     /// gives a zero column. Returns false when the matrix is indefinite.</summary>
@@ -33,32 +15,27 @@ internal static class Dense
     {
         double scale = 0;
         for (int i = 0; i < n; i++) scale = Math.Max(scale, Math.Abs(a[i * n + i]));
-        double tol = 1e-13 * Math.Max(scale, 1e-300);
+        return Cholesky(a, n, tolerance: 1e-13 * Math.Max(scale, 1e-300));
+    }
+
+    /// <summary>Cholesky with pivots up to <paramref name="tolerance"/> taken as zero (a zero column, allowed only
+    /// if the rest of the column is zero too); with tolerance 0 any pivot ≤ 0 fails.</summary>
+    private static bool Cholesky(Span<double> a, int n, double tolerance)
+    {
         for (int j = 0; j < n; j++)
         {
             double d = a[j * n + j];
             for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-            if (d < -tol) return false;
-            if (d <= tol)
+            bool zeroPivot = tolerance > 0 && Math.Abs(d) <= tolerance;
+            if (!zeroPivot && !(d > 0)) return false;
+            double root = zeroPivot ? 0 : Math.Sqrt(d);
+            a[j * n + j] = root;
+            for (int i = j + 1; i < n; i++)
             {
-                for (int i = j; i < n; i++)
-                {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                    if (i > j && Math.Abs(s) > Math.Sqrt(tol) * Math.Sqrt(Math.Max(scale, 1e-300))) return false;
-                    a[i * n + j] = 0;
-                }
-            }
-            else
-            {
-                d = Math.Sqrt(d);
-                a[j * n + j] = d;
-                for (int i = j + 1; i < n; i++)
-                {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                    a[i * n + j] = s / d;
-                }
+                double s = a[i * n + j];
+                for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+                if (zeroPivot && Math.Abs(s) > Math.Sqrt(tolerance)) return false;
+                a[i * n + j] = zeroPivot ? 0 : s / root;
             }
             for (int k = j + 1; k < n; k++) a[j * n + k] = 0;
         }
