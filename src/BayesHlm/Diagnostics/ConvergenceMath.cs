@@ -1,0 +1,342 @@
+namespace BayesHlm.Diagnostics;
+
+/// <summary>
+/// R̂, ESS and MCSE as defined by Vehtari, Gelman, Simpson, Carpenter and Bürkner (2021) and implemented by
+/// the R package posterior: split chains, rank normalisation (Blom's offset 3/8), folding, Geyer's initial
+/// positive and monotone sequences, the improved (antithetic-safe) estimate capped at ESS·log10(ESS).
+/// One instance is a workspace for draws of one shape (chains × iterations); its buffers are made once,
+/// so the per-parameter loops allocate nothing.
+/// </summary>
+internal sealed class ConvergenceMath
+{
+    private readonly int _chains, _iterations, _total, _half, _splitChains;
+    private readonly double[] _split;      // split-chain values being analysed (2·chains × half)
+    private readonly double[] _acovMeans;  // mean autocovariance over split chains, per lag
+    private readonly double[] _rho;
+    private readonly double[] _chainMean;
+    private readonly double[] _zOfRank;    // qnorm((r − 3/8)/(S + 1/4)) for integer ranks r of the split draws
+    private readonly int[] _order;
+    private readonly double[] _sorted;
+    private readonly double[] _scratch;
+    private readonly Autocovariance _fft;
+    private readonly double[] _transformed; // folded or squared draws
+    private int _lagsDone;
+
+    public ConvergenceMath(int chains, int iterations)
+    {
+        _chains = chains;
+        _iterations = iterations;
+        _total = chains * iterations;
+        _half = iterations / 2;
+        _splitChains = 2 * chains;
+        _split = new double[_splitChains * _half];
+        _acovMeans = new double[Math.Max(_half, 1)];
+        _rho = new double[Math.Max(_half, 2) + 2];
+        _chainMean = new double[_splitChains];
+        _order = new int[_total];
+        _sorted = new double[_total];
+        _scratch = new double[_total];
+        int splitTotal = _splitChains * _half;
+        _zOfRank = new double[splitTotal + 1];
+        for (int r = 1; r <= splitTotal; r++) _zOfRank[r] = NormalQuantile((r - 0.375) / (splitTotal + 0.25));
+        _fft = new Autocovariance(Math.Max(_half, 1));
+        _transformed = new double[_total];
+    }
+
+    public int Chains => _chains;
+    public int Iterations => _iterations;
+
+    /// <summary>The draws sorted (into <see cref="Sorted"/>) with the order permutation; call before the quantile methods.</summary>
+    public void Sort(ReadOnlySpan<double> x)
+    {
+        x.CopyTo(_sorted);
+        for (int i = 0; i < _total; i++) _order[i] = i;
+        Array.Sort(_sorted, _order);
+        _middleLow = _order[(_total - 1) / 2];
+        _middleHigh = _order[_total / 2];
+    }
+
+    private int _middleLow, _middleHigh; // the draws either side of the median (the same draw for an odd count)
+
+    public ReadOnlySpan<double> Sorted => _sorted;
+
+    /// <summary>R's quantile type 7 of the sorted draws.</summary>
+    public double Quantile(double p) => Quantile(_sorted, p);
+
+    /// <summary>R's quantile type 7, with R's arithmetic: (1 − h)·x_lo + h·x_hi.</summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double p)
+    {
+        int n = sorted.Length;
+        double index = (n - 1) * p;
+        int lo = (int)Math.Floor(index);
+        if (lo >= n - 1) return sorted[n - 1];
+        double h = index - lo;
+        return h == 0 || sorted[lo + 1] == sorted[lo] ? sorted[lo] : (1 - h) * sorted[lo] + h * sorted[lo + 1];
+    }
+
+    /// <summary>R's median: for an even count the mean of the two middle values, which R forms in extended
+    /// precision — the correctly rounded midpoint. a/2 + b/2 rounds once and gives the same; (a + b)/2 can be
+    /// an ulp off, and that ulp decides ties when draws are folded around the median.</summary>
+    public static double Median(ReadOnlySpan<double> sorted)
+    {
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2;
+    }
+
+    // ---- split chains ------------------------------------------------------------------------------
+
+    /// <summary>Copies x split into 2·chains halves (the middle draw of an odd-length chain dropped, as posterior does).</summary>
+    private void SplitInto(ReadOnlySpan<double> x, Span<double> split)
+    {
+        int second = _iterations - _half; // posterior: x[1:floor(n/2)], x[ceiling(n/2 + 1):n]
+        for (int c = 0; c < _chains; c++)
+        {
+            x.Slice(c * _iterations, _half).CopyTo(split.Slice(2 * c * _half, _half));
+            x.Slice(c * _iterations + second, _half).CopyTo(split.Slice((2 * c + 1) * _half, _half));
+        }
+    }
+
+    /// <summary>Rank-normalised split values of x into the split buffer (ranks over all split draws, ties averaged).</summary>
+    private void ZScaleSplit(ReadOnlySpan<double> x)
+    {
+        SplitInto(x, _split);
+        int n = _split.Length;
+        var values = _scratch.AsSpan(0, n);
+        var idx = _order.AsSpan(0, n);
+        _split.CopyTo(values);
+        for (int i = 0; i < n; i++) idx[i] = i;
+        values.Sort(idx);
+        int start = 0;
+        while (start < n)
+        {
+            int end = start + 1;
+            while (end < n && values[end] == values[start]) end++;
+            // Tied values share the average of ranks start+1 … end.
+            double z = end - start == 1 ? _zOfRank[start + 1]
+                : NormalQuantile(((start + 1 + end) / 2.0 - 0.375) / (n + 0.25));
+            for (int k = start; k < end; k++) _split[idx[k]] = z;
+            start = end;
+        }
+    }
+
+    // ---- R̂ -----------------------------------------------------------------------------------------
+
+    /// <summary>Classic R̂ of the split buffer's chains (posterior's .rhat).</summary>
+    private double RhatOfSplit()
+    {
+        int m = _splitChains, n = _half;
+        if (n < 2) return double.NaN;
+        double meanOfMeans = 0, withinSum = 0;
+        for (int c = 0; c < m; c++)
+        {
+            var chain = _split.AsSpan(c * n, n);
+            double mean = 0;
+            foreach (double v in chain) mean += v;
+            mean /= n;
+            double ss = 0;
+            foreach (double v in chain) ss += (v - mean) * (v - mean);
+            _chainMean[c] = mean;
+            meanOfMeans += mean;
+            withinSum += ss / (n - 1);
+        }
+        meanOfMeans /= m;
+        double between = 0;
+        for (int c = 0; c < m; c++) between += (_chainMean[c] - meanOfMeans) * (_chainMean[c] - meanOfMeans);
+        double varBetween = n * between / (m - 1);
+        double varWithin = withinSum / m;
+        return Math.Sqrt((varBetween / varWithin + n - 1) / n);
+    }
+
+    /// <summary>Split R̂ on the draws as they are (posterior's rhat_basic).</summary>
+    public double RhatBasic(ReadOnlySpan<double> x)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        SplitInto(x, _split);
+        return RhatOfSplit();
+    }
+
+    /// <summary>Rank-normalised split R̂: the larger of the bulk and the folded (tail) version
+    /// (requires <see cref="Sort"/> of x first).</summary>
+    public double Rhat(ReadOnlySpan<double> x, double median) => Rhat(x, median, MiddlePair.Tied);
+
+    /// <summary>How the two draws either side of the median rank once folded. They are equally far from it by the
+    /// median's definition, so <see cref="MiddlePair.Tied"/> is exact; in floating point they can also come out an
+    /// ulp apart either way (as R's own arithmetic sometimes leaves them), which the other two reproduce.</summary>
+    internal enum MiddlePair { Tied, LowCloser, HighCloser }
+
+    internal double Rhat(ReadOnlySpan<double> x, double median, MiddlePair middle)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        var folded = _transformed;
+        for (int i = 0; i < _total; i++) folded[i] = Math.Abs(x[i] - median);
+        if (_middleLow != _middleHigh)
+        {
+            double half = (x[_middleHigh] - x[_middleLow]) / 2;
+            folded[_middleLow] = middle == MiddlePair.HighCloser ? Math.BitIncrement(half) : half;
+            folded[_middleHigh] = middle == MiddlePair.LowCloser ? Math.BitIncrement(half) : half;
+        }
+        ZScaleSplit(x);
+        double bulk = RhatOfSplit();
+        ZScaleSplit(folded);
+        return Math.Max(bulk, RhatOfSplit());
+    }
+
+    // ---- ESS ---------------------------------------------------------------------------------------
+
+    /// <summary>Mean over split chains of the biased autocovariance at <paramref name="lag"/>. Short lags are summed
+    /// directly, as Geyer's sequence usually stops within a few lags; a longer one computes every lag by FFT.</summary>
+    private double AcovMean(int lag)
+    {
+        const int DirectLags = 24;
+        if (lag < _lagsDone) return _acovMeans[lag];
+        int m = _splitChains, n = _half;
+        if (lag < DirectLags)
+        {
+            for (int t = _lagsDone; t <= lag; t++)
+            {
+                double s = 0;
+                for (int c = 0; c < m; c++)
+                {
+                    var y = _split.AsSpan(c * n, n);
+                    double acc = 0;
+                    for (int i = 0; i + t < n; i++) acc += y[i] * y[i + t];
+                    s += acc / n;
+                }
+                _acovMeans[t] = s / m;
+            }
+            _lagsDone = lag + 1;
+            return _acovMeans[lag];
+        }
+        Array.Clear(_acovMeans);
+        for (int c = 0; c < m; c++) _fft.AddBiased(_split.AsSpan(c * n, n), _acovMeans);
+        for (int t = 0; t < n; t++) _acovMeans[t] /= m;
+        _lagsDone = n;
+        return _acovMeans[lag];
+    }
+
+    /// <summary>ESS of the split buffer's chains (posterior's .ess).</summary>
+    private double EssOfSplit()
+    {
+        int m = _splitChains, n = _half;
+        if (n < 3 || IsConstant(_split)) return double.NaN;
+        double meanOfMeans = 0;
+        for (int c = 0; c < m; c++)
+        {
+            var chain = _split.AsSpan(c * n, n);
+            double mean = 0;
+            foreach (double v in chain) mean += v;
+            mean /= n;
+            _chainMean[c] = mean;
+            meanOfMeans += mean;
+            for (int i = 0; i < n; i++) chain[i] -= mean;
+        }
+        _lagsDone = 0;
+        meanOfMeans /= m;
+        double meanVar = AcovMean(0) * n / (n - 1);
+        double varPlus = meanVar * (n - 1) / n;
+        if (m > 1)
+        {
+            double b = 0;
+            for (int c = 0; c < m; c++) b += (_chainMean[c] - meanOfMeans) * (_chainMean[c] - meanOfMeans);
+            varPlus += b / (m - 1);
+        }
+        // Geyer's initial positive sequence (posterior's indices, 0-based).
+        var rho = _rho;
+        Array.Clear(rho);
+        int t0 = 0;
+        double rhoEven = 1, rhoOdd = 1 - (meanVar - AcovMean(1)) / varPlus;
+        rho[0] = rhoEven;
+        rho[1] = rhoOdd;
+        while (t0 < n - 5 && !double.IsNaN(rhoEven + rhoOdd) && rhoEven + rhoOdd > 0)
+        {
+            t0 += 2;
+            rhoEven = 1 - (meanVar - AcovMean(t0)) / varPlus;
+            rhoOdd = 1 - (meanVar - AcovMean(t0 + 1)) / varPlus;
+            if (rhoEven + rhoOdd >= 0)
+            {
+                rho[t0] = rhoEven;
+                rho[t0 + 1] = rhoOdd;
+            }
+        }
+        int maxT = t0;
+        if (rhoEven > 0) rho[maxT] = rhoEven;
+        // Geyer's initial monotone sequence.
+        int t = 0;
+        while (t <= maxT - 4)
+        {
+            t += 2;
+            if (rho[t] + rho[t + 1] > rho[t - 2] + rho[t - 1])
+            {
+                rho[t] = (rho[t - 2] + rho[t - 1]) / 2;
+                rho[t + 1] = rho[t];
+            }
+        }
+        double ess = (double)m * n;
+        double sum = 0;
+        for (int k = 0; k < maxT; k++) sum += rho[k];
+        // The improved estimate, capped at ESS·log10(ESS) against antithetic noise.
+        double tau = Math.Max(-1 + 2 * sum + rho[maxT], 1 / Math.Log10(ess));
+        return ess / tau;
+    }
+
+    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains.</summary>
+    public double EssBulk(ReadOnlySpan<double> x)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        ZScaleSplit(x);
+        return EssOfSplit();
+    }
+
+    /// <summary>ESS of the split chains as they are (posterior's ess_basic and ess_mean).</summary>
+    public double EssBasic(ReadOnlySpan<double> x)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        SplitInto(x, _split);
+        return EssOfSplit();
+    }
+
+    /// <summary>ESS of the indicator x ≤ quantile(x, p) (requires <see cref="Sort"/> of x first).</summary>
+    public double EssQuantile(ReadOnlySpan<double> x, double p)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        if (p == 1) p = (_total - 0.5) / _total;
+        double q = Quantile(p);
+        SplitIndicator(x, q);
+        return EssOfSplit();
+    }
+
+    private void SplitIndicator(ReadOnlySpan<double> x, double q)
+    {
+        SplitInto(x, _split);
+        for (int i = 0; i < _split.Length; i++) _split[i] = _split[i] <= q ? 1 : 0;
+    }
+
+    /// <summary>ESS of (x − mean)², for the MCSE of the sd (posterior's mcse_sd).</summary>
+    public double EssOfSquaredDeviation(ReadOnlySpan<double> x, double mean)
+    {
+        if (IsConstantOrNonFinite(x)) return double.NaN;
+        var f = _transformed;
+        for (int i = 0; i < _total; i++) f[i] = (x[i] - mean) * (x[i] - mean);
+        SplitInto(f, _split);
+        return EssOfSplit();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    /// <summary>posterior's is_constant: the range is below machine epsilon.</summary>
+    internal static bool IsConstant(ReadOnlySpan<double> x)
+    {
+        double min = x[0], max = x[0];
+        foreach (double v in x) { if (v < min) min = v; if (v > max) max = v; }
+        return max - min < 2.220446049250313e-16;
+    }
+
+    internal static bool IsConstantOrNonFinite(ReadOnlySpan<double> x)
+    {
+        foreach (double v in x) if (!double.IsFinite(v)) return true;
+        return IsConstant(x);
+    }
+
+    /// <summary>Standard normal quantile (MathNet; accurate to ~1e-15).</summary>
+    internal static double NormalQuantile(double p) => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p);
+}

@@ -1,0 +1,53 @@
+namespace BayesHlm.Diagnostics;
+
+/// <summary>
+/// Posterior draws of several parameters from several chains of equal length, as any sampler produces
+/// them. Immutable. Draws of one parameter are stored chain after chain, so a chain is a contiguous span.
+/// </summary>
+public sealed class DrawSet
+{
+    private readonly double[][] _draws; // per parameter: chains × iterations, chain-major
+
+    /// <param name="names">Parameter names.</param>
+    /// <param name="chains">Number of chains.</param>
+    /// <param name="iterations">Draws per chain.</param>
+    /// <param name="draws">Per parameter, chains × iterations values, chain after chain.</param>
+    public DrawSet(IReadOnlyList<string> names, int chains, int iterations, double[][] draws)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(draws);
+        if (names.Count != draws.Length) throw new ArgumentException("One array of draws per parameter name is needed.", nameof(draws));
+        if (chains < 1 || iterations < 1) throw new ArgumentException("At least one chain and one draw are needed.");
+        foreach (var d in draws)
+            if (d.Length != chains * iterations) throw new ArgumentException($"Each parameter needs {chains} × {iterations} draws.", nameof(draws));
+        Names = names;
+        Chains = chains;
+        Iterations = iterations;
+        _draws = draws;
+    }
+
+    public IReadOnlyList<string> Names { get; }
+    public int Chains { get; }
+    public int Iterations { get; }
+    public int ParameterCount => Names.Count;
+
+    /// <summary>All draws of parameter <paramref name="parameter"/>, chain after chain.</summary>
+    public ReadOnlySpan<double> Draws(int parameter) => _draws[parameter];
+
+    /// <summary>The draws of one chain.</summary>
+    public ReadOnlySpan<double> Chain(int parameter, int chain) => _draws[parameter].AsSpan(chain * Iterations, Iterations);
+
+    /// <summary>The parameters named in <paramref name="names"/>, in that order.</summary>
+    public DrawSet Select(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        var idx = list.Select(n => Names.ToList().IndexOf(n)).ToArray();
+        for (int i = 0; i < idx.Length; i++)
+            if (idx[i] < 0)
+            {
+                string closest = BayesHlm.Data.Closest.Name(list[i], Names);
+                throw new DataException($"No parameter '{list[i]}' in the draws.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")}");
+            }
+        return new DrawSet(list, Chains, Iterations, idx.Select(i => _draws[i]).ToArray());
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using MathNet.Numerics.Distributions;
+
+namespace BayesHlm.Diagnostics;
+
+/// <summary>Which summaries to compute.</summary>
+public sealed record SummaryOptions
+{
+    /// <summary>Quantiles to report (R's type 7); 5% and 95% are always included, as posterior reports them.</summary>
+    public IReadOnlyList<double> Probabilities { get; init; } = [0.05, 0.25, 0.5, 0.75, 0.95];
+    /// <summary>Coverage of the central and highest-density intervals.</summary>
+    public double IntervalLevel { get; init; } = 0.9;
+
+    public static SummaryOptions Default { get; } = new();
+}
+
+/// <summary>One parameter's summary, named as the R package posterior names its columns.</summary>
+public sealed record ParameterSummary(
+    string Variable, double Mean, double Median, double Sd, double Mad,
+    IReadOnlyList<(double Probability, double Value)> Quantiles,
+    double Rhat, double RhatBasic, double EssBulk, double EssTail, double EssBasic, double EssMean,
+    double McseMean, double McseSd, double McseQ5, double McseQ95,
+    double CentralLower, double CentralUpper, double HdiLower, double HdiUpper,
+    bool Constant)
+{
+    public double Q5 => Quantile(0.05);
+    public double Q95 => Quantile(0.95);
+    public double Quantile(double p) => Quantiles.First(q => Math.Abs(q.Probability - p) < 1e-12).Value;
+}
+
+/// <summary>The summary of every parameter of a set of draws, and the warnings a user must see.</summary>
+public sealed record DiagnosticsTable(IReadOnlyList<ParameterSummary> Rows, IReadOnlyList<string> Warnings, int Chains, int Iterations, SummaryOptions Options);
+
+/// <summary>
+/// Posterior summaries and convergence diagnostics (Vehtari, Gelman, Simpson, Carpenter and Bürkner 2021) for
+/// draws from any sampler: mean, median, sd, MAD, quantiles, central and highest-density intervals, R̂ (rank-
+/// normalised and classic split), bulk-, tail- and basic ESS, MCSE of the mean, the sd and the 5%/95% quantiles.
+/// </summary>
+public static class PosteriorSummary
+{
+    /// <summary>R̂ above this is a convergence warning (Vehtari et al. 2021).</summary>
+    public const double RhatThreshold = 1.01;
+    /// <summary>Bulk- and tail-ESS below this many per chain is a precision warning.</summary>
+    public const double EssPerChainThreshold = 100;
+
+    public static DiagnosticsTable Summarise(DrawSet draws, SummaryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        options ??= SummaryOptions.Default;
+        var probs = options.Probabilities.Concat([0.05, 0.95]).Distinct().Order().ToArray();
+        var math = new ConvergenceMath(draws.Chains, draws.Iterations);
+        var rows = new ParameterSummary[draws.ParameterCount];
+        var deviation = new double[draws.Chains * draws.Iterations];
+        for (int p = 0; p < draws.ParameterCount; p++)
+            rows[p] = SummariseOne(draws.Names[p], draws.Draws(p), math, probs, options.IntervalLevel, deviation);
+        var warnings = Warnings(draws, rows);
+        return new DiagnosticsTable(rows, warnings, draws.Chains, draws.Iterations, options);
+    }
+
+    private static ParameterSummary SummariseOne(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level, double[] deviation)
+    {
+        int n = x.Length;
+        double mean = 0;
+        foreach (double v in x) mean += v;
+        mean /= n;
+        double ss = 0, m4 = 0;
+        foreach (double v in x) { double d = v - mean; ss += d * d; m4 += d * d * d * d; }
+        double sd = Math.Sqrt(ss / (n - 1));
+        math.Sort(x);
+        var sorted = math.Sorted;
+        double median = ConvergenceMath.Median(sorted);
+        for (int i = 0; i < n; i++) deviation[i] = Math.Abs(x[i] - median);
+        Array.Sort(deviation);
+        double mad = 1.4826 * ConvergenceMath.Median(deviation);
+        var quantiles = probs.Select(p => (p, math.Quantile(p))).ToArray();
+        double lo = (1 - level) / 2;
+        var (hdiLower, hdiUpper) = Hdi(sorted, level);
+        bool constant = ConvergenceMath.IsConstantOrNonFinite(x);
+
+        double essBasic = math.EssBasic(x);
+        double essQ5 = math.EssQuantile(x, 0.05), essQ95 = math.EssQuantile(x, 0.95);
+        double essSq = math.EssOfSquaredDeviation(x, mean);
+        double evar = ss / n;
+        double mcseSd = Math.Sqrt((m4 / n - evar * evar) / essSq / evar / 4);
+        return new ParameterSummary(
+            name, mean, median, sd, mad, quantiles,
+            math.Rhat(x, median), math.RhatBasic(x), math.EssBulk(x), Math.Min(essQ5, essQ95), essBasic, essBasic,
+            sd / Math.Sqrt(essBasic), mcseSd, McseQuantile(sorted, 0.05, essQ5), McseQuantile(sorted, 0.95, essQ95),
+            math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, constant);
+    }
+
+    /// <summary>posterior's mcse_quantile: half the width of the ±1 sd interval of the quantile's beta posterior, read off the sorted draws.</summary>
+    private static double McseQuantile(ReadOnlySpan<double> sorted, double prob, double ess)
+    {
+        if (double.IsNaN(ess)) return double.NaN;
+        int s = sorted.Length;
+        double a1 = Beta.InvCDF(ess * prob + 1, ess * (1 - prob) + 1, 0.1586553);
+        double a2 = Beta.InvCDF(ess * prob + 1, ess * (1 - prob) + 1, 0.8413447);
+        double th1 = sorted[Math.Max((int)Math.Floor(a1 * s), 1) - 1];
+        double th2 = sorted[Math.Min((int)Math.Ceiling(a2 * s), s) - 1];
+        return (th2 - th1) / 2;
+    }
+
+    /// <summary>The shortest interval holding ⌊level·n⌋ + 1 of the sorted draws (as ArviZ computes the HDI).</summary>
+    public static (double Lower, double Upper) Hdi(ReadOnlySpan<double> sorted, double level)
+    {
+        int n = sorted.Length;
+        int inc = (int)Math.Floor(level * n);
+        if (inc >= n) return (sorted[0], sorted[n - 1]);
+        int best = 0;
+        double width = double.PositiveInfinity;
+        for (int i = 0; i + inc < n; i++)
+        {
+            double w = sorted[i + inc] - sorted[i];
+            if (w < width) { width = w; best = i; }
+        }
+        return (sorted[best], sorted[best + inc]);
+    }
+
+    private static List<string> Warnings(DrawSet draws, ParameterSummary[] rows)
+    {
+        var warnings = new List<string>();
+        string List(IEnumerable<string> names)
+        {
+            var all = names.ToList();
+            return all.Count <= 8 ? string.Join(", ", all) : string.Join(", ", all.Take(8)) + $" and {all.Count - 8} more";
+        }
+        var constant = rows.Where(r => r.Constant).Select(r => r.Variable).ToList();
+        if (constant.Count > 0)
+            warnings.Add($"Constant in every draw (no R̂ or ESS): {List(constant)}. A fixed quantity, or a sampler that never moved it.");
+        var rhat = rows.Where(r => r.Rhat > RhatThreshold).Select(r => $"{r.Variable} ({r.Rhat.ToString("F3", CultureInfo.InvariantCulture)})").ToList();
+        if (rhat.Count > 0)
+            warnings.Add($"R̂ above {RhatThreshold}: {List(rhat)}. The chains have not mixed: run longer (more warm-up and draws), or reparameterise.");
+        double essMin = EssPerChainThreshold * draws.Chains;
+        var lowBulk = rows.Where(r => r.EssBulk < essMin).Select(r => $"{r.Variable} ({r.EssBulk:F0})").ToList();
+        if (lowBulk.Count > 0)
+            warnings.Add($"Bulk-ESS below {essMin:F0} ({EssPerChainThreshold:F0} per chain): {List(lowBulk)}. Means and medians are imprecise: run more iterations or thin less.");
+        var lowTail = rows.Where(r => r.EssTail < essMin).Select(r => $"{r.Variable} ({r.EssTail:F0})").ToList();
+        if (lowTail.Count > 0)
+            warnings.Add($"Tail-ESS below {essMin:F0} ({EssPerChainThreshold:F0} per chain): {List(lowTail)}. The 5% and 95% quantiles (interval ends) are imprecise: run more iterations.");
+        if (draws.Chains > 1)
+        {
+            var stuck = new List<string>();
+            var far = new List<string>();
+            for (int p = 0; p < draws.ParameterCount; p++)
+            {
+                if (rows[p].Constant) continue;
+                var means = new double[draws.Chains];
+                var sds = new double[draws.Chains];
+                for (int c = 0; c < draws.Chains; c++)
+                {
+                    var chain = draws.Chain(p, c);
+                    double m = 0;
+                    foreach (double v in chain) m += v;
+                    m /= chain.Length;
+                    double s = 0;
+                    foreach (double v in chain) s += (v - m) * (v - m);
+                    means[c] = m;
+                    sds[c] = Math.Sqrt(s / Math.Max(chain.Length - 1, 1));
+                    if (ConvergenceMath.IsConstant(chain)) stuck.Add($"{draws.Names[p]} (chain {c + 1})");
+                }
+                if (!(rows[p].Rhat > RhatThreshold)) continue;
+                for (int c = 0; c < draws.Chains; c++)
+                {
+                    double others = 0, within = 0;
+                    for (int o = 0; o < draws.Chains; o++) if (o != c) { others += means[o]; within += sds[o]; }
+                    others /= draws.Chains - 1;
+                    within /= draws.Chains - 1;
+                    if (Math.Abs(means[c] - others) > 0.5 * within) far.Add($"{draws.Names[p]} (chain {c + 1})");
+                }
+            }
+            if (stuck.Count > 0)
+                warnings.Add($"Stuck chains (the same value in every draw of the chain): {List(stuck)}. Check the initial values and the proposal of that sampler.");
+            if (far.Count > 0)
+                warnings.Add($"A chain whose mean sits far from the others': {List(far)}. That chain may be in another mode or not yet converged: discard it only with reason; run longer, or check for multimodality.");
+        }
+        return warnings;
+    }
+}
