@@ -17,6 +17,7 @@ internal static class CliApp
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
         root.Options.Add(verbose);
         root.Subcommands.Add(RemlCommand.Create(output, error));
+        root.Subcommands.Add(DiagnoseCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -160,19 +160,19 @@ public static class PosteriorSummary
                     if (ConvergenceMath.IsConstant(chain)) stuck.Add($"{draws.Names[p]} (chain {c + 1})");
                 }
                 if (!(rows[p].Rhat > RhatThreshold)) continue;
+                // Against the median of the other chains' means, so one stray chain does not drag the rest with it.
                 for (int c = 0; c < draws.Chains; c++)
                 {
-                    double others = 0, within = 0;
-                    for (int o = 0; o < draws.Chains; o++) if (o != c) { others += means[o]; within += sds[o]; }
-                    others /= draws.Chains - 1;
-                    within /= draws.Chains - 1;
-                    if (Math.Abs(means[c] - others) > 0.5 * within) far.Add($"{draws.Names[p]} (chain {c + 1})");
+                    var others = Enumerable.Range(0, draws.Chains).Where(o => o != c).Select(o => means[o]).Order().ToArray();
+                    double center = ConvergenceMath.Median(others);
+                    double within = Enumerable.Range(0, draws.Chains).Where(o => o != c).Average(o => sds[o]);
+                    if (Math.Abs(means[c] - center) > 0.5 * within) far.Add($"{draws.Names[p]} (chain {c + 1})");
                 }
             }
             if (stuck.Count > 0)
                 warnings.Add($"Stuck chains (the same value in every draw of the chain): {List(stuck)}. Check the initial values and the proposal of that sampler.");
             if (far.Count > 0)
-                warnings.Add($"A chain whose mean sits far from the others': {List(far)}. That chain may be in another mode or not yet converged: discard it only with reason; run longer, or check for multimodality.");
+                warnings.Add($"Chains whose mean sits far from the other chains': {List(far)}. Such a chain may be in another mode or not yet converged: run longer, check for multimodality, and discard a chain only with reason.");
         }
         return warnings;
     }
