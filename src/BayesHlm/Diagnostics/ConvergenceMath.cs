@@ -17,7 +17,6 @@ internal sealed class ConvergenceMath
     private readonly double[] _zOfRank;    // qnorm((r − 3/8)/(S + 1/4)) for integer ranks r of the split draws
     private readonly int[] _order;
     private readonly double[] _sorted;
-    private readonly double[] _scratch;
     private readonly Autocovariance _fft;
     private readonly double[] _transformed; // folded or squared draws
     private int _lagsDone;
@@ -35,12 +34,82 @@ internal sealed class ConvergenceMath
         _chainMean = new double[_splitChains];
         _order = new int[_total];
         _sorted = new double[_total];
-        _scratch = new double[_total];
         int splitTotal = _splitChains * _half;
         _zOfRank = new double[splitTotal + 1];
         for (int r = 1; r <= splitTotal; r++) _zOfRank[r] = NormalQuantile((r - 0.375) / (splitTotal + 0.25));
         _fft = new Autocovariance(Math.Max(_half, 1));
         _transformed = new double[_total];
+        _foldOrder = new int[_total];
+        _foldValues = new double[_total];
+        _splitPosition = new int[_total];
+        int second = _iterations - _half;
+        for (int c = 0; c < _chains; c++)
+            for (int t = 0; t < _iterations; t++)
+                _splitPosition[c * _iterations + t] = t < _half ? 2 * c * _half + t : t >= second ? (2 * c + 1) * _half + (t - second) : -1;
+    }
+
+    private readonly int[] _foldOrder;       // draw indices by increasing distance from the median
+    private readonly double[] _foldValues;   // those distances, in that order
+    private readonly int[] _splitPosition;   // draw index → position among the split chains, −1 for a dropped middle draw
+
+    /// <summary>Rank-normalises into the split buffer the draws listed in <paramref name="order"/> with ascending
+    /// <paramref name="values"/>: ranks among the draws the split keeps, ties averaged, z = Φ⁻¹((r − 3/8)/(S + 1/4)).
+    /// One pass, no sort: the order comes from the single sort of the draws.</summary>
+    private void RankNormaliseInto(ReadOnlySpan<int> order, ReadOnlySpan<double> values)
+    {
+        int n = order.Length, total = _split.Length, rank = 0, start = 0;
+        while (start < n)
+        {
+            int end = start + 1;
+            while (end < n && values[end] == values[start]) end++;
+            int kept = 0;
+            for (int k = start; k < end; k++) if (_splitPosition[order[k]] >= 0) kept++;
+            if (kept > 0)
+            {
+                double z = kept == 1 ? _zOfRank[rank + 1] : NormalQuantile((rank + (kept + 1) / 2.0 - 0.375) / (total + 0.25));
+                for (int k = start; k < end; k++)
+                {
+                    int pos = _splitPosition[order[k]];
+                    if (pos >= 0) _split[pos] = z;
+                }
+            }
+            rank += kept;
+            start = end;
+        }
+    }
+
+    /// <summary>The draws ordered by their distance from the median, merged outward from the middle of the sorted
+    /// draws (no second sort); the two middle draws resolved as <paramref name="middle"/> says.</summary>
+    private void FoldFromSorted(double median, MiddlePair middle)
+    {
+        int n = _total, lo = (n - 1) / 2, hi = n / 2, k = 0;
+        if (lo == hi) { _foldOrder[k] = _order[lo]; _foldValues[k++] = Math.Abs(_sorted[lo] - median); lo--; hi++; }
+        else
+        {
+            // Equally far from the median by its definition (see MiddlePair).
+            double half = (_sorted[hi] - _sorted[lo]) / 2;
+            bool lowFirst = middle != MiddlePair.HighCloser;
+            _foldOrder[k] = lowFirst ? _order[lo] : _order[hi];
+            _foldValues[k++] = half;
+            _foldOrder[k] = lowFirst ? _order[hi] : _order[lo];
+            _foldValues[k++] = middle == MiddlePair.Tied ? half : Math.BitIncrement(half);
+            lo--; hi++;
+        }
+        while (lo >= 0 || hi < n)
+        {
+            double left = lo >= 0 ? median - _sorted[lo] : double.PositiveInfinity;
+            double right = hi < n ? _sorted[hi] - median : double.PositiveInfinity;
+            if (left <= right) { _foldOrder[k] = _order[lo]; _foldValues[k++] = Math.Abs(_sorted[lo] - median); lo--; }
+            else { _foldOrder[k] = _order[hi]; _foldValues[k++] = Math.Abs(_sorted[hi] - median); hi++; }
+        }
+    }
+
+    /// <summary>Median absolute deviation about the median (unscaled), from the sort.</summary>
+    public double MedianAbsoluteDeviation(double median)
+    {
+        FoldFromSorted(median, MiddlePair.Tied);
+        // Only the two smallest distances were touched; the median distance is unaffected for n ≥ 4.
+        return Median(_foldValues);
     }
 
     public int Chains => _chains;
@@ -96,29 +165,6 @@ internal sealed class ConvergenceMath
         }
     }
 
-    /// <summary>Rank-normalised split values of x into the split buffer (ranks over all split draws, ties averaged).</summary>
-    private void ZScaleSplit(ReadOnlySpan<double> x)
-    {
-        SplitInto(x, _split);
-        int n = _split.Length;
-        var values = _scratch.AsSpan(0, n);
-        var idx = _order.AsSpan(0, n);
-        _split.CopyTo(values);
-        for (int i = 0; i < n; i++) idx[i] = i;
-        values.Sort(idx);
-        int start = 0;
-        while (start < n)
-        {
-            int end = start + 1;
-            while (end < n && values[end] == values[start]) end++;
-            // Tied values share the average of ranks start+1 … end.
-            double z = end - start == 1 ? _zOfRank[start + 1]
-                : NormalQuantile(((start + 1 + end) / 2.0 - 0.375) / (n + 0.25));
-            for (int k = start; k < end; k++) _split[idx[k]] = z;
-            start = end;
-        }
-    }
-
     // ---- R̂ -----------------------------------------------------------------------------------------
 
     /// <summary>Classic R̂ of the split buffer's chains (posterior's .rhat).</summary>
@@ -167,30 +213,23 @@ internal sealed class ConvergenceMath
     internal double Rhat(ReadOnlySpan<double> x, double median, MiddlePair middle)
     {
         if (IsConstantOrNonFinite(x)) return double.NaN;
-        var folded = _transformed;
-        for (int i = 0; i < _total; i++) folded[i] = Math.Abs(x[i] - median);
-        if (_middleLow != _middleHigh)
-        {
-            double half = (x[_middleHigh] - x[_middleLow]) / 2;
-            folded[_middleLow] = middle == MiddlePair.HighCloser ? Math.BitIncrement(half) : half;
-            folded[_middleHigh] = middle == MiddlePair.LowCloser ? Math.BitIncrement(half) : half;
-        }
-        ZScaleSplit(x);
+        RankNormaliseInto(_order, _sorted);
         double bulk = RhatOfSplit();
-        ZScaleSplit(folded);
+        FoldFromSorted(median, middle);
+        RankNormaliseInto(_foldOrder, _foldValues);
         return Math.Max(bulk, RhatOfSplit());
     }
 
     // ---- ESS ---------------------------------------------------------------------------------------
 
-    /// <summary>Mean over split chains of the biased autocovariance at <paramref name="lag"/>. Short lags are summed
-    /// directly, as Geyer's sequence usually stops within a few lags; a longer one computes every lag by FFT.</summary>
+    /// <summary>Mean over split chains of the biased autocovariance at <paramref name="lag"/>. Lags are summed
+    /// directly as Geyer's sequence asks for them — it usually stops within a few dozen, where direct sums cost
+    /// less than transforms; past half the chain every lag is computed at once by FFT.</summary>
     private double AcovMean(int lag)
     {
-        const int DirectLags = 24;
         if (lag < _lagsDone) return _acovMeans[lag];
         int m = _splitChains, n = _half;
-        if (lag < DirectLags)
+        if (lag < Math.Max(32, n / 2))
         {
             for (int t = _lagsDone; t <= lag; t++)
             {
@@ -198,9 +237,7 @@ internal sealed class ConvergenceMath
                 for (int c = 0; c < m; c++)
                 {
                     var y = _split.AsSpan(c * n, n);
-                    double acc = 0;
-                    for (int i = 0; i + t < n; i++) acc += y[i] * y[i + t];
-                    s += acc / n;
+                    s += Dot(y[..(n - t)], y[t..]) / n;
                 }
                 _acovMeans[t] = s / m;
             }
@@ -212,6 +249,27 @@ internal sealed class ConvergenceMath
         for (int t = 0; t < n; t++) _acovMeans[t] /= m;
         _lagsDone = n;
         return _acovMeans[lag];
+    }
+
+    /// <summary>Σ a_i b_i with SIMD lanes (the autocovariance sums are the hot loop of the ESS).</summary>
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int n = a.Length, i = 0;
+        double sum = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && n >= 2 * System.Numerics.Vector<double>.Count)
+        {
+            int w = System.Numerics.Vector<double>.Count;
+            var acc1 = System.Numerics.Vector<double>.Zero;
+            var acc2 = System.Numerics.Vector<double>.Zero;
+            for (; i <= n - 2 * w; i += 2 * w)
+            {
+                acc1 += new System.Numerics.Vector<double>(a.Slice(i, w)) * new System.Numerics.Vector<double>(b.Slice(i, w));
+                acc2 += new System.Numerics.Vector<double>(a.Slice(i + w, w)) * new System.Numerics.Vector<double>(b.Slice(i + w, w));
+            }
+            sum = System.Numerics.Vector.Sum(acc1 + acc2);
+        }
+        for (; i < n; i++) sum += a[i] * b[i];
+        return sum;
     }
 
     /// <summary>ESS of the split buffer's chains (posterior's .ess).</summary>
@@ -279,11 +337,11 @@ internal sealed class ConvergenceMath
         return ess / tau;
     }
 
-    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains.</summary>
+    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains (requires <see cref="Sort"/> of x first).</summary>
     public double EssBulk(ReadOnlySpan<double> x)
     {
         if (IsConstantOrNonFinite(x)) return double.NaN;
-        ZScaleSplit(x);
+        RankNormaliseInto(_order, _sorted);
         return EssOfSplit();
     }
 

@@ -50,14 +50,13 @@ public static class PosteriorSummary
         var probs = options.Probabilities.Concat([0.05, 0.95]).Distinct().Order().ToArray();
         var math = new ConvergenceMath(draws.Chains, draws.Iterations);
         var rows = new ParameterSummary[draws.ParameterCount];
-        var deviation = new double[draws.Chains * draws.Iterations];
         for (int p = 0; p < draws.ParameterCount; p++)
-            rows[p] = SummariseOne(draws.Names[p], draws.Draws(p), math, probs, options.IntervalLevel, deviation);
+            rows[p] = SummariseOne(draws.Names[p], draws.Draws(p), math, probs, options.IntervalLevel);
         var warnings = Warnings(draws, rows);
         return new DiagnosticsTable(rows, warnings, draws.Chains, draws.Iterations, options);
     }
 
-    private static ParameterSummary SummariseOne(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level, double[] deviation)
+    private static ParameterSummary SummariseOne(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level)
     {
         int n = x.Length;
         double mean = 0;
@@ -69,9 +68,7 @@ public static class PosteriorSummary
         math.Sort(x);
         var sorted = math.Sorted;
         double median = ConvergenceMath.Median(sorted);
-        for (int i = 0; i < n; i++) deviation[i] = Math.Abs(x[i] - median);
-        Array.Sort(deviation);
-        double mad = 1.4826 * ConvergenceMath.Median(deviation);
+        double mad = 1.4826 * math.MedianAbsoluteDeviation(median);
         var quantiles = probs.Select(p => (p, math.Quantile(p))).ToArray();
         double lo = (1 - level) / 2;
         var (hdiLower, hdiUpper) = Hdi(sorted, level);
@@ -94,11 +91,32 @@ public static class PosteriorSummary
     {
         if (double.IsNaN(ess)) return double.NaN;
         int s = sorted.Length;
-        double a1 = Beta.InvCDF(ess * prob + 1, ess * (1 - prob) + 1, 0.1586553);
-        double a2 = Beta.InvCDF(ess * prob + 1, ess * (1 - prob) + 1, 0.8413447);
+        double a1 = BetaQuantile(ess * prob + 1, ess * (1 - prob) + 1, 0.1586553);
+        double a2 = BetaQuantile(ess * prob + 1, ess * (1 - prob) + 1, 0.8413447);
         double th1 = sorted[Math.Max((int)Math.Floor(a1 * s), 1) - 1];
         double th2 = sorted[Math.Min((int)Math.Ceiling(a2 * s), s) - 1];
         return (th2 - th1) / 2;
+    }
+
+    /// <summary>Quantile of Beta(a, b) by Newton's method on the regularised incomplete beta function, from a normal
+    /// start and guarded by bisection: a few function evaluations where a general inverse takes dozens.</summary>
+    internal static double BetaQuantile(double a, double b, double p)
+    {
+        double mean = a / (a + b), sd = Math.Sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+        double x = Math.Clamp(mean + sd * ConvergenceMath.NormalQuantile(p), 1e-12, 1 - 1e-12);
+        double lo = 0, hi = 1;
+        double logBeta = MathNet.Numerics.SpecialFunctions.BetaLn(a, b);
+        for (int i = 0; i < 100; i++)
+        {
+            double f = MathNet.Numerics.SpecialFunctions.BetaRegularized(a, b, x) - p;
+            if (f > 0) hi = x; else lo = x;
+            double density = Math.Exp((a - 1) * Math.Log(x) + (b - 1) * Math.Log(1 - x) - logBeta);
+            double next = density > 0 ? x - f / density : (lo + hi) / 2;
+            if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+            if (Math.Abs(next - x) <= 1e-15 * Math.Max(x, 1e-300)) return next;
+            x = next;
+        }
+        return x;
     }
 
     /// <summary>The shortest interval holding ⌊level·n⌋ + 1 of the sorted draws (as ArviZ computes the HDI).</summary>
