@@ -32,7 +32,7 @@ public static partial class DrawsReader
                 throw new DataException($"'{c.File}' has other parameters than '{chains[0].File}' ({Difference(names, c.Names)}). Give files from one model.");
         int iterations = chains.Min(c => c.Rows.Count);
         if (chains.Any(c => c.Rows.Count != iterations))
-            throw new DataException($"The chains have different numbers of draws ({string.Join(", ", chains.Select(c => c.Rows.Count).Distinct())}). " +
+            throw new DataException($"The chains have different numbers of draws ({string.Join(", ", chains.Select((c, i) => $"chain {i + 1} in '{c.File}': {c.Rows.Count}"))}). " +
                                     "Diagnostics need chains of equal length: give complete runs of the same settings.");
         if (iterations < 4)
             throw new DataException($"{(iterations == 1 ? "A single draw" : $"Only {iterations} draws")} per chain in '{chains[0].File}': R̂ and ESS need at least 4 draws per chain (they split each chain in two).");
@@ -70,18 +70,20 @@ public static partial class DrawsReader
         if (!cmdStan && chainCol < 0)
             throw new DataException($"'{path}', line 1: no 'chain' column. Our draws files start with columns chain, iteration; CmdStan files have lp__. Columns here: {string.Join(", ", header.Take(10))}.");
         // Parameters: all but bookkeeping and sampler columns (CmdStan's end in __).
+        // R's write.csv adds an unnamed first column of row names: not a parameter.
         var paramIdx = Enumerable.Range(0, header.Length)
-            .Where(i => i != chainCol && i != iterCol && !header[i].EndsWith("__", StringComparison.Ordinal) && header[i] != ".chain" && header[i] != ".iteration" && header[i] != ".draw")
+            .Where(i => i != chainCol && i != iterCol && header[i].Length > 0 && !header[i].EndsWith("__", StringComparison.Ordinal) && header[i] != ".chain" && header[i] != ".iteration" && header[i] != ".draw")
             .ToArray();
         if (paramIdx.Length == 0) throw new DataException($"'{path}': no parameter columns.");
         var names = paramIdx.Select(i => cmdStan ? StanName(header[i]) : header[i]).ToArray();
         int divergentCol = Array.IndexOf(header, "divergent__");
         var chains = new SortedDictionary<int, List<double[]>>();
-        int divergent = 0;
-        int line = 1;
+        var divergentRows = new List<bool>();
+        int rowsRead = 0;
         while (csv.Read())
         {
-            line++;
+            // The physical line: the header, the rows so far, and every comment line Sylvan skipped.
+            int line = 1 + ++rowsRead + comments.Count;
             if (csv.RowFieldCount != header.Length)
                 throw new DataException($"'{path}', line {line}: {csv.RowFieldCount} fields, but the header has {header.Length}. The file may be truncated or ragged.");
             int chain = 1;
@@ -93,12 +95,14 @@ public static partial class DrawsReader
             }
             var row = new double[paramIdx.Length];
             for (int k = 0; k < paramIdx.Length; k++) row[k] = Number(csv, paramIdx[k], path, line, header);
-            if (divergentCol >= 0 && Number(csv, divergentCol, path, line, header) > 0) divergent++;
+            divergentRows.Add(divergentCol >= 0 && Number(csv, divergentCol, path, line, header) > 0);
             if (!chains.TryGetValue(chain, out var list)) chains[chain] = list = new List<double[]>();
             list.Add(row);
         }
         if (chains.Count == 0) throw new DataException($"Draws file '{path}' has a header but no draws.");
-        if (cmdStan) chains[1] = DropWarmup(chains[1], comments, out divergent, divergent);
+        int warmup = cmdStan ? SavedWarmupRows(comments) : 0;
+        if (warmup > 0) chains[1] = chains[1].Skip(Math.Min(warmup, chains[1].Count)).ToList();
+        int divergent = divergentRows.Skip(warmup).Count(d => d);
         return new FileDraws(names, chains.Values.ToList(), divergent);
     }
 
@@ -110,15 +114,16 @@ public static partial class DrawsReader
         throw new DataException($"'{path}', line {line}, column '{header[col]}': '{field.ToString()}' is not a number.");
     }
 
-    /// <summary>CmdStan writes warm-up draws first when save_warmup is on; num_warmup says how many.</summary>
-    private static List<double[]> DropWarmup(List<double[]> rows, List<string> comments, out int divergentKept, int divergent)
+    /// <summary>CmdStan writes warm-up draws first when save_warmup is on: ⌈num_warmup / thin⌉ of them.</summary>
+    private static int SavedWarmupRows(List<string> comments)
     {
-        divergentKept = divergent;
-        bool saved = comments.Any(c => SaveWarmup().IsMatch(c));
+        if (!comments.Any(c => SaveWarmup().IsMatch(c))) return 0;
         var warmup = comments.Select(c => NumWarmup().Match(c)).FirstOrDefault(m => m.Success);
-        if (!saved || warmup is null) return rows;
+        if (warmup is null) return 0;
         int n = int.Parse(warmup.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return rows.Skip(Math.Min(n, rows.Count)).ToList();
+        var thinMatch = comments.Select(c => Thin().Match(c)).FirstOrDefault(m => m.Success);
+        int thin = thinMatch is null ? 1 : Math.Max(1, int.Parse(thinMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return (n + thin - 1) / thin;
     }
 
     /// <summary>CmdStan writes beta[2] as beta.2 and Sigma[1,2] as Sigma.1.2.</summary>
@@ -136,4 +141,7 @@ public static partial class DrawsReader
 
     [GeneratedRegex(@"num_warmup\s*=\s*(\d+)")]
     private static partial Regex NumWarmup();
+
+    [GeneratedRegex(@"\bthin\s*=\s*(\d+)")]
+    private static partial Regex Thin();
 }

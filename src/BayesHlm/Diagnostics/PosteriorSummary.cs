@@ -59,6 +59,14 @@ public static class PosteriorSummary
     private static ParameterSummary SummariseOne(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level)
     {
         int n = x.Length;
+        foreach (double v in x)
+            if (!double.IsFinite(v))
+            {
+                // As posterior: any NaN or infinite draw makes every summary of the parameter missing.
+                double nan = double.NaN;
+                return new ParameterSummary(name, nan, nan, nan, nan, probs.Select(p => (p, nan)).ToArray(),
+                    nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, Constant: false);
+            }
         double mean = 0;
         foreach (double v in x) mean += v;
         mean /= n;
@@ -72,7 +80,7 @@ public static class PosteriorSummary
         var quantiles = probs.Select(p => (p, math.Quantile(p))).ToArray();
         double lo = (1 - level) / 2;
         var (hdiLower, hdiUpper) = Hdi(sorted, level);
-        bool constant = ConvergenceMath.IsConstantOrNonFinite(x);
+        bool constant = ConvergenceMath.IsConstant(x);
 
         double essBasic = math.EssBasic(x);
         double essQ5 = math.EssQuantile(x, 0.05), essQ95 = math.EssQuantile(x, 0.95);
@@ -143,6 +151,9 @@ public static class PosteriorSummary
             var all = names.ToList();
             return all.Count <= 8 ? string.Join(", ", all) : string.Join(", ", all.Take(8)) + $" and {all.Count - 8} more";
         }
+        var nonFinite = rows.Where(r => !double.IsFinite(r.Mean)).Select(r => r.Variable).ToList();
+        if (nonFinite.Count > 0)
+            warnings.Add($"Draws that are NaN or infinite (no R̂ or ESS): {List(nonFinite)}. The sampler produced invalid values: check the model and its initial values.");
         var constant = rows.Where(r => r.Constant).Select(r => r.Variable).ToList();
         if (constant.Count > 0)
             warnings.Add($"Constant in every draw (no R̂ or ESS): {List(constant)}. A fixed quantity, or a sampler that never moved it.");
@@ -162,7 +173,7 @@ public static class PosteriorSummary
             var far = new List<string>();
             for (int p = 0; p < draws.ParameterCount; p++)
             {
-                if (rows[p].Constant) continue;
+                if (rows[p].Constant || !double.IsFinite(rows[p].Mean)) continue;
                 var means = new double[draws.Chains];
                 var sds = new double[draws.Chains];
                 for (int c = 0; c < draws.Chains; c++)
