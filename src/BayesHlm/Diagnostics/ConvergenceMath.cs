@@ -39,6 +39,8 @@ internal sealed class ConvergenceMath
         for (int r = 1; r <= splitTotal; r++) _zOfRank[r] = NormalQuantile((r - 0.375) / (splitTotal + 0.25));
         _fft = new Autocovariance(Math.Max(_half, 1));
         _transformed = new double[_total];
+        _radix = new RadixSort(_total);
+        _bulk = new double[_split.Length];
         _foldOrder = new int[_total];
         _foldValues = new double[_total];
         _splitPosition = new int[_total];
@@ -48,6 +50,21 @@ internal sealed class ConvergenceMath
                 _splitPosition[c * _iterations + t] = t < _half ? 2 * c * _half + t : t >= second ? (2 * c + 1) * _half + (t - second) : -1;
     }
 
+    private readonly RadixSort _radix;
+    private readonly double[] _bulk;         // rank-normalised split draws of the last sort
+    private bool _bulkReady;
+
+    /// <summary>The rank-normalised split draws into the split buffer, computed once per sort.</summary>
+    private void BulkIntoSplit()
+    {
+        if (!_bulkReady)
+        {
+            RankNormaliseInto(_order, _sorted);
+            _split.CopyTo(_bulk, 0);
+            _bulkReady = true;
+        }
+        else _bulk.CopyTo(_split, 0);
+    }
     private readonly int[] _foldOrder;       // draw indices by increasing distance from the median
     private readonly double[] _foldValues;   // those distances, in that order
     private readonly int[] _splitPosition;   // draw index → position among the split chains, −1 for a dropped middle draw
@@ -118,9 +135,19 @@ internal sealed class ConvergenceMath
     /// <summary>The draws sorted (into <see cref="Sorted"/>) with the order permutation; call before the quantile methods.</summary>
     public void Sort(ReadOnlySpan<double> x)
     {
-        x.CopyTo(_sorted);
-        for (int i = 0; i < _total; i++) _order[i] = i;
-        Array.Sort(_sorted, _order);
+        foreach (double v in x)
+            if (double.IsNaN(v))
+            {
+                x.CopyTo(_sorted);
+                for (int i = 0; i < _total; i++) _order[i] = i;
+                Array.Sort(_sorted, _order);
+                _bulkReady = false;
+                _middleLow = _order[(_total - 1) / 2];
+                _middleHigh = _order[_total / 2];
+                return;
+            }
+        _radix.Sort(x, _sorted, _order);
+        _bulkReady = false;
         _middleLow = _order[(_total - 1) / 2];
         _middleHigh = _order[_total / 2];
     }
@@ -213,7 +240,7 @@ internal sealed class ConvergenceMath
     internal double Rhat(ReadOnlySpan<double> x, double median, MiddlePair middle)
     {
         if (IsConstantOrNonFinite(x)) return double.NaN;
-        RankNormaliseInto(_order, _sorted);
+        BulkIntoSplit();
         double bulk = RhatOfSplit();
         FoldFromSorted(median, middle);
         RankNormaliseInto(_foldOrder, _foldValues);
@@ -251,20 +278,22 @@ internal sealed class ConvergenceMath
         return _acovMeans[lag];
     }
 
-    /// <summary>Σ a_i b_i with SIMD lanes (the autocovariance sums are the hot loop of the ESS).</summary>
+    /// <summary>Σ a_i b_i with SIMD lanes and two accumulators (the autocovariance sums are the hot loop of the ESS).</summary>
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
-        int n = a.Length, i = 0;
+        int n = Math.Min(a.Length, b.Length), i = 0;
         double sum = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && n >= 2 * System.Numerics.Vector<double>.Count)
+        if (System.Numerics.Vector.IsHardwareAccelerated)
         {
             int w = System.Numerics.Vector<double>.Count;
+            ref double ra = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+            ref double rb = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
             var acc1 = System.Numerics.Vector<double>.Zero;
             var acc2 = System.Numerics.Vector<double>.Zero;
             for (; i <= n - 2 * w; i += 2 * w)
             {
-                acc1 += new System.Numerics.Vector<double>(a.Slice(i, w)) * new System.Numerics.Vector<double>(b.Slice(i, w));
-                acc2 += new System.Numerics.Vector<double>(a.Slice(i + w, w)) * new System.Numerics.Vector<double>(b.Slice(i + w, w));
+                acc1 += System.Numerics.Vector.LoadUnsafe(ref ra, (nuint)i) * System.Numerics.Vector.LoadUnsafe(ref rb, (nuint)i);
+                acc2 += System.Numerics.Vector.LoadUnsafe(ref ra, (nuint)(i + w)) * System.Numerics.Vector.LoadUnsafe(ref rb, (nuint)(i + w));
             }
             sum = System.Numerics.Vector.Sum(acc1 + acc2);
         }
@@ -341,7 +370,7 @@ internal sealed class ConvergenceMath
     public double EssBulk(ReadOnlySpan<double> x)
     {
         if (IsConstantOrNonFinite(x)) return double.NaN;
-        RankNormaliseInto(_order, _sorted);
+        BulkIntoSplit();
         return EssOfSplit();
     }
 
