@@ -75,4 +75,30 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.Contains("fixed", File.ReadAllLines(_dir.PathOf("s.csv"))[2]);
         Assert.Contains("NA", File.ReadAllLines(_dir.PathOf("s.csv"))[2]);
     }
+
+    [Fact]
+    public void ProbsAndLevel_ChooseTheQuantilesAndIntervals()
+    {
+        string csv = _dir.PathOf("s.csv");
+        var r = CliRunner.Run("diagnose", ReferenceDraws, "--probs", "0.025,0.975", "--level", "0.95", "--csv", csv);
+        Assert.Equal(0, r.ExitCode);
+        var header = File.ReadLines(csv).First().Split(',');
+        Assert.Contains("q2.5", header);
+        Assert.Contains("q97.5", header);
+        Assert.Contains("hdi95_lower", header);
+        Assert.Contains("q5", header); // always, as posterior reports it
+    }
+
+    [Theory]
+    [InlineData("--probs", "2", "not a probability")]
+    [InlineData("--level", "1.5", "between 0 and 1")]
+    [InlineData("--bogus", null, "Unrecognized option '--bogus'")]
+    public void BadOptions_ExitTwo(string option, string? value, string fragment)
+    {
+        var args = new List<string> { "diagnose", ReferenceDraws, option };
+        if (value is not null) args.Add(value);
+        var r = CliRunner.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(fragment, r.StdErr);
+    }
 }
