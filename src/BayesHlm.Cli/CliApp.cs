@@ -8,6 +8,13 @@ internal static class CliApp
 {
     public const int Ok = 0, BadInput = 2, InternalError = 3;
 
+    /// <summary>System.CommandLine hands an unknown option to a positional argument; name it instead.</summary>
+    public static void RejectUnknownOption(IEnumerable<string> positional, string command)
+    {
+        if (positional.FirstOrDefault(a => a.StartsWith('-')) is { } unknown)
+            throw new ModelSpecificationException($"Unrecognized option '{unknown}'. Run 'bayeshlm {command} --help' for the options.");
+    }
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand(

@@ -23,8 +23,7 @@ internal static class DiagnoseCommand
         cmd.SetAction(parse =>
         {
             var paths = parse.GetValue(files)!;
-            if (paths.FirstOrDefault(f => f.StartsWith('-')) is { } unknown)
-                throw new BayesHlm.ModelSpecificationException($"Unrecognized option '{unknown}'. Run 'bayeshlm diagnose --help' for the options.");
+            CliApp.RejectUnknownOption(paths, "diagnose");
             var read = DrawsReader.Read(paths);
             var draws = read.Draws;
             if (parse.GetValue(vars) is { } list)

@@ -40,8 +40,7 @@ internal static class RemlCommand
             string? byColumn = parse.GetValue(by);
             string? id = null;
             ModelSpec spec;
-            if (modelPath is not null && modelPath.StartsWith('-'))
-                throw new ModelSpecificationException($"Unrecognized option '{modelPath}'. Run 'bayeshlm reml --help' for the options.");
+            if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
             {
                 if (dataPath is not null || formulaText is not null)
