@@ -36,6 +36,8 @@ public class ClosedFormTests
             Assert.Equal(n - 3, fit.FixedEffects[j].Df);
         }
         Assert.Equal(s2, fit.ResidualVariance, 1e-9);
+        // COVTEST for σ² alone: −2 log L_R = (N−p) log σ² + RSS/σ² + const gives Var(σ̂²) = 2σ⁴/(N−p).
+        Assert.Equal(s2 * Math.Sqrt(2.0 / (n - 3)), fit.Covariance.Single().StandardError!.Value, 1e-6 * s2);
         double m2ll = (n - 3) * Math.Log(2 * Math.PI * s2) + Math.Log(X.TransposeThisAndMultiply(X).Determinant()) + (n - 3);
         Assert.Equal(m2ll, fit.Fit.Minus2LogLikelihood, 1e-6);
     }
@@ -64,6 +66,15 @@ public class ClosedFormTests
         // Reliability λ = τ/(τ + σ²/n), the same for every group.
         double tau = (msb - msw) / n;
         Assert.All(fit.Groups[0].Reliability, r => Assert.Equal(tau / (tau + msw / n), r[0], 1e-7));
+        // ICC = τ/(τ + σ²).
+        Assert.Equal(tau / (tau + msw), Assert.Single(fit.Icc).Icc, 1e-7);
+        // COVTEST: the REML information of a balanced one-way design in closed form (Searle, Casella and McCulloch
+        // 1992, §4.7): Var(σ̂²) = 2σ⁴/(J(n−1)), Var(τ̂) = (2/n²)[(σ² + nτ)²/(J−1) + σ⁴/(J(n−1))].
+        double varSigma2 = 2 * msw * msw / (groups * (n - 1));
+        double varTau = 2.0 / (n * n) * (Math.Pow(msw + n * tau, 2) / (groups - 1) + msw * msw / (groups * (n - 1)));
+        Assert.Equal(Math.Sqrt(varTau), fit.Covariance[0].StandardError!.Value, 1e-5 * Math.Sqrt(varTau));
+        Assert.Equal(Math.Sqrt(varSigma2), fit.Covariance[1].StandardError!.Value, 1e-5 * Math.Sqrt(varSigma2));
+        Assert.Equal(tau / Math.Sqrt(varTau), fit.Covariance[0].Z!.Value, 1e-4);
     }
 
     [Fact]
