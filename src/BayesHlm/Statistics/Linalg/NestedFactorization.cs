@@ -6,7 +6,7 @@ namespace BayesHlm.Statistics.Linalg;
 /// by eliminating the random effects group by group, innermost level first (an arrowhead, nested),
 /// then the fixed effects. Gives log|Λᵀ ZᵀZ Λ + I|, log|L_X|², the penalised residual sum of squares,
 /// the fixed effects and the conditional modes, and the posterior covariances — all from C_j alone.
-/// One instance is a workspace: refill it with <see cref="Update"/> for each θ.
+/// One instance is a workspace: refill it with <see cref="Update(IReadOnlyList{double[]})"/> for each θ.
 /// </summary>
 internal sealed class NestedFactorization
 {
@@ -70,7 +70,12 @@ internal sealed class NestedFactorization
 
     /// <summary>Sets Λ_k (row-major lower q_k×q_k each) and factorises. Returns false when the fixed-effect
     /// block is not positive definite at this θ (the random-effect blocks always are: T ⪰ I).</summary>
-    public bool Update(IReadOnlyList<double[]> lambdas)
+    public bool Update(IReadOnlyList<double[]> lambdas) => Update(lambdas, null, 1);
+
+    /// <summary>As <see cref="Update(IReadOnlyList{double[]})"/>, with a normal prior on the fixed effects (MATH.md §3:
+    /// A = XᵀX/σ² + V0⁻¹): the system is in units of σ², so the prior enters as σ²V0⁻¹ and σ²V0⁻¹m0. The prior is in
+    /// the statistics' coordinates (see <see cref="SufficientStatistics.OutcomeShift"/>).</summary>
+    public bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2)
     {
         for (int k = 0; k < _k; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
         for (int k = 0; k < _k - 1; k++) Array.Clear(_acc[k]);
@@ -96,10 +101,10 @@ internal sealed class NestedFactorization
         }
         LogDetZ = logDet;
         // Fixed-effect block.
-        for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) _lx[a * _p + b] = _root[a * _m + b];
+        for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) _lx[a * _p + b] = _root[a * _m + b] + (prior is null ? 0 : sigma2 * prior.Precision[a * _p + b]);
         if (!Dense.CholeskyInPlace(_lx, _p)) return false;
         int yi = _s.YIndex;
-        for (int a = 0; a < _p; a++) _rx[a] = _root[a * _m + yi];
+        for (int a = 0; a < _p; a++) _rx[a] = _root[a * _m + yi] + (prior is null ? 0 : sigma2 * prior.PrecisionTimesMean[a]);
         Dense.ForwardSolve(_lx, _p, _rx, 0, 1);
         double rr = 0;
         for (int a = 0; a < _p; a++) rr += _rx[a] * _rx[a];
@@ -431,6 +436,54 @@ internal sealed class NestedFactorization
         return new Posterior(beta, means, nodeCov, rootCov);
     }
 
+    /// <summary>
+    /// A draw of all location effects (β, u) from their joint conditional given θ (MATH.md §3), after
+    /// <see cref="Update(IReadOnlyList{double[]}, FixedEffectPrior?, double)"/>: β = L_X⁻ᵀ(r_X + σz), then group by
+    /// group, outer levels first, b = L⁻ᵀ(Y_y − Y_a a + σz) and u = Λb, with a the draws above it. One block:
+    /// no β-given-u, u-given-β alternation.
+    /// </summary>
+    /// <param name="sigma">σ, the residual standard deviation.</param>
+    /// <param name="rng">This chain's random stream.</param>
+    /// <param name="beta">Receives β (p), in the statistics' coordinates.</param>
+    /// <param name="u">Receives u per level (groups × q).</param>
+    public void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
+    {
+        for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * StandardNormal(rng);
+        Dense.BackSolve(_lx, _p, beta, 0, 1);
+        var chain = _drawChain ??= new double[_m];
+        var b = _drawB ??= new double[_q.Length == 0 ? 1 : _q.Max()];
+        for (int k = 0; k < _k; k++)
+        {
+            int q = _q[k], r = _rest[k].Length, d = _s.ZOffset[k];
+            var lam = _lambda[k];
+            for (int node = 0; node < _nodes[k]; node++)
+            {
+                ChainMean(k - 1, k == 0 ? 0 : _parent[k][node], beta, u, chain);
+                var l = _l[k].AsSpan(node * q * q, q * q);
+                var y = _y[k].AsSpan(node * q * r, q * r);
+                for (int i = 0; i < q; i++)
+                {
+                    double s = y[i * r + r - 1];
+                    for (int c = 0; c < d; c++) s -= y[i * r + c] * chain[c];
+                    b[i] = s + sigma * StandardNormal(rng);
+                }
+                Dense.BackSolve(l, q, b, 0, 1);
+                for (int i = 0; i < q; i++)
+                {
+                    double s = 0;
+                    for (int t = 0; t <= i; t++) s += lam[i * q + t] * b[t];
+                    u[k][node * q + i] = s;
+                }
+            }
+        }
+    }
+
+    private double[]? _drawChain, _drawB;
+
+    /// <summary>A standard normal variate (Box–Muller on the chain's stream).</summary>
+    private static double StandardNormal(System.Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
     /// <summary>(β, u_1, …, u_level) along the chain from the root to <paramref name="node"/> of
     /// <paramref name="level"/> (level −1: β alone).</summary>
     internal void ChainMean(int level, int node, double[] beta, double[][] means, double[] chain)
@@ -443,6 +496,9 @@ internal sealed class NestedFactorization
         }
     }
 }
+
+/// <summary>A normal prior on the fixed effects, as its precision V0⁻¹ (p×p, row-major) and V0⁻¹m0.</summary>
+internal sealed record FixedEffectPrior(double[] Precision, double[] PrecisionTimesMean);
 
 /// <summary>Posterior of the location effects given θ (covariances in units of σ²).</summary>
 /// <param name="Beta">β̂.</param>
