@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json;
+using BayesHlm.Data;
+using BayesHlm.Diagnostics;
+using BayesHlm.Estimation;
+using BayesHlm.Model;
+using BayesHlm.Sampling;
+using BayesHlm.Statistics;
+using BayesHlm.Tests.Reference;
+
+namespace BayesHlm.Tests.Sampling;
+
+/// <summary>
+/// The conjugate blocked Gibbs sampler against long JAGS runs of the same models and priors
+/// (../shared/reference/posteriors): every posterior mean within 4 combined MCSE of the reference, every sd
+/// within 10% (the README's rule). Seeds are fixed.
+/// </summary>
+public class GibbsReferenceTests
+{
+    private static ConjugatePriors PriorsOf(JsonElement priors, SufficientStatistics s)
+    {
+        var f = priors.GetProperty("fixed");
+        var r = priors.GetProperty("residual");
+        var levels = new List<LevelPrior>();
+        foreach (var level in s.Levels)
+        {
+            var g = priors.GetProperty("group:" + level.Grouping.Name);
+            levels.Add(g.GetProperty("dist").GetString() switch
+            {
+                "gamma_precision" => new LevelPrior.GammaPrecision(g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetDouble()),
+                "independent_gamma_precision" => new LevelPrior.IndependentGammaPrecision(g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetDouble()),
+                "inv_wishart" => new LevelPrior.InverseWishart(g.GetProperty("df").GetDouble(),
+                    g.GetProperty("scale").EnumerateArray().SelectMany(row => row.EnumerateArray().Select(v => v.GetDouble())).ToArray()),
+                var d => throw new NotSupportedException(d),
+            });
+        }
+        return new ConjugatePriors(f.GetProperty("mean").GetDouble(), f.GetProperty("variance").GetDouble(),
+            r.GetProperty("shape").GetDouble(), r.GetProperty("rate").GetDouble(), levels);
+    }
+
+    [Theory]
+    [InlineData("hsb_anova", 5000)]
+    [InlineData("rats", 5000)]
+    [InlineData("three_level_sim", 5000)]
+    public void Posterior_MatchesJags(string id, int kept)
+    {
+        string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id);
+        var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "case.json"))).RootElement;
+        var data = DataTable.ReadCsv(Path.GetFullPath(Path.Combine(dir, root.GetProperty("data").GetString()!)));
+        var stats = SufficientStatistics.Build(ModelSpec.FromFormula(root.GetProperty("formula").GetString()!), data);
+        var priors = PriorsOf(root.GetProperty("priors"), stats);
+        var reml = Reml.Fit(stats);
+        var sigma = stats.Levels.Select((l, k) =>
+        {
+            var m = new double[l.Size * l.Size];
+            foreach (var c in reml.Covariance.Where(c => c.Group == l.Grouping.Name))
+            {
+                int i = l.TermNames.ToList().IndexOf(c.Term1!), j = c.Term2 is null ? i : l.TermNames.ToList().IndexOf(c.Term2);
+                m[i * l.Size + j] = m[j * l.Size + i] = Math.Max(c.Estimate, c.Term2 is null ? 1e-3 : double.MinValue);
+            }
+            return m;
+        }).ToArray();
+
+        const int chains = 4, warmup = 1000;
+        var names = GibbsChain.Names(stats, 2);
+        var draws = names.Select(_ => new double[chains * kept]).ToArray();
+        var row = new List<double>();
+        for (int c = 0; c < chains; c++)
+        {
+            var chain = new GibbsChain(stats, priors, new Random(1000 + c), reml.ResidualVariance * (0.8 + 0.15 * c), sigma);
+            for (int t = 0; t < warmup; t++) chain.Step();
+            for (int t = 0; t < kept; t++)
+            {
+                chain.Step();
+                chain.Current(row, 2);
+                for (int p = 0; p < names.Count; p++) draws[p][c * kept + t] = row[p];
+            }
+        }
+        var table = PosteriorSummary.Summarise(new DrawSet(names, chains, kept, draws));
+
+        var lines = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToList();
+        int compared = 0;
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = SplitCsv(line);
+            string variable = cells[0];
+            var ours = table.Rows.FirstOrDefault(r => r.Variable == variable);
+            Assert.True(ours is not null, $"{id}: no parameter {variable} among {string.Join(", ", names)}");
+            double Get(string key) => double.Parse(cells[header.IndexOf(key)], CultureInfo.InvariantCulture);
+            double mean = Get("mean"), sd = Get("sd"), mcse = Get("mcse_mean");
+            double tolerance = 4 * Math.Sqrt(ours!.McseMean * ours.McseMean + mcse * mcse);
+            Assert.True(Math.Abs(ours.Mean - mean) <= tolerance, $"{id} {variable}: mean {ours.Mean} vs {mean} (±{tolerance})");
+            Assert.True(Math.Abs(ours.Sd - sd) <= 0.1 * sd, $"{id} {variable}: sd {ours.Sd} vs {sd}");
+            compared++;
+        }
+        Assert.True(compared >= 4);
+    }
+
+    private static string[] SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var sb = new System.Text.StringBuilder();
+        bool quoted = false;
+        foreach (char ch in line)
+        {
+            if (ch == '"') quoted = !quoted;
+            else if (ch == ',' && !quoted) { cells.Add(sb.ToString()); sb.Clear(); }
+            else sb.Append(ch);
+        }
+        cells.Add(sb.ToString());
+        return cells.ToArray();
+    }
+}
