@@ -24,6 +24,7 @@ internal sealed class GibbsChain
     private readonly double[][] _u;
     private readonly double[][] _sigma;
     private readonly double[] _chain;
+    private readonly double[] _rate; // the random gamma rate b of a level with a third-level hyperprior
     private double _sigma2;
 
     public GibbsChain(SufficientStatistics s, ConjugatePriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma)
@@ -50,6 +51,7 @@ internal sealed class GibbsChain
         _sigma = sigma.Select(x => (double[])x.Clone()).ToArray();
         _sigma2 = sigma2;
         _chain = new double[s.M];
+        _rate = priors.Levels.Select(l => l is LevelPrior.GammaPrecisionWithRandomRate h ? h.RateShape / h.RateRate : double.NaN).ToArray();
     }
 
     /// <summary>One sweep: (β, u) | θ; σ² | β, u; Σ_k | u_k.</summary>
@@ -99,6 +101,16 @@ internal sealed class GibbsChain
                 _sigma[k][0] = 1 / Gamma.Sample(_rng, g.Shape + groups / 2.0, g.Rate + ss / 2);
                 break;
             }
+            case LevelPrior.GammaPrecisionWithRandomRate h when q == 1:
+            {
+                double ss = 0;
+                foreach (double v in u) ss += v * v;
+                double precision = Gamma.Sample(_rng, h.Shape + groups / 2.0, _rate[k] + ss / 2);
+                _sigma[k][0] = 1 / precision;
+                // b | τ²: Gamma(c + a, d + 1/τ²).
+                _rate[k] = Gamma.Sample(_rng, h.RateShape + h.Shape, h.RateRate + precision);
+                break;
+            }
             case LevelPrior.IndependentGammaPrecision g:
                 for (int a = 0; a < q; a++)
                 {
@@ -139,6 +151,7 @@ internal sealed class GibbsChain
             for (int a = 0; a < q; a++)
                 for (int b = a + 1; b < q; b++)
                     if (_s.Levels[k].Free[b, a]) into.Add(_sigma[k][a * q + b]);
+            if (!double.IsNaN(_rate[k])) into.Add(_rate[k]);
         }
         for (int k = 0; k < _s.Levels.Count; k++)
         {
@@ -149,16 +162,18 @@ internal sealed class GibbsChain
     }
 
     /// <summary>Names of <see cref="Current"/>'s values, in order.</summary>
-    public static List<string> Names(SufficientStatistics s, int groupEffects)
+    public static List<string> Names(SufficientStatistics s, ConjugatePriors priors, int groupEffects)
     {
         var names = new List<string>(s.FixedNames) { "sigma2" };
-        foreach (var level in s.Levels)
+        for (int k = 0; k < s.Levels.Count; k++)
         {
+            var level = s.Levels[k];
             string g = level.Grouping.Name;
             for (int a = 0; a < level.Size; a++) names.Add($"tau2[{g}:{level.TermNames[a]}]");
             for (int a = 0; a < level.Size; a++)
                 for (int b = a + 1; b < level.Size; b++)
                     if (level.Free[b, a]) names.Add($"cov[{g}:{level.TermNames[a]},{level.TermNames[b]}]");
+            if (priors.Levels[k] is LevelPrior.GammaPrecisionWithRandomRate) names.Add($"b[{g}]");
         }
         foreach (var level in s.Levels)
             for (int j = 0; j < Math.Min(groupEffects, level.Grouping.Count); j++)
