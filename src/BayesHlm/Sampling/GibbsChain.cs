@@ -27,7 +27,7 @@ internal sealed class GibbsChain
     private readonly double[] _rate; // the random gamma rate b of a level with a third-level hyperprior
     private double _sigma2;
 
-    public GibbsChain(SufficientStatistics s, ConjugatePriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma)
+    public GibbsChain(SufficientStatistics s, ConjugatePriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma, bool ancillaryStep = true)
     {
         _s = s;
         _priors = priors;
@@ -52,7 +52,17 @@ internal sealed class GibbsChain
         _sigma2 = sigma2;
         _chain = new double[s.M];
         _rate = priors.Levels.Select(l => l is LevelPrior.GammaPrecisionWithRandomRate h ? h.RateShape / h.RateRate : double.NaN).ToArray();
+        if (ancillaryStep && s.Levels.Count == 1 && AncillaryScaleStep.AppliesTo(s, priors.Levels[0]))
+            _ancillary = new AncillaryScaleStep(s, priors.Levels[0]);
     }
+
+    private readonly AncillaryScaleStep? _ancillary;
+
+    /// <summary>True during warm-up: adaptive proposals may tune themselves; false after, so the chain is Markov.</summary>
+    public bool Adapting { get; set; }
+
+    /// <summary>Acceptance rate of the ancillary Metropolis–Hastings move, or NaN when the model has none.</summary>
+    public double AncillaryAcceptance => _ancillary?.AcceptanceRate ?? double.NaN;
 
     /// <summary>One sweep: (β, u) | θ; σ² | β, u; Σ_k | u_k.</summary>
     public void Step()
@@ -64,6 +74,7 @@ internal sealed class GibbsChain
         _kernel.Draw(Math.Sqrt(_sigma2), _rng, _beta, _u);
         _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
+        _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
     }
 
     /// <summary>Σ ‖y − Xβ − Σ Z_k u_k‖² from each innermost group's C_j (MATH.md §2).</summary>

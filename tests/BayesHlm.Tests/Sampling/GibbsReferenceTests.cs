@@ -45,6 +45,7 @@ public class GibbsReferenceTests
     [InlineData("rats", 5000)]
     [InlineData("three_level_sim", 5000)]
     [InlineData("dyes_third_level", 10000)]
+    [InlineData("hsb_slopes_as_outcomes", 5000)]
     public void Posterior_MatchesJags(string id, int kept)
     {
         string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id);
@@ -70,8 +71,9 @@ public class GibbsReferenceTests
         var row = new List<double>();
         for (int c = 0; c < chains; c++)
         {
-            var chain = new GibbsChain(stats, priors, new Random(1000 + c), reml.ResidualVariance * (0.8 + 0.15 * c), sigma);
+            var chain = new GibbsChain(stats, priors, new Random(1000 + c), reml.ResidualVariance * (0.8 + 0.15 * c), sigma) { Adapting = true };
             for (int t = 0; t < warmup; t++) chain.Step();
+            chain.Adapting = false;
             for (int t = 0; t < kept; t++)
             {
                 chain.Step();
