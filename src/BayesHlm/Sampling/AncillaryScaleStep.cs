@@ -177,6 +177,12 @@ internal sealed class AncillaryScaleStep
                 double tau2 = l[0] * l[0];
                 return -(g.Shape + 1) * Math.Log(tau2) - g.Rate / tau2;
             }
+            case LevelSdPrior sd:
+            {
+                // Density of τ² from that of τ: p(τ)/(2τ).
+                double tau = l[0];
+                return sd.Sd.LogDensity(tau) - Math.Log(tau);
+            }
             case LevelPrior.IndependentGammaPrecision g:
             {
                 double s = 0;
@@ -191,7 +197,8 @@ internal sealed class AncillaryScaleStep
     /// <summary>Whether the step applies: one grouping level, and a prior with a density here.</summary>
     public static bool AppliesTo(SufficientStatistics s, LevelPrior prior)
     {
-        if (s.Levels.Count != 1 || prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision)) return false;
+        if (s.Levels.Count != 1 || prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior)) return false;
+        if (prior is LevelSdPrior && s.Levels[0].Size != 1) return false;
         // Σ either unstructured or diagonal: the Jacobian above is for those two shapes.
         var level = s.Levels[0];
         int q = level.Size, free = 0;

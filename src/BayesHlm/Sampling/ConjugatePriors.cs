@@ -17,5 +17,32 @@ internal abstract record LevelPrior
     public sealed record IndependentGammaPrecision(double Shape, double Rate) : LevelPrior;
 }
 
-/// <summary>Normal prior on every fixed effect, gamma prior on the residual precision, one conjugate prior per level.</summary>
-internal sealed record ConjugatePriors(double FixedMean, double FixedVariance, double ResidualShape, double ResidualRate, IReadOnlyList<LevelPrior> Levels);
+/// <summary>A prior on a standard deviation that is not conditionally conjugate: sampled by Metropolis–Hastings
+/// on log sd. Also usable for a single random effect's sd.</summary>
+internal abstract record SdPrior
+{
+    /// <summary>sd ~ half-Cauchy(0, scale).</summary>
+    public sealed record HalfCauchy(double Scale) : SdPrior;
+
+    /// <summary>sd ~ Uniform(0, upper).</summary>
+    public sealed record Uniform(double Upper) : SdPrior;
+
+    /// <summary>log density of the sd (up to a constant); −∞ outside the support.</summary>
+    public double LogDensity(double sd) => this switch
+    {
+        HalfCauchy h => -Math.Log(1 + sd * sd / (h.Scale * h.Scale)),
+        Uniform u => sd > 0 && sd < u.Upper ? 0 : double.NegativeInfinity,
+        _ => throw new InvalidOperationException(),
+    };
+}
+
+/// <summary>A level's random-effect sd with a non-conjugate prior (one random effect).</summary>
+internal sealed record LevelSdPrior(SdPrior Sd) : LevelPrior;
+
+/// <summary>Normal prior on every fixed effect; on the residual, a gamma precision (conjugate) or an sd prior
+/// (<see cref="ResidualSd"/>, MH); one prior per grouping level.</summary>
+internal sealed record ConjugatePriors(double FixedMean, double FixedVariance, double ResidualShape, double ResidualRate, IReadOnlyList<LevelPrior> Levels)
+{
+    /// <summary>When set, replaces the residual's gamma precision.</summary>
+    public SdPrior? ResidualSd { get; init; }
+}

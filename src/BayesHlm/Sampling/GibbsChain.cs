@@ -52,11 +52,14 @@ internal sealed class GibbsChain
         _sigma2 = sigma2;
         _chain = new double[s.M];
         _rate = priors.Levels.Select(l => l is LevelPrior.GammaPrecisionWithRandomRate h ? h.RateShape / h.RateRate : double.NaN).ToArray();
+        _levelWalks = s.Levels.Select(_ => new RandomWalk()).ToArray();
         if (ancillaryStep && s.Levels.Count == 1 && AncillaryScaleStep.AppliesTo(s, priors.Levels[0]))
             _ancillary = new AncillaryScaleStep(s, priors.Levels[0]);
     }
 
     private readonly AncillaryScaleStep? _ancillary;
+    private readonly RandomWalk _residualWalk = new();
+    private readonly RandomWalk[] _levelWalks;
 
     /// <summary>True during warm-up: adaptive proposals may tune themselves; false after, so the chain is Markov.</summary>
     public bool Adapting { get; set; }
@@ -72,7 +75,16 @@ internal sealed class GibbsChain
         if (!_kernel.Update(_lambdas, _fixedPrior, _sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(_sigma2), _rng, _beta, _u);
-        _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
+        double ssr = ResidualSumOfSquares();
+        if (_priors.ResidualSd is { } sdPrior)
+        {
+            // log σ given (β, u): −N log σ − SSR/2σ² + log p(σ) + log σ (the log scale's Jacobian).
+            double n = _s.N;
+            double logSd = _residualWalk.Step(0.5 * Math.Log(_sigma2),
+                x => -n * x - ssr / (2 * Math.Exp(2 * x)) + sdPrior.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
+            _sigma2 = Math.Exp(2 * logSd);
+        }
+        else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ssr / 2);
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
         _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
     }
@@ -120,6 +132,16 @@ internal sealed class GibbsChain
                 _sigma[k][0] = 1 / precision;
                 // b | τ²: Gamma(c + a, d + 1/τ²).
                 _rate[k] = Gamma.Sample(_rng, h.RateShape + h.Shape, h.RateRate + precision);
+                break;
+            }
+            case LevelSdPrior sdPrior when q == 1:
+            {
+                // log τ given u: −J log τ − Σu²/2τ² + log p(τ) + log τ.
+                double ss = 0;
+                foreach (double v in u) ss += v * v;
+                double logTau = _levelWalks[k].Step(0.5 * Math.Log(_sigma[k][0]),
+                    x => -groups * x - ss / (2 * Math.Exp(2 * x)) + sdPrior.Sd.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
+                _sigma[k][0] = Math.Exp(2 * logTau);
                 break;
             }
             case LevelPrior.IndependentGammaPrecision g:

@@ -17,6 +17,13 @@ namespace BayesHlm.Tests.Sampling;
 /// </summary>
 public class GibbsReferenceTests
 {
+    private static SdPrior? SdPriorOf(JsonElement e) => e.GetProperty("dist").GetString() switch
+    {
+        "half_cauchy_sd" => new SdPrior.HalfCauchy(e.GetProperty("scale").GetDouble()),
+        "uniform_sd" => new SdPrior.Uniform(e.GetProperty("upper").GetDouble()),
+        _ => null,
+    };
+
     private static ConjugatePriors PriorsOf(JsonElement priors, SufficientStatistics s)
     {
         var f = priors.GetProperty("fixed");
@@ -33,11 +40,14 @@ public class GibbsReferenceTests
                 "independent_gamma_precision" => new LevelPrior.IndependentGammaPrecision(g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetDouble()),
                 "inv_wishart" => new LevelPrior.InverseWishart(g.GetProperty("df").GetDouble(),
                     g.GetProperty("scale").EnumerateArray().SelectMany(row => row.EnumerateArray().Select(v => v.GetDouble())).ToArray()),
+                "half_cauchy_sd" or "uniform_sd" => new LevelSdPrior(SdPriorOf(g)!),
                 var d => throw new NotSupportedException(d),
             });
         }
+        var residualSd = SdPriorOf(r);
         return new ConjugatePriors(f.GetProperty("mean").GetDouble(), f.GetProperty("variance").GetDouble(),
-            r.GetProperty("shape").GetDouble(), r.GetProperty("rate").GetDouble(), levels);
+            residualSd is null ? r.GetProperty("shape").GetDouble() : 0, residualSd is null ? r.GetProperty("rate").GetDouble() : 0, levels)
+        { ResidualSd = residualSd };
     }
 
     [Theory]
@@ -46,6 +56,7 @@ public class GibbsReferenceTests
     [InlineData("three_level_sim", 5000)]
     [InlineData("dyes_third_level", 10000)]
     [InlineData("hsb_slopes_as_outcomes", 5000)]
+    [InlineData("hsb_slopes_halfcauchy", 5000)]
     public void Posterior_MatchesJags(string id, int kept)
     {
         string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id);

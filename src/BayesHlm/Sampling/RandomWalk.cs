@@ -1,0 +1,25 @@
+namespace BayesHlm.Sampling;
+
+/// <summary>
+/// A one-dimensional random-walk Metropolis–Hastings step on an unconstrained scale, its proposal sd adapted
+/// towards 0.44 acceptance (Roberts and Rosenthal 2001) during warm-up only and frozen after.
+/// </summary>
+internal sealed class RandomWalk
+{
+    private double _logScale = Math.Log(0.2);
+    private int _proposals, _accepted;
+
+    public double AcceptanceRate => _proposals == 0 ? double.NaN : (double)_accepted / _proposals;
+
+    /// <summary>One MH step from <paramref name="x"/> for the log target <paramref name="logTarget"/>; returns the new state.</summary>
+    public double Step(double x, Func<double, double> logTarget, Random rng, bool adapt)
+    {
+        double proposal = x + Math.Exp(_logScale) * (Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        double logRatio = logTarget(proposal) - logTarget(x);
+        bool accept = Math.Log(1 - rng.NextDouble()) < logRatio;
+        _proposals++;
+        if (accept) _accepted++;
+        if (adapt) _logScale += ((accept ? 1 : 0) - 0.44) / Math.Sqrt(_proposals + 10);
+        return accept ? proposal : x;
+    }
+}
