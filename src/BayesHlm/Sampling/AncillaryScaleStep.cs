@@ -84,7 +84,7 @@ internal sealed class AncillaryScaleStep
         for (int move = 0; move < ProposalsPerSweep; move++)
         {
             double scale = Math.Exp(_logScale);
-            for (int i = 0; i < phi.Length; i++) proposal[i] = phi[i] + scale * Normal(rng);
+            for (int i = 0; i < phi.Length; i++) proposal[i] = phi[i] + scale * rng.NextStandardNormal();
             double next = LogTarget(proposal, sigma2);
             bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
             _proposals++;
@@ -205,7 +205,4 @@ internal sealed class AncillaryScaleStep
         for (int r = 0; r < q; r++) for (int c = 0; c < r; c++) if (level.Free[r, c]) free++;
         return free == 0 || free == q * (q - 1) / 2;
     }
-
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

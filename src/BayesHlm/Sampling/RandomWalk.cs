@@ -1,3 +1,5 @@
+using BayesHlm.Statistics;
+
 namespace BayesHlm.Sampling;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal sealed class RandomWalk
     /// <summary>One MH step from <paramref name="x"/> for the log target <paramref name="logTarget"/>; returns the new state.</summary>
     public double Step(double x, Func<double, double> logTarget, Random rng, bool adapt)
     {
-        double proposal = x + Math.Exp(_logScale) * (Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        double proposal = x + Math.Exp(_logScale) * rng.NextStandardNormal();
         double logRatio = logTarget(proposal) - logTarget(x);
         bool accept = Math.Log(1 - rng.NextDouble()) < logRatio;
         _proposals++;

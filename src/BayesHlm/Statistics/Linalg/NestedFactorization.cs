@@ -448,7 +448,7 @@ internal sealed class NestedFactorization
     /// <param name="u">Receives u per level (groups × q).</param>
     public void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
     {
-        for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * StandardNormal(rng);
+        for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * rng.NextStandardNormal();
         Dense.BackSolve(_lx, _p, beta, 0, 1);
         var chain = _drawChain ??= new double[_m];
         var b = _drawB ??= new double[_q.Length == 0 ? 1 : _q.Max()];
@@ -465,7 +465,7 @@ internal sealed class NestedFactorization
                 {
                     double s = y[i * r + r - 1];
                     for (int c = 0; c < d; c++) s -= y[i * r + c] * chain[c];
-                    b[i] = s + sigma * StandardNormal(rng);
+                    b[i] = s + sigma * rng.NextStandardNormal();
                 }
                 Dense.BackSolve(l, q, b, 0, 1);
                 for (int i = 0; i < q; i++)
@@ -479,10 +479,6 @@ internal sealed class NestedFactorization
     }
 
     private double[]? _drawChain, _drawB;
-
-    /// <summary>A standard normal variate (Box–Muller on the chain's stream).</summary>
-    private static double StandardNormal(System.Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     /// <summary>(β, u_1, …, u_level) along the chain from the root to <paramref name="node"/> of
     /// <paramref name="level"/> (level −1: β alone).</summary>

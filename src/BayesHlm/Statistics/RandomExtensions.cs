@@ -1,0 +1,9 @@
+namespace BayesHlm.Statistics;
+
+/// <summary>Normal variates from a chain's own random stream (STYLE.md §4: every draw receives its generator).</summary>
+internal static class RandomExtensions
+{
+    /// <summary>A standard normal variate (Box–Muller).</summary>
+    public static double NextStandardNormal(this Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
