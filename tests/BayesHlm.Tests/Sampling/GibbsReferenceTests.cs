@@ -17,39 +17,6 @@ namespace BayesHlm.Tests.Sampling;
 /// </summary>
 public class GibbsReferenceTests
 {
-    private static SdPrior? SdPriorOf(JsonElement e) => e.GetProperty("dist").GetString() switch
-    {
-        "half_cauchy_sd" => new SdPrior.HalfCauchy(e.GetProperty("scale").GetDouble()),
-        "uniform_sd" => new SdPrior.Uniform(e.GetProperty("upper").GetDouble()),
-        _ => null,
-    };
-
-    private static ConjugatePriors PriorsOf(JsonElement priors, SufficientStatistics s)
-    {
-        var f = priors.GetProperty("fixed");
-        var r = priors.GetProperty("residual");
-        var levels = new List<LevelPrior>();
-        foreach (var level in s.Levels)
-        {
-            var g = priors.GetProperty("group:" + level.Grouping.Name);
-            levels.Add(g.GetProperty("dist").GetString() switch
-            {
-                "gamma_precision" when g.GetProperty("rate").ValueKind == JsonValueKind.Object => new LevelPrior.GammaPrecisionWithRandomRate(
-                    g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetProperty("shape").GetDouble(), g.GetProperty("rate").GetProperty("rate").GetDouble()),
-                "gamma_precision" => new LevelPrior.GammaPrecision(g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetDouble()),
-                "independent_gamma_precision" => new LevelPrior.IndependentGammaPrecision(g.GetProperty("shape").GetDouble(), g.GetProperty("rate").GetDouble()),
-                "inv_wishart" => new LevelPrior.InverseWishart(g.GetProperty("df").GetDouble(),
-                    g.GetProperty("scale").EnumerateArray().SelectMany(row => row.EnumerateArray().Select(v => v.GetDouble())).ToArray()),
-                "half_cauchy_sd" or "uniform_sd" => new LevelSdPrior(SdPriorOf(g)!),
-                var d => throw new NotSupportedException(d),
-            });
-        }
-        var residualSd = SdPriorOf(r);
-        return new ConjugatePriors(f.GetProperty("mean").GetDouble(), f.GetProperty("variance").GetDouble(),
-            residualSd is null ? r.GetProperty("shape").GetDouble() : 0, residualSd is null ? r.GetProperty("rate").GetDouble() : 0, levels)
-        { ResidualSd = residualSd };
-    }
-
     [Theory]
     [InlineData("hsb_anova", 5000)]
     [InlineData("rats", 5000)]
@@ -63,7 +30,8 @@ public class GibbsReferenceTests
         var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "case.json"))).RootElement;
         var data = DataTable.ReadCsv(Path.GetFullPath(Path.Combine(dir, root.GetProperty("data").GetString()!)));
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula(root.GetProperty("formula").GetString()!), data);
-        var priors = PriorsOf(root.GetProperty("priors"), stats);
+        // The case file is read as a user's --priors file would be: the library's parser, not the test's.
+        var priors = PriorResolution.Resolve(PriorSpec.Load(Path.Combine(dir, "case.json")), stats);
         var reml = Reml.Fit(stats);
         var sigma = stats.Levels.Select((l, k) =>
         {
