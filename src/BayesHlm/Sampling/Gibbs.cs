@@ -40,7 +40,7 @@ public static class Gibbs
         var acceptance = new double[options.Chains];
         var channel = Channel.CreateBounded<Row>(new BoundedChannelOptions(1024) { SingleReader = true });
         var clock = Stopwatch.StartNew();
-        var warmupDone = new CountdownEvent(options.Chains);
+        using var warmupDone = new CountdownEvent(options.Chains);
         double warmupSeconds = 0;
 
         var collector = Task.Run(async () =>
