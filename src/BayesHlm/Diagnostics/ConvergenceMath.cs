@@ -5,7 +5,8 @@ namespace BayesHlm.Diagnostics;
 /// the R package posterior: split chains, rank normalisation (Blom's offset 3/8), folding, Geyer's initial
 /// positive and monotone sequences, the improved (antithetic-safe) estimate capped at ESS·log10(ESS).
 /// One instance is a workspace for draws of one shape (chains × iterations); its buffers are made once,
-/// so the per-parameter loops allocate nothing.
+/// so the per-parameter loops allocate nothing. The draws passed in must be finite and not constant: the
+/// caller (<see cref="PosteriorSummary"/>) checks that once per parameter, where the answer is NaN anyway.
 /// </summary>
 internal sealed class ConvergenceMath
 {
@@ -223,7 +224,6 @@ internal sealed class ConvergenceMath
     /// <summary>Split R̂ on the draws as they are (posterior's rhat_basic).</summary>
     public double RhatBasic(ReadOnlySpan<double> x)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         SplitInto(x, _split);
         return RhatOfSplit();
     }
@@ -239,7 +239,6 @@ internal sealed class ConvergenceMath
 
     internal double Rhat(ReadOnlySpan<double> x, double median, MiddlePair middle)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         BulkIntoSplit();
         double bulk = RhatOfSplit();
         FoldFromSorted(median, middle);
@@ -369,7 +368,6 @@ internal sealed class ConvergenceMath
     /// <summary>Bulk-ESS: ESS of the rank-normalised split chains (requires <see cref="Sort"/> of x first).</summary>
     public double EssBulk(ReadOnlySpan<double> x)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         BulkIntoSplit();
         return EssOfSplit();
     }
@@ -377,7 +375,6 @@ internal sealed class ConvergenceMath
     /// <summary>ESS of the split chains as they are (posterior's ess_basic and ess_mean).</summary>
     public double EssBasic(ReadOnlySpan<double> x)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         SplitInto(x, _split);
         return EssOfSplit();
     }
@@ -385,7 +382,6 @@ internal sealed class ConvergenceMath
     /// <summary>ESS of the indicator x ≤ quantile(x, p) (requires <see cref="Sort"/> of x first).</summary>
     public double EssQuantile(ReadOnlySpan<double> x, double p)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         if (p == 1) p = (_total - 0.5) / _total;
         double q = Quantile(p);
         SplitIndicator(x, q);
@@ -401,7 +397,6 @@ internal sealed class ConvergenceMath
     /// <summary>ESS of (x − mean)², for the MCSE of the sd (posterior's mcse_sd).</summary>
     public double EssOfSquaredDeviation(ReadOnlySpan<double> x, double mean)
     {
-        if (IsConstantOrNonFinite(x)) return double.NaN;
         var f = _transformed;
         for (int i = 0; i < _total; i++) f[i] = (x[i] - mean) * (x[i] - mean);
         SplitInto(f, _split);
@@ -416,12 +411,6 @@ internal sealed class ConvergenceMath
         double min = x[0], max = x[0];
         foreach (double v in x) { if (v < min) min = v; if (v > max) max = v; }
         return max - min < 2.220446049250313e-16;
-    }
-
-    internal static bool IsConstantOrNonFinite(ReadOnlySpan<double> x)
-    {
-        foreach (double v in x) if (!double.IsFinite(v)) return true;
-        return IsConstant(x);
     }
 
     /// <summary>Standard normal quantile (MathNet; accurate to ~1e-15).</summary>

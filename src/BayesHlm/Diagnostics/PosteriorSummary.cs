@@ -80,7 +80,13 @@ public static class PosteriorSummary
         var quantiles = probs.Select(p => (p, math.Quantile(p))).ToArray();
         double lo = (1 - level) / 2;
         var (hdiLower, hdiUpper) = Hdi(sorted, level);
-        bool constant = ConvergenceMath.IsConstant(x);
+        // A constant parameter has no R̂, ESS or MCSE (posterior gives NA).
+        if (ConvergenceMath.IsConstant(sorted))
+        {
+            double nan = double.NaN;
+            return new ParameterSummary(name, mean, median, sd, mad, quantiles, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan,
+                math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, Constant: true);
+        }
 
         double essBasic = math.EssBasic(x);
         double essQ5 = math.EssQuantile(x, 0.05), essQ95 = math.EssQuantile(x, 0.95);
@@ -91,7 +97,7 @@ public static class PosteriorSummary
             name, mean, median, sd, mad, quantiles,
             math.Rhat(x, median), math.RhatBasic(x), math.EssBulk(x), Math.Min(essQ5, essQ95), essBasic, essBasic,
             sd / Math.Sqrt(essBasic), mcseSd, McseQuantile(sorted, 0.05, essQ5), McseQuantile(sorted, 0.95, essQ95),
-            math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, constant);
+            math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, Constant: false);
     }
 
     /// <summary>posterior's mcse_quantile: half the width of the ±1 sd interval of the quantile's beta posterior, read off the sorted draws.</summary>
