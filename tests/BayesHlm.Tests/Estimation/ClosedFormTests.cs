@@ -19,7 +19,7 @@ public class ClosedFormTests
         int n = 200;
         var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 4).ToArray();
         var w = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
-        var y = Enumerable.Range(0, n).Select(i => 1 + 2 * x[i] - 3 * w[i] + Normal(rng)).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => 1 + 2 * x[i] - 3 * w[i] + rng.NextStandardNormal()).ToArray();
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + w"), Table(("x", x), ("w", w), ("y", y)));
 
         var X = Matrix<double>.Build.Dense(n, 3, (i, j) => j == 0 ? 1 : j == 1 ? x[i] : w[i]);
@@ -51,8 +51,8 @@ public class ClosedFormTests
         var y = new double[groups * n];
         for (int j = 0; j < groups; j++)
         {
-            double u = 2 * Normal(rng);
-            for (int i = 0; i < n; i++) { g[j * n + i] = j; y[j * n + i] = 5 + u + 3 * Normal(rng); }
+            double u = 2 * rng.NextStandardNormal();
+            for (int i = 0; i < n; i++) { g[j * n + i] = j; y[j * n + i] = 5 + u + 3 * rng.NextStandardNormal(); }
         }
         var means = Enumerable.Range(0, groups).Select(j => y.Skip(j * n).Take(n).Average()).ToArray();
         double grand = y.Average();
@@ -88,11 +88,11 @@ public class ClosedFormTests
         var (gc, xc, wc, yc) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         for (int j = 0; j < groups; j++)
         {
-            double w = rng.NextDouble(), u0 = 40 * Normal(rng), u1 = 10 * Normal(rng);
+            double w = rng.NextDouble(), u0 = 40 * rng.NextStandardNormal(), u1 = 10 * rng.NextStandardNormal();
             foreach (var x in xs)
             {
                 gc.Add(j); xc.Add(x); wc.Add(w);
-                yc.Add(10 + 3 * w + (2 - w + u1) * x + u0 + Normal(rng));
+                yc.Add(10 + 3 * w + (2 - w + u1) * x + u0 + rng.NextStandardNormal());
             }
         }
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ w * x + (1 + x | g)"), Table(("g", gc.ToArray()), ("x", xc.ToArray()), ("w", wc.ToArray()), ("y", yc.ToArray())));
@@ -111,8 +111,8 @@ public class ClosedFormTests
         var (gc, xc, yc) = (new List<double>(), new List<double>(), new List<double>());
         for (int j = 0; j < 25; j++)
         {
-            double a = 1000 * Normal(rng), b = 100 * Normal(rng);
-            for (int i = 0; i < 12; i++) { double x = rng.NextDouble() * 2; gc.Add(j); xc.Add(x); yc.Add(a + b * x + 0.1 * Normal(rng)); }
+            double a = 1000 * rng.NextStandardNormal(), b = 100 * rng.NextStandardNormal();
+            for (int i = 0; i < 12; i++) { double x = rng.NextDouble() * 2; gc.Add(j); xc.Add(x); yc.Add(a + b * x + 0.1 * rng.NextStandardNormal()); }
         }
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 + x | g)"), Table(("g", gc.ToArray()), ("x", xc.ToArray()), ("y", yc.ToArray())));
         var g = fit.Groups[0];
@@ -126,8 +126,8 @@ public class ClosedFormTests
     {
         var rng = new Random(2);
         var g = Enumerable.Range(0, 300).Select(i => (double)(i % 30)).ToArray();
-        var x = Enumerable.Range(0, 300).Select(_ => Normal(rng)).ToArray();
-        var y = Enumerable.Range(0, 300).Select(i => 1 + x[i] + Normal(rng)).ToArray();
+        var x = Enumerable.Range(0, 300).Select(_ => rng.NextStandardNormal()).ToArray();
+        var y = Enumerable.Range(0, 300).Select(i => 1 + x[i] + rng.NextStandardNormal()).ToArray();
         // Remove any between-group variation in the sample: subtract each group's mean residual.
         var mean = new double[30]; var count = new int[30];
         for (int i = 0; i < 300; i++) { mean[(int)g[i]] += y[i] - 1 - x[i]; count[(int)g[i]]++; }
@@ -173,7 +173,7 @@ public class ClosedFormTests
         for (int s = 0; s < 4; s++)
             for (int c = 0; c < 3; c++)
                 for (int i = 0; i < 4 + s; i++)
-                    rows.Add((s, c, Normal(rng), rng.NextDouble(), Normal(rng) + s + 0.5 * c));
+                    rows.Add((s, c, rng.NextStandardNormal(), rng.NextDouble(), rng.NextStandardNormal() + s + 0.5 * c));
         var data = Table(("s", rows.Select(r => (double)r.s).ToArray()), ("c", rows.Select(r => (double)r.c).ToArray()),
             ("x", rows.Select(r => r.x).ToArray()), ("w", rows.Select(r => r.w).ToArray()), ("y", rows.Select(r => r.y).ToArray()));
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ x + w + (1 + x | s) + (1 + x | s:c)"), data);
@@ -224,8 +224,8 @@ public class ClosedFormTests
         var rng = new Random(4);
         int n = 60;
         var g = Enumerable.Range(0, n).Select(i => (double)(i % 7)).ToArray();
-        var x = Enumerable.Range(0, n).Select(_ => Normal(rng)).ToArray();
-        var y = Enumerable.Range(0, n).Select(_ => Normal(rng)).ToArray();
+        var x = Enumerable.Range(0, n).Select(_ => rng.NextStandardNormal()).ToArray();
+        var y = Enumerable.Range(0, n).Select(_ => rng.NextStandardNormal()).ToArray();
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ x + (1 + x | g)"), Table(("g", g), ("x", x), ("y", y)));
         // With an intercept the statistics hold y − ȳ (exact cross-products for outcomes with large means).
         double ybar = y.Average();
@@ -244,9 +244,6 @@ public class ClosedFormTests
         var e = Assert.Throws<DataException>(() => Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | g)"), Table(("g", g), ("x", x), ("y", y))));
         Assert.Contains("exactly", e.Message);
     }
-
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
 
 public class NestingDetectionTests

@@ -23,7 +23,7 @@ public class DenseLikelihoodTests
         var rows = new List<(int g, double x1, double x2, double y)>();
         for (int j = 0; j < groups; j++)
             for (int i = 0; i < 3 + j; i++)
-                rows.Add((j, Normal(rng), rng.NextDouble(), Normal(rng) + j));
+                rows.Add((j, rng.NextStandardNormal(), rng.NextDouble(), rng.NextStandardNormal() + j));
         int n = rows.Count;
         var data = DataTable.FromColumns([("g", rows.Select(r => (double)r.g).ToArray()), ("x1", rows.Select(r => r.x1).ToArray()),
             ("x2", rows.Select(r => r.x2).ToArray()), ("y", rows.Select(r => r.y).ToArray())]);
@@ -64,7 +64,4 @@ public class DenseLikelihoodTests
                 Assert.Equal(u, fit.Groups[0].RandomEffects[j][a], 1e-9);
             }
     }
-
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -23,7 +23,7 @@ public class LocationDrawTests
         for (int s = 0; s < 3; s++)
             for (int g = 0; g < 3; g++)
                 for (int i = 0; i < 4 + g; i++)
-                    rows.Add((s, s * 3 + g, Normal(rng), rng.NextDouble(), 5 + Normal(rng) + s + 0.3 * g));
+                    rows.Add((s, s * 3 + g, rng.NextStandardNormal(), rng.NextDouble(), 5 + rng.NextStandardNormal() + s + 0.3 * g));
         int n = rows.Count;
         var data = DataTable.FromColumns([("s", rows.Select(r => (double)r.s).ToArray()), ("g", rows.Select(r => (double)r.g).ToArray()),
             ("x", rows.Select(r => r.x).ToArray()), ("w", rows.Select(r => r.w).ToArray()), ("y", rows.Select(r => r.y).ToArray())]);
@@ -122,7 +122,4 @@ public class LocationDrawTests
         "w" => row.w,
         _ => throw new ArgumentException(name),
     };
-
-    private static double Normal(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
