@@ -76,7 +76,9 @@ public static class Reml
         var map = new ThetaMap(statistics.Levels);
         var theta = map.FromCovariances(covariances, residualVariance)
             ?? throw new ArgumentException("A covariance matrix is not positive semi-definite.", nameof(covariances));
-        return Assemble(statistics, options, theta, residualVariance, 0, true, options.Algorithm, new List<string>(), clock);
+        var criterion = new ProfiledDeviance(statistics, options.Method == EstimationMethod.Reml);
+        criterion.Evaluate(theta);
+        return Assemble(statistics, options, criterion, theta, residualVariance, 0, true, options.Algorithm, new List<string>(), clock);
     }
 
     private static RemlFit Fit(SufficientStatistics s, RemlOptions? options, Stopwatch clock)
@@ -87,15 +89,14 @@ public static class Reml
         var (theta, iterations, converged, algorithm) = Optimize(s, criterion, options, warnings);
         criterion.Evaluate(theta);
         double sigma2 = criterion.Factorization.ProfiledSigma2(criterion.Reml);
-        return Assemble(s, options, theta, sigma2, iterations, converged, algorithm, warnings, clock);
+        return Assemble(s, options, criterion, theta, sigma2, iterations, converged, algorithm, warnings, clock);
     }
 
-    private static RemlFit Assemble(SufficientStatistics s, RemlOptions options, double[] theta, double sigma2,
+    // The criterion comes in already evaluated at θ: its factorisation is read, not recomputed.
+    private static RemlFit Assemble(SufficientStatistics s, RemlOptions options, ProfiledDeviance criterion, double[] theta, double sigma2,
         int iterations, bool converged, EstimationAlgorithm algorithm, List<string> warnings, Stopwatch clock)
     {
-        bool reml = options.Method == EstimationMethod.Reml;
-        var criterion = new ProfiledDeviance(s, reml);
-        criterion.Evaluate(theta);
+        bool reml = criterion.Reml;
         var f = criterion.Factorization;
         var sigma = criterion.Map.ToCovariances(theta, sigma2);
         var singularLevel = SingularLevels(s, theta, criterion.Map);
