@@ -34,6 +34,17 @@ public sealed class DrawSet
     /// <summary>All draws of parameter <paramref name="parameter"/>, chain after chain.</summary>
     public ReadOnlySpan<double> Draws(int parameter) => _draws[parameter];
 
+    /// <summary>All draws of the parameter named <paramref name="name"/>, chain after chain.</summary>
+    public ReadOnlySpan<double> Draws(string name) => _draws[IndexOf(name)];
+
+    /// <summary>Index of the parameter <paramref name="name"/>; a clear error (with the closest name) when absent.</summary>
+    public int IndexOf(string name)
+    {
+        for (int i = 0; i < Names.Count; i++) if (Names[i] == name) return i;
+        string closest = BayesHlm.Data.Closest.Name(name, Names);
+        throw new DataException($"No parameter '{name}' in the draws.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")}");
+    }
+
     /// <summary>The draws of one chain.</summary>
     public ReadOnlySpan<double> Chain(int parameter, int chain) => _draws[parameter].AsSpan(chain * Iterations, Iterations);
 

@@ -14,11 +14,13 @@ internal sealed class CovarianceParameters
 {
     private readonly ProfiledDeviance _criterion;
     private readonly double[] _v;
+    private readonly bool _known; // σ² = 1 known: v = θ alone
 
     public CovarianceParameters(SufficientStatistics s, bool reml, double[] theta, double sigma2)
     {
         _criterion = new ProfiledDeviance(s, reml);
-        _v = theta.Append(Math.Sqrt(sigma2)).ToArray();
+        _known = s.KnownResidualVariance;
+        _v = _known ? (double[])theta.Clone() : theta.Append(Math.Sqrt(sigma2)).ToArray();
         var all = new List<(int Level, int Row, int Col)>();
         for (int k = 0; k < s.Levels.Count; k++)
         {
@@ -34,12 +36,15 @@ internal sealed class CovarianceParameters
     /// <summary>The entries of the Σ_k in output order: per level the variances, then the covariances.</summary>
     public IReadOnlyList<(int Level, int Row, int Col)> Parameters { get; }
 
-    private void Load(double[] v) => _criterion.Evaluate(v.AsSpan(0, v.Length - 1));
+    private ReadOnlySpan<double> Theta(double[] v) => _known ? v : v.AsSpan(0, v.Length - 1);
+    private double Sigma2(double[] v) => _known ? 1 : v[^1] * v[^1];
+
+    private void Load(double[] v) => _criterion.Evaluate(Theta(v));
 
     private double Deviance(double[] v)
     {
         Load(v);
-        return _criterion.Factorization.Deviance(_criterion.Reml, v[^1] * v[^1]);
+        return _criterion.Factorization.Deviance(_criterion.Reml, Sigma2(v));
     }
 
     private double[] FixedVariances(double[] v)
@@ -48,15 +53,15 @@ internal sealed class CovarianceParameters
         int p = _criterion.Statistics.P;
         var c = _criterion.Factorization.FixedCovarianceUnscaled();
         var result = new double[p];
-        for (int i = 0; i < p; i++) result[i] = v[^1] * v[^1] * c[i * p + i];
+        for (int i = 0; i < p; i++) result[i] = Sigma2(v) * c[i * p + i];
         return result;
     }
 
     /// <summary>(Σ_k entries in <see cref="Parameters"/> order, σ²) as a function of v.</summary>
     private double[] UserParameters(double[] v)
     {
-        double sigma2 = v[^1] * v[^1];
-        var sigma = _criterion.Map.ToCovariances(v.AsSpan(0, v.Length - 1), sigma2);
+        double sigma2 = Sigma2(v);
+        var sigma = _criterion.Map.ToCovariances(Theta(v), sigma2);
         var result = new double[Parameters.Count + 1];
         for (int i = 0; i < Parameters.Count; i++)
         {

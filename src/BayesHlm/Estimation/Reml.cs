@@ -88,7 +88,7 @@ public static class Reml
         var warnings = new List<string>();
         var (theta, iterations, converged, algorithm) = Optimize(s, criterion, options, warnings);
         criterion.Evaluate(theta);
-        double sigma2 = criterion.Factorization.ProfiledSigma2(criterion.Reml);
+        double sigma2 = criterion.Sigma2;
         return Assemble(s, options, criterion, theta, sigma2, iterations, converged, algorithm, warnings, clock);
     }
 
@@ -138,9 +138,10 @@ public static class Reml
             covariance.Add(MakeCovariance(level.Grouping.Name, level.TermNames[r], r == c ? null : level.TermNames[c],
                 sigma[k][r * level.Size + c], boundary ? null : covSe?[i]));
         }
-        covariance.Add(MakeCovariance("Residual", null, null, sigma2, covSe?[^1]));
+        // A known level-1 variance is data, not a parameter: no Residual row.
+        if (!s.KnownResidualVariance) covariance.Add(MakeCovariance("Residual", null, null, sigma2, covSe?[^1]));
 
-        int nCov = cp.Parameters.Count + 1;
+        int nCov = cp.Parameters.Count + (s.KnownResidualVariance ? 0 : 1);
         int parameters = reml ? nCov : nCov + s.P;
         double nStar = reml ? s.N - s.P : s.N;
         double subjects = s.Levels.Count > 0 ? s.Levels[0].Grouping.Count : s.N;
@@ -151,7 +152,7 @@ public static class Reml
             parameters);
 
         var icc = new List<(string, double)>();
-        if (s.Levels.Count > 0 && s.Levels.All(l => l.Size == 1 && l.TermNames[0] == "(Intercept)"))
+        if (!s.KnownResidualVariance && s.Levels.Count > 0 && s.Levels.All(l => l.Size == 1 && l.TermNames[0] == "(Intercept)"))
         {
             double total = sigma2 + sigma.Sum(x => x[0]);
             foreach (var (l, k) in s.Levels.Select((l, k) => (l, k))) icc.Add((l.Grouping.Name, sigma[k][0] / total));
@@ -236,6 +237,12 @@ public static class Reml
         // Unconstrained: flipping the sign of a column of Λ leaves Σ unchanged, so the criterion is smooth and
         // symmetric through Λ_jj = 0 and a fit at the boundary is simply a minimum at 0. Signs are normalised after.
         var bounded = new bool[map.Count];
+        if (s.KnownResidualVariance && options.Algorithm != EstimationAlgorithm.Newton)
+        {
+            // EM's σ² step has nothing to estimate here; Newton on the criterion with σ² = 1 is the fit.
+            if (options.Algorithm == EstimationAlgorithm.Em) warnings.Add("EM is not used when the level-1 variances are known; the fit is by Newton's method.");
+            options = options with { Algorithm = EstimationAlgorithm.Newton };
+        }
         if (options.Algorithm == EstimationAlgorithm.Em)
         {
             var em = RunEm(s, criterion, options);

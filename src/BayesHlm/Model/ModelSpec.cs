@@ -27,10 +27,19 @@ public sealed record ModelSpec(
             .Concat(RandomFactors.SelectMany(r => r.Blocks.SelectMany(b => b.Terms.SelectMany(t => t.Variables))))
             .Distinct();
 
-    /// <summary>All data columns the model reads (variables and grouping factors).</summary>
+    /// <summary>The level-1 variances are known, one per row, from a data column (the HLM software's "V-known"
+    /// model: meta-analysis, eight schools); null when σ² is estimated.</summary>
+    public KnownResidual? KnownResidual { get; init; }
+
+    /// <summary>This model with known level-1 variances (or standard deviations) read from <paramref name="column"/>.</summary>
+    public ModelSpec WithKnownResidual(string column, bool isStandardDeviation) =>
+        this with { KnownResidual = new KnownResidual(column, isStandardDeviation) };
+
+    /// <summary>All data columns the model reads (variables, grouping factors, known variances).</summary>
     public IEnumerable<string> Columns =>
         Variables.SelectMany(v => v.Columns)
             .Concat(RandomFactors.SelectMany(r => r.Factor))
+            .Concat(KnownResidual is { } k ? [k.Column] : [])
             .Distinct();
 
     /// <summary>True when the two specs describe the same model, however their terms were ordered.</summary>
@@ -39,6 +48,7 @@ public sealed record ModelSpec(
         ArgumentNullException.ThrowIfNull(other);
         return Outcome == other.Outcome
             && Intercept == other.Intercept
+            && KnownResidual == other.KnownResidual
             && SameTerms(FixedTerms, other.FixedTerms)
             && RandomFactors.Count == other.RandomFactors.Count
             && RandomFactors.All(r => other.RandomFactors.Any(o => o.IsEquivalentTo(r)));
@@ -66,6 +76,12 @@ public sealed record ModelSpec(
     }
 
     public override string ToString() => ToFormula();
+}
+
+/// <summary>A data column holding each row's known level-1 variance, or its standard deviation.</summary>
+public sealed record KnownResidual(string Column, bool IsStandardDeviation)
+{
+    public override string ToString() => $"{(IsStandardDeviation ? "sd" : "variance")} from column '{Column}'";
 }
 
 /// <summary>The random effects of one grouping factor.</summary>

@@ -45,4 +45,7 @@ internal sealed record ConjugatePriors(double FixedMean, double FixedVariance, d
 {
     /// <summary>When set, replaces the residual's gamma precision.</summary>
     public SdPrior? ResidualSd { get; init; }
+
+    /// <summary>The level-1 variances are known (weighted C_j, σ² = 1): no residual step.</summary>
+    public bool KnownResidual { get; init; }
 }

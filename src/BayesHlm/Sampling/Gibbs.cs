@@ -116,7 +116,7 @@ public static class Gibbs
     /// <summary>Initial values dispersed around the REML estimates, so that R̂ means something.</summary>
     private static (double Sigma2, double[][] Sigma) Dispersed(RemlFit reml, SufficientStatistics s, Random rng)
     {
-        double sigma2 = reml.ResidualVariance * Math.Exp(0.3 * rng.NextStandardNormal());
+        double sigma2 = s.KnownResidualVariance ? 1 : reml.ResidualVariance * Math.Exp(0.3 * rng.NextStandardNormal());
         var sigma = s.Levels.Select(level =>
         {
             int q = level.Size;

@@ -75,16 +75,16 @@ internal sealed class GibbsChain
         if (!_kernel.Update(_lambdas, _fixedPrior, _sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(_sigma2), _rng, _beta, _u);
-        double ssr = ResidualSumOfSquares();
-        if (_priors.ResidualSd is { } sdPrior)
+        if (_priors.KnownResidual) { }
+        else if (_priors.ResidualSd is { } sdPrior)
         {
             // log σ given (β, u): −N log σ − SSR/2σ² + log p(σ) + log σ (the log scale's Jacobian).
-            double n = _s.N;
+            double n = _s.N, ssr = ResidualSumOfSquares();
             double logSd = _residualWalk.Step(0.5 * Math.Log(_sigma2),
                 x => -n * x - ssr / (2 * Math.Exp(2 * x)) + sdPrior.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
             _sigma2 = Math.Exp(2 * logSd);
         }
-        else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ssr / 2);
+        else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
         _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
     }
@@ -176,7 +176,7 @@ internal sealed class GibbsChain
         var beta = (double[])_beta.Clone();
         _s.Unshift(beta);
         into.AddRange(beta);
-        into.Add(_sigma2);
+        if (!_priors.KnownResidual) into.Add(_sigma2);
         for (int k = 0; k < _s.Levels.Count; k++)
         {
             int q = _s.Levels[k].Size;
@@ -197,7 +197,8 @@ internal sealed class GibbsChain
     /// <summary>Names of <see cref="Current"/>'s values, in order.</summary>
     public static List<string> Names(SufficientStatistics s, ConjugatePriors priors, int groupEffects)
     {
-        var names = new List<string>(s.FixedNames) { "sigma2" };
+        var names = new List<string>(s.FixedNames);
+        if (!priors.KnownResidual) names.Add("sigma2");
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];

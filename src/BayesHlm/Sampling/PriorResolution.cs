@@ -34,12 +34,16 @@ internal static class PriorResolution
             });
         }
         var residual = spec.Residual;
+        if (s.KnownResidualVariance)
+            return residual is null
+                ? new ConjugatePriors(spec.Fixed.Mean, spec.Fixed.Variance, 0, 0, levels) { KnownResidual = true }
+                : throw new ModelSpecificationException($"The level-1 variances are known ({s.Spec.KnownResidual}), so there is no residual variance to put a prior on: remove the 'residual' prior.");
         return residual switch
         {
             VariancePrior.GammaPrecision g => new ConjugatePriors(spec.Fixed.Mean, spec.Fixed.Variance, g.Shape, g.Rate, levels),
             VariancePrior.HalfCauchySd h => new ConjugatePriors(spec.Fixed.Mean, spec.Fixed.Variance, 0, 0, levels) { ResidualSd = new SdPrior.HalfCauchy(h.Scale) },
             VariancePrior.UniformSd u => new ConjugatePriors(spec.Fixed.Mean, spec.Fixed.Variance, 0, 0, levels) { ResidualSd = new SdPrior.Uniform(u.Upper) },
-            null => throw new ModelSpecificationException("No 'residual' prior: add one, e.g. {\"dist\":\"gamma_precision\",\"shape\":0.001,\"rate\":0.001} (known level-1 variances are not supported yet)."),
+            null => throw new ModelSpecificationException("No 'residual' prior: add one, e.g. {\"dist\":\"gamma_precision\",\"shape\":0.001,\"rate\":0.001} or, if each row's level-1 variance is known, name its column (--known-sd COL or --known-variance COL; 'known_sd:' in a model file)."),
             _ => throw new ModelSpecificationException($"The residual takes gamma_precision, half_cauchy_sd or uniform_sd, not {residual.GetType().Name}."),
         };
     }

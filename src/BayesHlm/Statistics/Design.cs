@@ -72,6 +72,8 @@ internal sealed class Design
     /// <summary>For each fixed column, the index of the outermost grouping level within whose groups it is
     /// constant; the number of levels when it varies within the innermost groups (a level-1 effect).</summary>
     public required int[] ConstantBelowLevel { get; init; }
+    /// <summary>Row weights 1/v_i when the level-1 variances are known (the V-known model), else null.</summary>
+    public double[]? Weights { get; init; }
     public int N => LeafOfRow.Length;
 
     public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
@@ -130,6 +132,7 @@ internal sealed class Design
             Levels = randomLevels,
             LeafOfRow = leafOfRow,
             ConstantBelowLevel = constantBelow,
+            Weights = frame.KnownVariance?.Select(v => 1 / v).ToArray(),
         };
     }
 

@@ -15,6 +15,8 @@ internal static class DesignChecks
     /// random-effect variances and σ² unidentifiable.</summary>
     private static void CheckIdentifiable(SufficientStatistics s)
     {
+        // With the level-1 variances known there is no σ² to confuse with the group variances (eight schools).
+        if (s.KnownResidualVariance) return;
         foreach (var level in s.Levels)
         {
             int groups = level.Grouping.Count;

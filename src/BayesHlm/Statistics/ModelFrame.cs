@@ -31,6 +31,8 @@ internal sealed class ModelFrame
     public required DataTable Source { get; init; }
     /// <summary>Index into <see cref="Source"/> of each row used.</summary>
     public required int[] Rows { get; init; }
+    /// <summary>Each row's known level-1 variance (the V-known model), or null.</summary>
+    public double[]? KnownVariance { get; init; }
 
     public static ModelFrame Build(ModelSpec spec, DataTable data)
     {
@@ -41,6 +43,15 @@ internal sealed class ModelFrame
 
         // Numeric use of a text column with numbers in it is a typo in the data, not a factor.
         var numericUse = new HashSet<string> { spec.Outcome.Column };
+        if (spec.KnownResidual is { } known)
+        {
+            numericUse.Add(known.Column);
+            if (data[known.Column] is TextColumn kt && !IsAllNumbers(kt))
+            {
+                int row = kt.FirstNonNumericRow;
+                throw new DataException($"{data.Where(row)}, column '{kt.Name}': the value '{kt.TextAt(row)}' is not a number, but '{kt.Name}' holds the known level-1 {(known.IsStandardDeviation ? "standard deviations" : "variances")}.");
+            }
+        }
         foreach (var v in spec.Variables)
             if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log) numericUse.Add(v.Column);
         foreach (var v in spec.Variables)
@@ -82,7 +93,23 @@ internal sealed class ModelFrame
         double first = y[0];
         if (y.All(v => v == first))
             throw new DataException($"The outcome '{spec.Outcome.Name}' has the same value ({first.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}) in every row the model uses; there is nothing to model. Check that the right column is named.");
-        return new ModelFrame { Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated };
+        return new ModelFrame
+        {
+            Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated,
+            KnownVariance = spec.KnownResidual is { } knownResidual ? KnownVariances(knownResidual, data, rows) : null,
+        };
+    }
+
+    private static double[] KnownVariances(KnownResidual known, DataTable data, int[] rows)
+    {
+        var v = Numbers(data[known.Column], rows);
+        for (int i = 0; i < v.Length; i++)
+        {
+            if (!(v[i] > 0) || double.IsInfinity(v[i]))
+                throw new DataException($"{data.Where(rows[i])}, column '{known.Column}': a known level-1 {(known.IsStandardDeviation ? "standard deviation" : "variance")} must be positive and finite, not {v[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            if (known.IsStandardDeviation) v[i] *= v[i];
+        }
+        return v;
     }
 
     /// <summary>A text column whose present values are all numbers (a subset of a column with a typo elsewhere).</summary>

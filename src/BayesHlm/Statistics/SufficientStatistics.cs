@@ -49,6 +49,10 @@ public sealed class SufficientStatistics
     /// computed from the C_j are those of y − shift: add <see cref="OutcomeShift"/> to the intercept.</summary>
     internal double OutcomeShift { get; init; }
 
+    /// <summary>True when each row's level-1 variance is known (the V-known model): the C_j are weighted by 1/v_i,
+    /// so σ² is 1 by construction and is not estimated.</summary>
+    public bool KnownResidualVariance { get; init; }
+
     /// <summary>Index of the (Intercept) column of X, or −1.</summary>
     internal int InterceptIndex { get; init; } = -1;
 
@@ -112,13 +116,15 @@ public sealed class SufficientStatistics
         double mean = 0, ss = 0;
         for (int i = 0; i < n; i++) mean += yRaw[i];
         mean /= n;
-        for (int i = 0; i < n; i++) ss += (yRaw[i] - mean) * (yRaw[i] - mean);
+        // Weighted like the C_j, so the exact-fit check compares like with like.
+        for (int i = 0; i < n; i++) ss += (design.Weights?[i] ?? 1) * (yRaw[i] - mean) * (yRaw[i] - mean);
         double shift = intercept >= 0 ? mean : 0;
         int nLeaf = design.Levels.Length == 0 ? 1 : design.Levels[^1].Grouping.Count;
         var leaf = new double[nLeaf * m * m];
         var rows = new int[nLeaf];
         var w = new double[m];
         var leafOf = design.LeafOfRow;
+        var weights = design.Weights;
         for (int i = 0; i < n; i++)
         {
             for (int a = 0; a < m; a++) w[a] = cols[a][i];
@@ -126,9 +132,10 @@ public sealed class SufficientStatistics
             int g = leafOf[i];
             rows[g]++;
             int baseIdx = g * m * m;
+            double weight = weights?[i] ?? 1;
             for (int a = 0; a < m; a++)
             {
-                double wa = w[a];
+                double wa = w[a] * weight;
                 int r = baseIdx + a * m;
                 for (int b = 0; b <= a; b++) leaf[r + b] += wa * w[b];
             }
@@ -144,6 +151,7 @@ public sealed class SufficientStatistics
             OutcomeSumOfSquares = ss,
             OutcomeShift = shift,
             InterceptIndex = intercept,
+            KnownResidualVariance = weights is not null,
         };
     }
 }

@@ -263,4 +263,52 @@ public class NestingDetectionTests
         Assert.Equal(nested.Covariance.Select(c => c.Estimate), separate.Covariance.Select(c => c.Estimate), (a, b) => Math.Abs(a - b) < 1e-8 * Math.Max(1, Math.Abs(a)));
         Assert.Equal(["school", "class_id"], separate.GroupCounts.Select(g => g.Group));
     }
+
+    /// <summary>The V-known model (random-effects meta-analysis): y_j ~ N(μ, τ² + v_j) with v_j known. Its REML
+    /// criterion is written out here in one dimension and minimised by golden section, independently of the kernel.</summary>
+    [Fact]
+    public void KnownLevel1Variances_AreTheRandomEffectsMetaAnalysisRemlFit()
+    {
+        var rng = new Random(5);
+        int k = 25;
+        var v = Enumerable.Range(0, k).Select(_ => 0.5 + 4 * rng.NextDouble()).ToArray();
+        var y = v.Select(vi => 3 + 1.2 * rng.NextStandardNormal() + Math.Sqrt(vi) * rng.NextStandardNormal()).ToArray();
+        var study = Enumerable.Range(1, k).Select(i => (double)i).ToArray();
+        var spec = ModelSpec.FromFormula("y ~ 1 + (1 | study)").WithKnownResidual("v", isStandardDeviation: false);
+        var fit = Reml.Fit(spec, DataTable.FromColumns([("study", study), ("y", y), ("v", v)]));
+
+        double Criterion(double tau2)
+        {
+            var w = v.Select(vi => 1 / (tau2 + vi)).ToArray();
+            double mu = w.Zip(y, (a, b) => a * b).Sum() / w.Sum();
+            return v.Sum(vi => Math.Log(tau2 + vi)) + Math.Log(w.Sum()) + y.Select((yi, i) => w[i] * (yi - mu) * (yi - mu)).Sum();
+        }
+        double lo = 0, hi = 50;
+        for (int it = 0; it < 200; it++)
+        {
+            double a = lo + 0.382 * (hi - lo), b = lo + 0.618 * (hi - lo);
+            if (Criterion(a) < Criterion(b)) hi = b; else lo = a;
+        }
+        double tau2Hat = (lo + hi) / 2;
+        var wHat = v.Select(vi => 1 / (tau2Hat + vi)).ToArray();
+        double muHat = wHat.Zip(y, (a, b) => a * b).Sum() / wHat.Sum();
+
+        Assert.True(tau2Hat > 0.1, "the simulated heterogeneity should be away from the boundary");
+        var tau = fit.Covariance.Single();
+        Assert.Equal("study", tau.Group);
+        Assert.Equal(tau2Hat, tau.Estimate, 1e-5 * (1 + tau2Hat));
+        Assert.Equal(muHat, fit.FixedEffects[0].Estimate, 1e-6);
+        Assert.Equal(1 / Math.Sqrt(wHat.Sum()), fit.FixedEffects[0].StandardError, 1e-6);
+        Assert.Equal(1, fit.ResidualVariance);
+        Assert.Empty(fit.Icc);
+    }
+
+    [Fact]
+    public void KnownLevel1Variances_MustBePositive_TheRowIsNamed()
+    {
+        var spec = ModelSpec.FromFormula("y ~ 1 + (1 | g)").WithKnownResidual("s", isStandardDeviation: true);
+        var e = Assert.Throws<DataException>(() => Reml.Fit(spec, DataTable.FromColumns([("g", [1.0, 2, 3, 4]), ("y", [1.0, 2, 4, 3]), ("s", [1.0, 0, 1, 1])])));
+        Assert.Contains("'s'", e.Message);
+        Assert.Contains("standard deviation must be positive", e.Message);
+    }
 }

@@ -91,6 +91,52 @@ public class GibbsReferenceTests
         Assert.True(compared >= 4);
     }
 
+    /// <summary>Eight schools, level 1 "V-known" (each school's sd from the data), τ ~ half-Cauchy(5): through the
+    /// public API, with the reference's own names derived from ours (mu = intercept, tau = √τ², theta = mu + u).</summary>
+    [Fact]
+    public void EightSchools_VKnown_MatchesPosteriordb()
+    {
+        string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", "eight_schools");
+        var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "case.json"))).RootElement;
+        var spec = ModelSpec.FromFormula(root.GetProperty("formula").GetString()!)
+            .WithKnownResidual(root.GetProperty("known_residual_sd_column").GetString()!, isStandardDeviation: true);
+        var stats = SufficientStatistics.Build(spec, DataTable.ReadCsv(Path.Combine(dir, "data.csv")));
+        var sample = Gibbs.Sample(stats, PriorSpec.Load(Path.Combine(dir, "case.json")),
+            new SamplerOptions { Chains = 4, Iterations = 21_000, Warmup = 1_000, Seed = 8, SaveGroupEffects = true });
+        var d = sample.Draws;
+        Assert.DoesNotContain("sigma2", d.Names);
+        var mu = d.Draws(d.IndexOf("(Intercept)")).ToArray();
+        var derived = new List<(string, double[])> { ("mu", mu), ("tau", d.Draws(d.IndexOf("tau2[school:(Intercept)]")).ToArray().Select(Math.Sqrt).ToArray()) };
+        for (int j = 1; j <= 8; j++)
+        {
+            var u = d.Draws(d.IndexOf($"u[school={j}:(Intercept)]")).ToArray();
+            derived.Add(($"theta[{j}]", mu.Select((m, i) => m + u[i]).ToArray()));
+        }
+        var table = PosteriorSummary.Summarise(new DrawSet(derived.Select(x => x.Item1).ToList(), d.Chains, d.Iterations, derived.Select(x => x.Item2).ToArray()));
+        Assert.Equal(10, CompareWithReference(dir, table, "eight_schools"));
+    }
+
+    private static int CompareWithReference(string dir, DiagnosticsTable table, string id)
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToList();
+        int compared = 0;
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = SplitCsv(line);
+            string variable = cells[0];
+            var ours = table.Rows.FirstOrDefault(r => r.Variable == variable);
+            Assert.True(ours is not null, $"{id}: no parameter {variable}");
+            double Get(string key) => double.Parse(cells[header.IndexOf(key)], CultureInfo.InvariantCulture);
+            double mean = Get("mean"), sd = Get("sd"), mcse = Get("mcse_mean");
+            double tolerance = 4 * Math.Sqrt(ours!.McseMean * ours.McseMean + mcse * mcse);
+            Assert.True(Math.Abs(ours.Mean - mean) <= tolerance, $"{id} {variable}: mean {ours.Mean} vs {mean} (±{tolerance})");
+            Assert.True(Math.Abs(ours.Sd - sd) <= 0.1 * sd, $"{id} {variable}: sd {ours.Sd} vs {sd}");
+            compared++;
+        }
+        return compared;
+    }
+
     private static string[] SplitCsv(string line)
     {
         var cells = new List<string>();
