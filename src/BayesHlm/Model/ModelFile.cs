@@ -21,7 +21,13 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "priors", "sampler"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "priors", "sampler"];
+
+    /// <summary>The <c>priors:</c> section, or <see cref="PriorSpec.Default"/>.</summary>
+    public PriorSpec Priors { get; init; } = PriorSpec.Default;
+
+    /// <summary>The <c>sampler:</c> section (chains, iter, warmup, thin, seed, save_group_effects), or the defaults.</summary>
+    public Sampling.SamplerOptions Sampler { get; init; } = new();
 
     public static ModelFile Load(string path)
     {
@@ -83,7 +89,43 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         else if (map.ContainsKey("level2") || map.ContainsKey("level3"))
             throw new ModelSpecificationException($"'{path}': level2/level3 need a 'level1:' with the level-1 equation.");
         else throw new ModelSpecificationException($"'{path}': no model. Add 'level1:' and 'level2:' sections, or a 'formula:'.");
-        return new ModelFile(path, Scalar("name"), dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels);
+        string? knownSd = Scalar("known_sd"), knownVariance = Scalar("known_variance");
+        if (knownSd is not null && knownVariance is not null)
+            throw new ModelSpecificationException($"{At(map["known_sd"])}: give the known level-1 spread as known_sd or known_variance, not both.");
+        if (knownSd is not null) spec = spec.WithKnownResidual(knownSd, isStandardDeviation: true);
+        if (knownVariance is not null) spec = spec.WithKnownResidual(knownVariance, isStandardDeviation: false);
+        var priors = map.TryGetValue("priors", out var priorsNode)
+            ? PriorSpec.FromJson(YamlToJson.Convert(priorsNode), $"{At(priorsNode)} (priors)")
+            : PriorSpec.Default;
+        var sampler = map.TryGetValue("sampler", out var samplerNode) ? ReadSampler(samplerNode, At) : new Sampling.SamplerOptions();
+        return new ModelFile(path, Scalar("name"), dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels) { Priors = priors, Sampler = sampler };
+    }
+
+    private static Sampling.SamplerOptions ReadSampler(YamlNode node, Func<YamlNode, string> at)
+    {
+        if (node is not YamlMappingNode m) throw new ModelSpecificationException($"{at(node)}: 'sampler:' takes keys chains, iter, warmup, thin, seed, save_group_effects.");
+        var o = new Sampling.SamplerOptions();
+        foreach (var (k, v) in m.Children)
+        {
+            string key = KeyOf(k, at), text = (v as YamlScalarNode)?.Value ?? "";
+            int Int() => int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i) && i >= 0 ? i
+                : throw new ModelSpecificationException($"{at(v)}: sampler '{key}' must be a whole number, not '{text}'.");
+            o = key switch
+            {
+                "chains" => o with { Chains = Int() },
+                "iter" or "iterations" => o with { Iterations = Int() },
+                "warmup" => o with { Warmup = Int() },
+                "thin" => o with { Thin = Int() },
+                "seed" => o with { Seed = ulong.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out ulong seed) ? seed
+                    : throw new ModelSpecificationException($"{at(v)}: sampler 'seed' must be a whole number ≥ 0, not '{text}'.") },
+                "save_group_effects" => o with { SaveGroupEffects = bool.TryParse(text, out bool b) ? b
+                    : throw new ModelSpecificationException($"{at(v)}: save_group_effects must be true or false.") },
+                _ => throw new ModelSpecificationException($"{at(k)}: unknown sampler key '{key}' (chains, iter, warmup, thin, seed, save_group_effects)."),
+            };
+        }
+        try { o.Validate(); }
+        catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(node)}: {e.Message}", e); }
+        return o;
     }
 
     private static HierarchicalModel ReadLevels(Dictionary<string, YamlNode> map, Func<YamlNode, string> at)

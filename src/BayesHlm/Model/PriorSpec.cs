@@ -1,17 +1,34 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace BayesHlm.Model;
 
 /// <summary>
-/// The priors of a Bayesian fit, in the vocabulary of the reference cases (../shared/reference/posteriors/README.md):
-/// a normal prior on every fixed effect, a prior on the residual, and one prior per grouping factor.
-/// Read from JSON whose top-level object is the priors object, or has a <c>priors</c> key holding it.
+/// The priors of a Bayesian fit, in the vocabulary of the reference cases (../shared/reference/posteriors/README.md)
+/// and its extensions: a normal prior on the fixed effects (one for all, per-term overrides, multivariate blocks, or
+/// a linear hyperprior), a prior on the residual, and one prior per grouping factor. Anything left out takes the
+/// weakly informative default, scaled to the data, when the model is fitted (see <c>PriorDefaults</c>).
+/// Read from JSON (or YAML, by the model file) whose top-level object is the priors object, or has a <c>priors</c> key.
 /// </summary>
-/// <param name="Fixed">Normal prior on every fixed effect, the intercept included.</param>
-/// <param name="Residual">Prior on σ² (as a precision, or on σ); null when the level-1 variances are known (the V-known model).</param>
-/// <param name="Groups">Per grouping factor name (<c>school</c>, <c>school:classroom</c>).</param>
-public sealed record PriorSpec(NormalPrior Fixed, VariancePrior? Residual, IReadOnlyDictionary<string, VariancePrior> Groups)
+/// <param name="Fixed">Normal prior on every fixed effect not named elsewhere; null: the default.</param>
+/// <param name="Residual">Prior on σ² (as a precision, a variance, or on σ); null: the default, or none when the
+/// level-1 variances are known (the V-known model).</param>
+/// <param name="Groups">Per grouping factor name (<c>school</c>, <c>school:classroom</c>); a factor left out takes the default.</param>
+public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IReadOnlyDictionary<string, VariancePrior> Groups)
 {
+    /// <summary>No prior given: every part takes its default.</summary>
+    public static PriorSpec Default { get; } = new(null, null, new Dictionary<string, VariancePrior>());
+
+    /// <summary>Per fixed-effect term (key <c>fixed:&lt;term&gt;</c>): overrides <see cref="Fixed"/>.</summary>
+    public IReadOnlyDictionary<string, NormalPrior> FixedTerms { get; init; } = new Dictionary<string, NormalPrior>();
+
+    /// <summary>Correlated normal priors on groups of fixed effects (key <c>fixed_block</c>).</summary>
+    public IReadOnlyList<MultivariateNormalPrior> FixedBlocks { get; init; } = [];
+
+    /// <summary>The Lindley–Smith hierarchy on some fixed effects (key <c>fixed_hierarchy</c>): γ ~ N(Wδ, ω²I).</summary>
+    public LinearHyperprior? FixedHierarchy { get; init; }
+
     /// <summary>Parses the priors object; errors name the key and what is expected.</summary>
     public static PriorSpec FromJson(string json, string source = "the priors")
     {
@@ -23,30 +40,101 @@ public sealed record PriorSpec(NormalPrior Fixed, VariancePrior? Residual, IRead
         if (root.ValueKind != JsonValueKind.Object) throw new ModelSpecificationException($"{source}: the priors must be a JSON object.");
         NormalPrior? fixedPrior = null;
         VariancePrior? residual = null;
+        LinearHyperprior? hierarchy = null;
         var groups = new Dictionary<string, VariancePrior>();
+        var terms = new Dictionary<string, NormalPrior>();
+        var blocks = new List<MultivariateNormalPrior>();
         foreach (var p in root.EnumerateObject())
         {
             string where = $"{source}, '{p.Name}'";
-            if (p.Name == "fixed")
+            if (p.Name == "fixed") fixedPrior = ReadNormal(p.Value, where);
+            else if (p.Name.StartsWith("fixed:", StringComparison.Ordinal)) terms[p.Name["fixed:".Length..]] = ReadNormal(p.Value, where);
+            else if (p.Name == "fixed_block")
             {
-                if (Dist(p.Value, where) != "normal") throw new ModelSpecificationException($"{where}: the fixed effects take {{\"dist\":\"normal\",\"mean\":m,\"variance\":v}}.");
-                fixedPrior = new NormalPrior(Number(p.Value, "mean", where), Positive(p.Value, "variance", where));
+                if (p.Value.ValueKind == JsonValueKind.Array) blocks.AddRange(p.Value.EnumerateArray().Select((b, i) => ReadBlock(b, $"{where}[{i}]")));
+                else blocks.Add(ReadBlock(p.Value, where));
             }
+            else if (p.Name == "fixed_hierarchy") hierarchy = ReadHierarchy(p.Value, where);
             else if (p.Name == "residual") residual = ReadVariance(p.Value, where, allowMatrix: false);
             else if (p.Name.StartsWith("group:", StringComparison.Ordinal)) groups[p.Name["group:".Length..]] = ReadVariance(p.Value, where, allowMatrix: true);
-            else throw new ModelSpecificationException($"{where}: unknown key. The priors object has 'fixed', 'residual' and one 'group:<factor>' per grouping factor.");
+            else throw new ModelSpecificationException($"{where}: unknown key. The priors object has 'fixed', 'fixed:<term>', 'fixed_block', 'fixed_hierarchy', 'residual' and 'group:<factor>' keys.");
         }
-        return new PriorSpec(
-            fixedPrior ?? throw new ModelSpecificationException($"{source}: no 'fixed' prior."),
-            residual,
-            groups);
+        return new PriorSpec(fixedPrior, residual, groups) { FixedTerms = terms, FixedBlocks = blocks, FixedHierarchy = hierarchy };
     }
 
-    /// <summary>Reads a JSON file holding the priors (or a case file with a <c>priors</c> key).</summary>
+    /// <summary>Reads a JSON or YAML file holding the priors (or a case file with a <c>priors</c> key).</summary>
     public static PriorSpec Load(string path)
     {
         if (!File.Exists(path)) throw new ModelSpecificationException($"Priors file '{path}' not found (looked for '{Path.GetFullPath(path)}').");
-        return FromJson(File.ReadAllText(path), $"'{path}'");
+        string text = File.ReadAllText(path);
+        bool yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        return FromJson(yaml ? YamlToJson.Convert(text, $"'{path}'") : text, $"'{path}'");
+    }
+
+    /// <summary>The priors in the JSON vocabulary, every part written out (after defaults are filled in, a run can be repeated from it).</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            WriteTo(w);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes the priors' properties into the object being written.</summary>
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (Fixed is { } f) { w.WritePropertyName("fixed"); f.Write(w); }
+        foreach (var (term, prior) in FixedTerms) { w.WritePropertyName("fixed:" + term); prior.Write(w); }
+        if (FixedBlocks.Count > 0)
+        {
+            w.WriteStartArray("fixed_block");
+            foreach (var b in FixedBlocks) b.Write(w);
+            w.WriteEndArray();
+        }
+        if (FixedHierarchy is { } h) { w.WritePropertyName("fixed_hierarchy"); h.Write(w); }
+        if (Residual is { } r) { w.WritePropertyName("residual"); r.Write(w); }
+        foreach (var (g, prior) in Groups) { w.WritePropertyName("group:" + g); prior.Write(w); }
+    }
+
+    private static NormalPrior ReadNormal(JsonElement e, string where)
+    {
+        if (Dist(e, where) != "normal") throw new ModelSpecificationException($"{where}: a fixed effect takes {{\"dist\":\"normal\",\"mean\":m,\"variance\":v}} (a variance, not an sd).");
+        return new NormalPrior(Number(e, "mean", where), Positive(e, "variance", where));
+    }
+
+    private static MultivariateNormalPrior ReadBlock(JsonElement e, string where)
+    {
+        if (Dist(e, where) != "mv_normal") throw new ModelSpecificationException($"{where}: a block takes {{\"dist\":\"mv_normal\",\"terms\":[...],\"mean\":[...],\"covariance\":[[...]]}}.");
+        var terms = Strings(e, "terms", where);
+        var mean = Numbers(e, "mean", where);
+        var cov = Matrix(e, "covariance", where);
+        if (mean.Length != terms.Length || cov.Length != terms.Length)
+            throw new ModelSpecificationException($"{where}: {terms.Length} terms need a mean of length {terms.Length} and a {terms.Length}×{terms.Length} covariance.");
+        return new MultivariateNormalPrior(terms, mean, cov);
+    }
+
+    private static LinearHyperprior ReadHierarchy(JsonElement e, string where)
+    {
+        var terms = Strings(e, "terms", where);
+        var design = Matrix(e, "design", where, square: false);
+        if (design.Length != terms.Length || design.Any(r => r.Length != design[0].Length) || design[0].Length == 0)
+            throw new ModelSpecificationException($"{where}: 'design' needs one row per term ({terms.Length}), each with one entry per δ coefficient.");
+        string[] names = e.TryGetProperty("predictors", out _) ? Strings(e, "predictors", where)
+            : Enumerable.Range(1, design[0].Length).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (names.Length != design[0].Length) throw new ModelSpecificationException($"{where}: 'predictors' names the {design[0].Length} columns of 'design'.");
+        if (!e.TryGetProperty("delta", out var delta)) throw new ModelSpecificationException($"{where}: needs 'delta', the normal prior on the hyperprior's coefficients.");
+        if (!e.TryGetProperty("omega", out var omega)) throw new ModelSpecificationException($"{where}: needs 'omega', the prior variance around Wδ: {{\"dist\":\"fixed\",\"variance\":v}} or a gamma_precision.");
+        VariancePrior omegaPrior = Dist(omega, where + ".omega") == "fixed"
+            ? new VariancePrior.Fixed(Positive(omega, "variance", where + ".omega"))
+            : ReadVariance(omega, where + ".omega", allowMatrix: false);
+        if (omegaPrior is not (VariancePrior.Fixed or VariancePrior.GammaPrecision))
+            throw new ModelSpecificationException($"{where}.omega: takes {{\"dist\":\"fixed\",\"variance\":v}} or {{\"dist\":\"gamma_precision\",\"shape\":a,\"rate\":b}}.");
+        return new LinearHyperprior(terms, design, names, ReadNormal(delta, where + ".delta"), omegaPrior);
     }
 
     private static VariancePrior ReadVariance(JsonElement e, string where, bool allowMatrix)
@@ -61,23 +149,24 @@ public sealed record PriorSpec(NormalPrior Fixed, VariancePrior? Residual, IRead
                     return new VariancePrior.GammaPrecisionWithGammaRate(shape, Positive(rate, "shape", where + ".rate"), Positive(rate, "rate", where + ".rate"));
                 }
                 return new VariancePrior.GammaPrecision(shape, Positive(e, "rate", where));
+            case "inv_gamma_variance":
+                // σ² ~ InvGamma(shape, scale) is exactly 1/σ² ~ Gamma(shape, rate = scale).
+                return new VariancePrior.GammaPrecision(Positive(e, "shape", where), Positive(e, "scale", where));
             case "half_cauchy_sd":
                 return new VariancePrior.HalfCauchySd(Positive(e, "scale", where));
+            case "half_t_sd":
+                return new VariancePrior.HalfTSd(Positive(e, "df", where), Positive(e, "scale", where));
             case "uniform_sd":
                 return new VariancePrior.UniformSd(Positive(e, "upper", where));
             case "inv_wishart" when allowMatrix:
-            {
-                if (!e.TryGetProperty("scale", out var s) || s.ValueKind != JsonValueKind.Array)
-                    throw new ModelSpecificationException($"{where}: inv_wishart needs 'scale', a square matrix as an array of rows.");
-                var rows = s.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
-                if (rows.Any(r => r.Length != rows.Length)) throw new ModelSpecificationException($"{where}: the inv_wishart scale must be square.");
-                return new VariancePrior.InverseWishart(Positive(e, "df", where), rows);
-            }
+                return new VariancePrior.InverseWishart(Positive(e, "df", where), Matrix(e, "scale", where));
             case "independent_gamma_precision" when allowMatrix:
                 return new VariancePrior.IndependentGammaPrecision(Positive(e, "shape", where), Positive(e, "rate", where));
+            case "lkj_half_t" when allowMatrix:
+                return new VariancePrior.LkjHalfT(Positive(e, "eta", where), Positive(e, "df", where), Numbers(e, "scales", where));
             case var d:
-                throw new ModelSpecificationException($"{where}: unknown or misplaced prior '{d}'. Use gamma_precision, half_cauchy_sd or uniform_sd" +
-                                                      (allowMatrix ? ", inv_wishart or independent_gamma_precision." : "."));
+                throw new ModelSpecificationException($"{where}: unknown or misplaced prior '{d}'. Use gamma_precision, inv_gamma_variance, half_cauchy_sd, half_t_sd or uniform_sd" +
+                                                      (allowMatrix ? ", inv_wishart, independent_gamma_precision or lkj_half_t." : "."));
         }
     }
 
@@ -92,26 +181,152 @@ public sealed record PriorSpec(NormalPrior Fixed, VariancePrior? Residual, IRead
     private static double Positive(JsonElement e, string key, string where)
     {
         double v = Number(e, key, where);
-        return v > 0 ? v : throw new ModelSpecificationException($"{where}: '{key}' must be positive, not {v}.");
+        return v > 0 && double.IsFinite(v) ? v : throw new ModelSpecificationException($"{where}: '{key}' must be positive, not {v}.");
+    }
+
+    private static double[] Numbers(JsonElement e, string key, string where) =>
+        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
+            ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray()
+            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of numbers.");
+
+    private static string[] Strings(JsonElement e, string key, string where) =>
+        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
+            ? v.EnumerateArray().Select(x => x.GetString()!).ToArray()
+            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of term names.");
+
+    private static double[][] Matrix(JsonElement e, string key, string where, bool square = true)
+    {
+        if (!e.TryGetProperty(key, out var s) || s.ValueKind != JsonValueKind.Array || s.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Array))
+            throw new ModelSpecificationException($"{where}: needs '{key}', a matrix as an array of rows.");
+        var rows = s.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : throw new ModelSpecificationException($"{where}: '{key}' holds a non-number.")).ToArray()).ToArray();
+        if (square && rows.Any(r => r.Length != rows.Length)) throw new ModelSpecificationException($"{where}: '{key}' must be square.");
+        return rows;
     }
 }
 
 /// <summary>Normal(mean, variance) — a variance, not an sd.</summary>
-public sealed record NormalPrior(double Mean, double Variance);
+public sealed record NormalPrior(double Mean, double Variance)
+{
+    internal void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("dist", "normal");
+        w.WriteNumber("mean", Mean);
+        w.WriteNumber("variance", Variance);
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>A multivariate normal prior on the named fixed effects.</summary>
+public sealed record MultivariateNormalPrior(string[] Terms, double[] Mean, double[][] Covariance)
+{
+    internal void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("dist", "mv_normal");
+        JsonArrays.Write(w, "terms", Terms);
+        JsonArrays.Write(w, "mean", Mean);
+        JsonArrays.Write(w, "covariance", Covariance);
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>
+/// The Bayesian third level of Lindley and Smith (1972) on fixed effects: γ_t ~ N(W_t·δ, ω²) independently for the
+/// listed terms, δ_k ~ N(mean, variance) independently, and ω² fixed or with a gamma prior on 1/ω² — a hierarchy of
+/// linear hyperpriors with only the top fixed.
+/// </summary>
+/// <param name="Terms">The fixed effects γ the hyperprior applies to.</param>
+/// <param name="Design">W: one row per term, one column per δ coefficient.</param>
+/// <param name="Predictors">Names of W's columns (δ is reported as <c>delta[name]</c>).</param>
+/// <param name="Delta">Prior on every δ coefficient.</param>
+/// <param name="Omega">ω²: <see cref="VariancePrior.Fixed"/> or <see cref="VariancePrior.GammaPrecision"/>.</param>
+public sealed record LinearHyperprior(string[] Terms, double[][] Design, string[] Predictors, NormalPrior Delta, VariancePrior Omega)
+{
+    internal void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        JsonArrays.Write(w, "terms", Terms);
+        JsonArrays.Write(w, "design", Design);
+        JsonArrays.Write(w, "predictors", Predictors);
+        w.WritePropertyName("delta");
+        Delta.Write(w);
+        w.WritePropertyName("omega");
+        Omega.Write(w);
+        w.WriteEndObject();
+    }
+}
 
 /// <summary>A prior on a variance or covariance matrix.</summary>
 public abstract record VariancePrior
 {
-    /// <summary>1/τ² ~ Gamma(shape, rate) (JAGS dgamma(shape, rate)).</summary>
+    /// <summary>1/τ² ~ Gamma(shape, rate) (JAGS dgamma(shape, rate)); the same as τ² ~ InvGamma(shape, scale = rate).</summary>
     public sealed record GammaPrecision(double Shape, double Rate) : VariancePrior;
     /// <summary>1/τ² ~ Gamma(shape, b), b ~ Gamma(rateShape, rateRate): the third-level gamma parameterisation.</summary>
     public sealed record GammaPrecisionWithGammaRate(double Shape, double RateShape, double RateRate) : VariancePrior;
     /// <summary>τ ~ half-Cauchy(0, scale).</summary>
     public sealed record HalfCauchySd(double Scale) : VariancePrior;
+    /// <summary>τ ~ half-Student-t(df, 0, scale).</summary>
+    public sealed record HalfTSd(double Df, double Scale) : VariancePrior;
     /// <summary>τ ~ Uniform(0, upper).</summary>
     public sealed record UniformSd(double Upper) : VariancePrior;
     /// <summary>Σ ~ InvWishart(df, scale), density ∝ |Σ|^−(df+q+1)/2 exp(−tr(scale Σ⁻¹)/2).</summary>
     public sealed record InverseWishart(double Df, double[][] Scale) : VariancePrior;
     /// <summary>Diagonal Σ, each precision ~ Gamma(shape, rate).</summary>
     public sealed record IndependentGammaPrecision(double Shape, double Rate) : VariancePrior;
+    /// <summary>Σ = diag(τ) R diag(τ): each τ_k ~ half-t(df, 0, scales[k]), R ~ LKJ(eta) (Stan's usual prior).</summary>
+    public sealed record LkjHalfT(double Eta, double Df, double[] Scales) : VariancePrior;
+    /// <summary>A known variance (only for ω² of a <see cref="LinearHyperprior"/>).</summary>
+    public sealed record Fixed(double Variance) : VariancePrior;
+
+    internal void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        switch (this)
+        {
+            case GammaPrecision g: w.WriteString("dist", "gamma_precision"); w.WriteNumber("shape", g.Shape); w.WriteNumber("rate", g.Rate); break;
+            case GammaPrecisionWithGammaRate h:
+                w.WriteString("dist", "gamma_precision"); w.WriteNumber("shape", h.Shape);
+                w.WriteStartObject("rate"); w.WriteString("dist", "gamma"); w.WriteNumber("shape", h.RateShape); w.WriteNumber("rate", h.RateRate); w.WriteEndObject();
+                break;
+            case HalfCauchySd c: w.WriteString("dist", "half_cauchy_sd"); w.WriteNumber("scale", c.Scale); break;
+            case HalfTSd t: w.WriteString("dist", "half_t_sd"); w.WriteNumber("df", t.Df); w.WriteNumber("scale", t.Scale); break;
+            case UniformSd u: w.WriteString("dist", "uniform_sd"); w.WriteNumber("upper", u.Upper); break;
+            case InverseWishart iw: w.WriteString("dist", "inv_wishart"); w.WriteNumber("df", iw.Df); JsonArrays.Write(w, "scale", iw.Scale); break;
+            case IndependentGammaPrecision ig: w.WriteString("dist", "independent_gamma_precision"); w.WriteNumber("shape", ig.Shape); w.WriteNumber("rate", ig.Rate); break;
+            case LkjHalfT l: w.WriteString("dist", "lkj_half_t"); w.WriteNumber("eta", l.Eta); w.WriteNumber("df", l.Df); JsonArrays.Write(w, "scales", l.Scales); break;
+            case Fixed f: w.WriteString("dist", "fixed"); w.WriteNumber("variance", f.Variance); break;
+        }
+        w.WriteEndObject();
+    }
+}
+
+internal static class JsonArrays
+{
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, double[][] rows)
+    {
+        w.WriteStartArray(name);
+        foreach (var r in rows)
+        {
+            w.WriteStartArray();
+            foreach (var v in r) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
 }

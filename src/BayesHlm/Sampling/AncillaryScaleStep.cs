@@ -16,8 +16,8 @@ internal sealed class AncillaryScaleStep
     private readonly SufficientStatistics _s;
     private readonly LevelPrior _prior;
     private readonly int _q;
-    private readonly (int Row, int Col)[] _free;
-    private readonly bool _unstructured;
+    private readonly CholeskyCoordinates _coords;
+    private readonly double[] _l;
     private readonly double[] _linear;   // A[r,c] = Σ_j a_j[r] η_j[c]
     private readonly double[] _quad;     // T[r,c,s,t] = Σ_j B_j[r,s] η_j[c] η_j[t]
     private readonly double[] _eta;
@@ -30,10 +30,8 @@ internal sealed class AncillaryScaleStep
         _prior = prior;
         var level = s.Levels[0];
         _q = level.Size;
-        var free = new List<(int, int)>();
-        for (int c = 0; c < _q; c++) for (int r = c; r < _q; r++) if (level.Free[r, c]) free.Add((r, c));
-        _free = free.ToArray();
-        _unstructured = _free.Length == _q * (_q + 1) / 2;
+        _coords = new CholeskyCoordinates(level);
+        _l = new double[_q * _q];
         _linear = new double[_q * _q];
         _quad = new double[_q * _q * _q * _q];
         _eta = new double[level.Grouping.Count * _q];
@@ -71,12 +69,8 @@ internal sealed class AncillaryScaleStep
                         for (int t = 0; t < q; t++)
                             _quad[((r * q + cc) * q + s) * q + t] += c[(z0 + r) * m + z0 + s] * eta[cc] * eta[t];
         }
-        var phi = new double[_free.Length];
-        for (int i = 0; i < _free.Length; i++)
-        {
-            var (r, c) = _free[i];
-            phi[i] = r == c ? Math.Log(l[r * q + c]) : l[r * q + c];
-        }
+        var phi = new double[_coords.Count];
+        _coords.FromL(l, phi);
         // Several proposals per sweep: each costs O(q⁴), nothing that grows with the groups.
         double current = LogTarget(phi, sigma2);
         var proposal = new double[phi.Length];
@@ -99,7 +93,8 @@ internal sealed class AncillaryScaleStep
             if (adapt) _logScale += ((accept ? 1 : 0) - (phi.Length == 1 ? 0.44 : 0.234)) / Math.Sqrt(_proposals + 10);
         }
         if (!moved) return;
-        var lNew = ToL(phi);
+        var lNew = new double[q * q];
+        _coords.ToL(phi, lNew);
         for (int j = 0; j < groups; j++)
             for (int r = 0; r < q; r++)
             {
@@ -107,33 +102,17 @@ internal sealed class AncillaryScaleStep
                 for (int t = 0; t <= r; t++) v += lNew[r * q + t] * _eta[j * q + t];
                 u[j * q + r] = v;
             }
-        for (int r = 0; r < q; r++)
-            for (int c = 0; c < q; c++)
-            {
-                double v = 0;
-                for (int t = 0; t < q; t++) v += lNew[r * q + t] * lNew[c * q + t];
-                sigma[r * q + c] = v;
-            }
+        _coords.ToSigma(lNew, sigma);
     }
 
     private const int ProposalsPerSweep = 10;
-
-    private double[] ToL(double[] phi)
-    {
-        var l = new double[_q * _q];
-        for (int i = 0; i < _free.Length; i++)
-        {
-            var (r, c) = _free[i];
-            l[r * _q + c] = r == c ? Math.Exp(phi[i]) : phi[i];
-        }
-        return l;
-    }
 
     /// <summary>log p(L | η, β, σ², y) on the φ scale: −SSR(L)/2σ² + log prior(Σ = LLᵀ) + log Jacobian.</summary>
     private double LogTarget(double[] phi, double sigma2)
     {
         int q = _q;
-        var l = ToL(phi);
+        var l = _l;
+        _coords.ToL(phi, l);
         double linear = 0, quad = 0;
         for (int r = 0; r < q; r++)
             for (int c = 0; c <= r; c++)
@@ -146,63 +125,14 @@ internal sealed class AncillaryScaleStep
                         quad += lrc * l[s * q + t] * _quad[((r * q + c) * q + s) * q + t];
             }
         double logLik = -(quad - 2 * linear) / (2 * sigma2);
-        // Σ = LLᵀ: |∂Σ/∂L| ∝ Π l_ii^(q−i) (0-based i), and the log scale of each diagonal adds l_ii.
-        double logJacobian = 0, logDetSigma = 0;
-        for (int i = 0; i < q; i++)
-        {
-            double lii = l[i * q + i];
-            logDetSigma += 2 * Math.Log(lii);
-            // Unstructured: Π l_ii^(q−i); diagonal: Π 2l_ii. Either way the log scale adds one more l_ii.
-            logJacobian += (_unstructured ? q - i : 1) * Math.Log(lii) + Math.Log(lii);
-        }
-        return logLik + LogPrior(l, logDetSigma) + logJacobian;
-    }
-
-    private double LogPrior(double[] l, double logDetSigma)
-    {
-        int q = _q;
-        switch (_prior)
-        {
-            case LevelPrior.InverseWishart iw:
-            {
-                // −(ν+q+1)/2 log|Σ| − tr(SΣ⁻¹)/2, with Σ⁻¹ from L.
-                var inv = new double[q * q];
-                Dense.InverseFromCholesky(l, q, inv);
-                double tr = 0;
-                for (int r = 0; r < q; r++) for (int c = 0; c < q; c++) tr += iw.Scale[r * q + c] * inv[c * q + r];
-                return -(iw.Df + q + 1) / 2 * logDetSigma - tr / 2;
-            }
-            case LevelPrior.GammaPrecision g:
-            {
-                double tau2 = l[0] * l[0];
-                return -(g.Shape + 1) * Math.Log(tau2) - g.Rate / tau2;
-            }
-            case LevelSdPrior sd:
-            {
-                // Density of τ² from that of τ: p(τ)/(2τ).
-                double tau = l[0];
-                return sd.Sd.LogDensity(tau) - Math.Log(tau);
-            }
-            case LevelPrior.IndependentGammaPrecision g:
-            {
-                double s = 0;
-                for (int i = 0; i < q; i++) { double t2 = l[i * q + i] * l[i * q + i]; s += -(g.Shape + 1) * Math.Log(t2) - g.Rate / t2; }
-                return s;
-            }
-            default:
-                throw new InvalidOperationException("No ancillary step for this prior.");
-        }
+        return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
     }
 
     /// <summary>Whether the step applies: one grouping level, and a prior with a density here.</summary>
     public static bool AppliesTo(SufficientStatistics s, LevelPrior prior)
     {
-        if (s.Levels.Count != 1 || prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior)) return false;
+        if (s.Levels.Count != 1 || prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior or LevelPrior.SdCorrelation)) return false;
         if (prior is LevelSdPrior && s.Levels[0].Size != 1) return false;
-        // Σ either unstructured or diagonal: the Jacobian above is for those two shapes.
-        var level = s.Levels[0];
-        int q = level.Size, free = 0;
-        for (int r = 0; r < q; r++) for (int c = 0; c < r; c++) if (level.Free[r, c]) free++;
-        return free == 0 || free == q * (q - 1) / 2;
+        return CholeskyCoordinates.Supports(s.Levels[0]);
     }
 }

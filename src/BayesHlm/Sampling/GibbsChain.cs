@@ -14,7 +14,7 @@ namespace BayesHlm.Sampling;
 internal sealed class GibbsChain
 {
     private readonly SufficientStatistics _s;
-    private readonly ConjugatePriors _priors;
+    private readonly ResolvedPriors _priors;
     private readonly Random _rng;
     private readonly NestedFactorization _kernel;
     private readonly ThetaMap _map;
@@ -27,7 +27,7 @@ internal sealed class GibbsChain
     private readonly double[] _rate; // the random gamma rate b of a level with a third-level hyperprior
     private double _sigma2;
 
-    public GibbsChain(SufficientStatistics s, ConjugatePriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma, bool ancillaryStep = true)
+    public GibbsChain(SufficientStatistics s, ResolvedPriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma, bool ancillaryStep = true)
     {
         _s = s;
         _priors = priors;
@@ -36,16 +36,18 @@ internal sealed class GibbsChain
         _map = new ThetaMap(s.Levels);
         _lambdas = _map.NewLambdas();
         int p = s.P;
-        var precision = new double[p * p];
-        var precisionMean = new double[p];
-        for (int i = 0; i < p; i++)
+        // The C_j hold y − shift: the intercept's prior mean moves with it, P(m − shift·e) = Pm − shift·P e.
+        var precisionMean = (double[])priors.FixedPrecisionTimesMean.Clone();
+        if (s.InterceptIndex >= 0)
+            for (int i = 0; i < p; i++) precisionMean[i] -= s.OutcomeShift * priors.FixedPrecision[i * p + s.InterceptIndex];
+        _fixedPrior = new FixedEffectPrior((double[])priors.FixedPrecision.Clone(), precisionMean);
+        if (priors.Hierarchy is { } h)
         {
-            precision[i * p + i] = 1 / priors.FixedVariance;
-            // The C_j hold y − shift: the intercept's prior mean moves with it.
-            double mean = priors.FixedMean - (i == s.InterceptIndex ? s.OutcomeShift : 0);
-            precisionMean[i] = mean / priors.FixedVariance;
+            _delta = new double[h.Predictors];
+            for (int i = 0; i < h.Predictors; i++) _delta[i] = h.DeltaMean;
+            _omega2 = h.OmegaVariance ?? 1;
+            SetHierarchyPrior();
         }
-        _fixedPrior = new FixedEffectPrior(precision, precisionMean);
         _beta = new double[p];
         _u = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         _sigma = sigma.Select(x => (double[])x.Clone()).ToArray();
@@ -53,6 +55,7 @@ internal sealed class GibbsChain
         _chain = new double[s.M];
         _rate = priors.Levels.Select(l => l is LevelPrior.GammaPrecisionWithRandomRate h ? h.RateShape / h.RateRate : double.NaN).ToArray();
         _levelWalks = s.Levels.Select(_ => new RandomWalk()).ToArray();
+        _covarianceWalks = s.Levels.Select((l, k) => priors.Levels[k] is LevelPrior.SdCorrelation ? new CovarianceWalk(l, priors.Levels[k]) : null).ToArray();
         if (ancillaryStep && s.Levels.Count == 1 && AncillaryScaleStep.AppliesTo(s, priors.Levels[0]))
             _ancillary = new AncillaryScaleStep(s, priors.Levels[0]);
     }
@@ -60,6 +63,9 @@ internal sealed class GibbsChain
     private readonly AncillaryScaleStep? _ancillary;
     private readonly RandomWalk _residualWalk = new();
     private readonly RandomWalk[] _levelWalks;
+    private readonly CovarianceWalk?[] _covarianceWalks;
+    private readonly double[] _delta = [];
+    private double _omega2;
 
     /// <summary>True during warm-up: adaptive proposals may tune themselves; false after, so the chain is Markov.</summary>
     public bool Adapting { get; set; }
@@ -86,7 +92,60 @@ internal sealed class GibbsChain
         }
         else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
+        if (_priors.Hierarchy is not null) DrawHierarchy();
         _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
+    }
+
+    /// <summary>δ | γ, ω² (normal) and ω² | γ, δ (inverse gamma), then the prior of the hierarchy's γ for the next sweep.</summary>
+    private void DrawHierarchy()
+    {
+        var h = _priors.Hierarchy!;
+        int n = h.Terms.Length, k = h.Predictors;
+        var gamma = new double[n];
+        for (int t = 0; t < n; t++) gamma[t] = _beta[h.Terms[t]] + (h.Terms[t] == _s.InterceptIndex ? _s.OutcomeShift : 0);
+        // δ | γ, ω²: precision I/v + WᵀW/ω², precision × mean m/v + Wᵀγ/ω².
+        var precision = new double[k * k];
+        var b = new double[k];
+        for (int a = 0; a < k; a++)
+        {
+            precision[a * k + a] = 1 / h.DeltaVariance;
+            b[a] = h.DeltaMean / h.DeltaVariance;
+            for (int t = 0; t < n; t++) b[a] += h.Design[t * k + a] * gamma[t] / _omega2;
+            for (int c = 0; c < k; c++)
+                for (int t = 0; t < n; t++) precision[a * k + c] += h.Design[t * k + a] * h.Design[t * k + c] / _omega2;
+        }
+        if (!Dense.CholeskyInPlace(precision, k)) throw new InvalidOperationException("The hyperprior's δ precision is not positive definite.");
+        Dense.ForwardSolve(precision, k, b, 0, 1);
+        for (int a = 0; a < k; a++) b[a] += _rng.NextStandardNormal();
+        Dense.BackSolve(precision, k, b, 0, 1);
+        Array.Copy(b, _delta, k);
+        if (h.OmegaVariance is null)
+        {
+            double ss = 0;
+            for (int t = 0; t < n; t++)
+            {
+                double r = gamma[t];
+                for (int a = 0; a < k; a++) r -= h.Design[t * k + a] * _delta[a];
+                ss += r * r;
+            }
+            _omega2 = 1 / Gamma.Sample(_rng, h.OmegaShape + n / 2.0, h.OmegaRate + ss / 2);
+        }
+        SetHierarchyPrior();
+    }
+
+    /// <summary>γ_t ~ N(W_t δ, ω²) into the kernel's fixed-effect prior (in the shifted coordinates).</summary>
+    private void SetHierarchyPrior()
+    {
+        var h = _priors.Hierarchy!;
+        int p = _s.P, k = h.Predictors;
+        for (int t = 0; t < h.Terms.Length; t++)
+        {
+            int i = h.Terms[t];
+            double mean = -(i == _s.InterceptIndex ? _s.OutcomeShift : 0);
+            for (int a = 0; a < k; a++) mean += h.Design[t * k + a] * _delta[a];
+            _fixedPrior.Precision[i * p + i] = 1 / _omega2;
+            _fixedPrior.PrecisionTimesMean[i] = mean / _omega2;
+        }
     }
 
     /// <summary>Σ ‖y − Xβ − Σ Z_k u_k‖² from each innermost group's C_j (MATH.md §2).</summary>
@@ -144,6 +203,9 @@ internal sealed class GibbsChain
                 _sigma[k][0] = Math.Exp(2 * logTau);
                 break;
             }
+            case LevelPrior.SdCorrelation:
+                _covarianceWalks[k]!.Step(_sigma[k], u, _rng, Adapting);
+                break;
             case LevelPrior.IndependentGammaPrecision g:
                 for (int a = 0; a < q; a++)
                 {
@@ -186,6 +248,11 @@ internal sealed class GibbsChain
                     if (_s.Levels[k].Free[b, a]) into.Add(_sigma[k][a * q + b]);
             if (!double.IsNaN(_rate[k])) into.Add(_rate[k]);
         }
+        if (_priors.Hierarchy is { } h)
+        {
+            into.AddRange(_delta);
+            if (h.OmegaVariance is null) into.Add(_omega2);
+        }
         for (int k = 0; k < _s.Levels.Count; k++)
         {
             int q = _s.Levels[k].Size, groups = Math.Min(groupEffects, _s.Levels[k].Grouping.Count);
@@ -195,7 +262,7 @@ internal sealed class GibbsChain
     }
 
     /// <summary>Names of <see cref="Current"/>'s values, in order.</summary>
-    public static List<string> Names(SufficientStatistics s, ConjugatePriors priors, int groupEffects)
+    public static List<string> Names(SufficientStatistics s, ResolvedPriors priors, int groupEffects)
     {
         var names = new List<string>(s.FixedNames);
         if (!priors.KnownResidual) names.Add("sigma2");
@@ -208,6 +275,11 @@ internal sealed class GibbsChain
                 for (int b = a + 1; b < level.Size; b++)
                     if (level.Free[b, a]) names.Add($"cov[{g}:{level.TermNames[a]},{level.TermNames[b]}]");
             if (priors.Levels[k] is LevelPrior.GammaPrecisionWithRandomRate) names.Add($"b[{g}]");
+        }
+        if (priors.Hierarchy is { } h)
+        {
+            names.AddRange(h.PredictorNames.Select(n => $"delta[{n}]"));
+            if (h.OmegaVariance is null) names.Add("omega2");
         }
         foreach (var level in s.Levels)
             for (int j = 0; j < Math.Min(groupEffects, level.Grouping.Count); j++)

@@ -11,7 +11,7 @@ public class PriorSpecTests
     public void EveryReferenceCaseFile_ParsesAsPriors(string id)
     {
         var spec = PriorSpec.Load(Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id, "case.json"));
-        Assert.True(spec.Fixed.Variance > 0);
+        Assert.True(spec.Fixed!.Variance > 0);
         Assert.NotEmpty(spec.Groups);
     }
 
@@ -41,7 +41,9 @@ public class PriorSpecTests
 
     [Theory]
     [InlineData("{\"fixed\":{\"dist\":\"normal\",\"mean\":0,\"variance\":-1},\"residual\":{\"dist\":\"uniform_sd\",\"upper\":5}}", "'variance' must be positive")]
-    [InlineData("{\"residual\":{\"dist\":\"uniform_sd\",\"upper\":5}}", "no 'fixed'")]
+    [InlineData("{\"fixed:x\":{\"dist\":\"gamma_precision\",\"shape\":1,\"rate\":1}}", "a fixed effect takes")]
+    [InlineData("{\"fixed_block\":{\"dist\":\"mv_normal\",\"terms\":[\"a\",\"b\"],\"mean\":[0],\"covariance\":[[1,0],[0,1]]}}", "2 terms need a mean of length 2")]
+    [InlineData("{\"group:g\":{\"dist\":\"lkj_half_t\",\"eta\":1,\"df\":3}}", "needs 'scales'")]
     [InlineData("{\"fixed\":{\"dist\":\"normal\",\"mean\":0,\"variance\":1},\"residual\":{\"dist\":\"inv_wishart\",\"df\":2}}", "unknown or misplaced prior 'inv_wishart'")]
     [InlineData("{\"fixed\":{\"dist\":\"normal\",\"mean\":0,\"variance\":1},\"residual\":{\"dist\":\"uniform_sd\",\"upper\":5},\"sigma\":{}}", "unknown key")]
     [InlineData("{\"fixed\":", "not valid JSON")]

@@ -1,0 +1,100 @@
+using BayesHlm.Statistics;
+using BayesHlm.Statistics.Linalg;
+
+namespace BayesHlm.Sampling;
+
+/// <summary>
+/// Σ_k given its random effects u_k for a prior that is not conjugate (sds with half-t or half-Cauchy priors and
+/// LKJ correlations): random-walk Metropolis–Hastings on Σ's Cholesky coordinates φ. The likelihood of the u's
+/// depends on them only through S = Σ_j u_j u_jᵀ, so a proposal costs O(q³), nothing that grows with the groups.
+/// The proposal scale adapts during warm-up only.
+/// </summary>
+internal sealed class CovarianceWalk
+{
+    private const int ProposalsPerSweep = 5;
+    private readonly CholeskyCoordinates _coords;
+    private readonly LevelPrior _prior;
+    private readonly int _q;
+    private int _groups;
+    private readonly double[] _scatter, _l, _work, _phi, _proposal;
+    private double _logScale = Math.Log(0.1);
+    private int _proposals, _accepted;
+
+    public CovarianceWalk(RandomLevel level, LevelPrior prior)
+    {
+        _coords = new CholeskyCoordinates(level);
+        _prior = prior;
+        _q = level.Size;
+        _scatter = new double[_q * _q];
+        _l = new double[_q * _q];
+        _work = new double[_q * _q];
+        _phi = new double[_coords.Count];
+        _proposal = new double[_coords.Count];
+    }
+
+    public double AcceptanceRate => _proposals == 0 ? double.NaN : (double)_accepted / _proposals;
+
+    /// <summary>Moves Σ (q×q, in place) given the level's u (groups × q).</summary>
+    public void Step(double[] sigma, double[] u, Random rng, bool adapt)
+    {
+        int q = _q;
+        _groups = u.Length / q;
+        Array.Clear(_scatter);
+        for (int j = 0; j < _groups; j++)
+            for (int a = 0; a < q; a++)
+            {
+                double ua = u[j * q + a];
+                for (int b = 0; b <= a; b++) _scatter[a * q + b] += ua * u[j * q + b];
+            }
+        for (int a = 0; a < q; a++) for (int b = 0; b < a; b++) _scatter[b * q + a] = _scatter[a * q + b];
+
+        Array.Copy(sigma, _l, q * q);
+        if (!Dense.CholeskyInPlace(_l, q)) return;
+        _coords.FromL(_l, _phi);
+        double current = LogTarget(_phi);
+        for (int move = 0; move < ProposalsPerSweep; move++)
+        {
+            double scale = Math.Exp(_logScale);
+            for (int i = 0; i < _phi.Length; i++) _proposal[i] = _phi[i] + scale * rng.NextStandardNormal();
+            double next = LogTarget(_proposal);
+            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
+            _proposals++;
+            if (accept)
+            {
+                _accepted++;
+                Array.Copy(_proposal, _phi, _phi.Length);
+                current = next;
+            }
+            if (adapt) _logScale += ((accept ? 1 : 0) - (_phi.Length == 1 ? 0.44 : 0.234)) / Math.Sqrt(_proposals + 10);
+        }
+        _coords.ToL(_phi, _l);
+        _coords.ToSigma(_l, sigma);
+    }
+
+    /// <summary>−J log|L| − tr(Σ⁻¹S)/2 + log p(Σ) + log Jacobian, on φ.</summary>
+    private double LogTarget(double[] phi)
+    {
+        int q = _q;
+        _coords.ToL(phi, _l);
+        double logDetL = 0;
+        for (int i = 0; i < q; i++) logDetL += Math.Log(_l[i * q + i]);
+        // tr(Σ⁻¹S) = ‖L⁻¹ S L⁻ᵀ‖ trace: solve L X = S, then the trace of L⁻¹ Xᵀ.
+        Array.Copy(_scatter, _work, q * q);
+        for (int c = 0; c < q; c++) Dense.ForwardSolve(_l, q, _work, c, q);
+        double trace = 0;
+        Span<double> y = stackalloc double[q];
+        for (int c = 0; c < q; c++)
+        {
+            // Column c of (L⁻¹S)ᵀ = row c of L⁻¹S; solve L y = that row and keep y_c.
+            for (int r = 0; r < q; r++) y[r] = _work[c * q + r];
+            for (int r = 0; r < q; r++)
+            {
+                double v = y[r];
+                for (int t = 0; t < r; t++) v -= _l[r * q + t] * y[t];
+                y[r] = v / _l[r * q + r];
+            }
+            trace += y[c];
+        }
+        return -_groups * logDetL - trace / 2 + _coords.LogPrior(_prior, _l) + _coords.LogJacobian(_l);
+    }
+}
