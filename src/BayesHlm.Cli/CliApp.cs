@@ -19,11 +19,13 @@ internal static class CliApp
     {
         var root = new RootCommand(
             "BayesHlm: Bayesian and EB/ML fits of hierarchical linear models.\n\n" +
-            "Example:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
+            "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
         root.Options.Add(verbose);
         root.Subcommands.Add(RemlCommand.Create(output, error));
+        root.Subcommands.Add(SampleCommand.CreateFit(output, error));
+        root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));
 
         var parse = root.Parse(args);

@@ -52,6 +52,26 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
         return $"{Outcome.FormulaText} ~ {string.Join(" + ", parts)}";
     }
 
+    /// <summary>The model as its equations, one per line: <c>Level 1: mathach = b0 + b1*center(ses, school) + e</c>,
+    /// then each upper level's equations with its grouping column.</summary>
+    public IReadOnlyList<string> Equations()
+    {
+        var lines = new List<string>
+        {
+            $"Level 1: {Outcome.FormulaText} = {string.Join(" + ", Level1.Select(c => c.Variable is null ? c.Name : $"{c.Name}*{c.Variable.FormulaText}"))} + e",
+        };
+        for (int k = 0; k < Upper.Count; k++)
+            foreach (var eq in Upper[k].Equations)
+            {
+                var terms = new List<string>();
+                if (eq.Intercept is not null) terms.Add(eq.Intercept);
+                terms.AddRange(eq.Predictors.Select(p => $"{p.Coefficient}*{p.Variable.FormulaText}"));
+                if (eq.Random) terms.Add($"u({Upper[k].Group})");
+                lines.Add($"Level {k + 2} ({Upper[k].Group}): {eq.Coefficient} = {(terms.Count == 0 ? "0" : string.Join(" + ", terms))}");
+            }
+        return lines;
+    }
+
     /// <summary>Fixed-effect products for a coefficient at a level (0 = level 1 coefficients → level-2 equations).</summary>
     private IEnumerable<List<string>> Expand(string coefficient, List<string> product, int level)
     {

@@ -22,4 +22,20 @@ internal static class Format
 
     public static string P(double p) =>
         double.IsNaN(p) ? "." : p < 0.0001 ? "<.0001" : p.ToString("F4", Inv);
+
+    /// <summary>A warning as a bulleted paragraph wrapped to <paramref name="width"/> columns ("  ! " then indented lines).</summary>
+    public static string Bullet(string text, int width = 80)
+    {
+        var sb = new System.Text.StringBuilder();
+        int column = 0;
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (column == 0) { sb.Append("  ! "); column = 4; }
+            else if (column + 1 + word.Length > width) { sb.Append("\n    "); column = 4; }
+            else { sb.Append(' '); column++; }
+            sb.Append(word);
+            column += word.Length;
+        }
+        return sb.Append('\n').ToString();
+    }
 }

@@ -33,19 +33,19 @@ public static class RemlTextReport
         if (fit.Warnings.Count > 0)
         {
             sb.Append("\nWarnings\n");
-            foreach (var w in fit.Warnings) sb.Append("  ! ").Append(w).Append('\n');
+            foreach (var w in fit.Warnings) sb.Append(Format.Bullet(w));
         }
 
         var dfName = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Satterthwaite ? "Satterthwaite" : "between-within";
         sb.Append($"\nFixed effects (df: {dfName})\n");
         var t = new TextTable("Term", "Estimate", "Std.Err", "DF", "t Value", "Pr > |t|");
         foreach (var f in fit.FixedEffects)
-            t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Format.Fixed(f.Df, 1), Format.Fixed(f.T, 2), Format.P(f.P));
+            t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Df(f.Df), Format.Fixed(f.T, 2), Format.P(f.P));
         sb.Append(t.Render());
         sb.Append($"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%) and Satterthwaite df\n");
         t = new TextTable("Term", "Lower", "Upper", "Satt. DF");
         foreach (var f in fit.FixedEffects)
-            t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Format.Fixed(f.DfSatterthwaite, 1));
+            t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.DfSatterthwaite));
         sb.Append(t.Render());
 
         sb.Append("\nCovariance parameters\n");
@@ -116,4 +116,8 @@ public static class RemlTextReport
         }
         return sb.Append('\n').ToString();
     }
+
+    /// <summary>Df as printed: a Satterthwaite df that numerically diverges (the variance of β̂ does not depend on the
+    /// covariance parameters, e.g. at the boundary) is shown as infinite, as SAS does.</summary>
+    private static string Df(double df) => df > 1e6 ? "inf" : Format.Fixed(df, 1);
 }

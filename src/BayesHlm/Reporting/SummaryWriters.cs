@@ -99,7 +99,7 @@ public static class SummaryWriters
         if (table.Warnings.Count > 0)
         {
             sb.Append("\nWarnings\n");
-            foreach (var w in table.Warnings) sb.Append("  ! ").Append(w).Append('\n');
+            foreach (var w in table.Warnings) sb.Append(Format.Bullet(w));
         }
         else sb.Append("\nNo convergence warnings (R̂ ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain).\n");
         return sb.ToString();

@@ -61,6 +61,7 @@ internal sealed class GibbsChain
     }
 
     private readonly AncillaryScaleStep? _ancillary;
+    private const int WalkProposals = 5;
     private readonly RandomWalk _residualWalk = new();
     private readonly RandomWalk[] _levelWalks;
     private readonly CovarianceWalk?[] _covarianceWalks;
@@ -86,8 +87,10 @@ internal sealed class GibbsChain
         {
             // log σ given (β, u): −N log σ − SSR/2σ² + log p(σ) + log σ (the log scale's Jacobian).
             double n = _s.N, ssr = ResidualSumOfSquares();
-            double logSd = _residualWalk.Step(0.5 * Math.Log(_sigma2),
-                x => -n * x - ssr / (2 * Math.Exp(2 * x)) + sdPrior.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
+            // Several proposals per sweep: given SSR each costs O(1), and one alone mixes slowly.
+            double logSd = 0.5 * Math.Log(_sigma2);
+            for (int move = 0; move < WalkProposals; move++)
+                logSd = _residualWalk.Step(logSd, x => -n * x - ssr / (2 * Math.Exp(2 * x)) + sdPrior.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
             _sigma2 = Math.Exp(2 * logSd);
         }
         else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
@@ -198,8 +201,9 @@ internal sealed class GibbsChain
                 // log τ given u: −J log τ − Σu²/2τ² + log p(τ) + log τ.
                 double ss = 0;
                 foreach (double v in u) ss += v * v;
-                double logTau = _levelWalks[k].Step(0.5 * Math.Log(_sigma[k][0]),
-                    x => -groups * x - ss / (2 * Math.Exp(2 * x)) + sdPrior.Sd.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
+                double logTau = 0.5 * Math.Log(_sigma[k][0]);
+                for (int move = 0; move < WalkProposals; move++)
+                    logTau = _levelWalks[k].Step(logTau, x => -groups * x - ss / (2 * Math.Exp(2 * x)) + sdPrior.Sd.LogDensity(Math.Exp(x)) + x, _rng, Adapting);
                 _sigma[k][0] = Math.Exp(2 * logTau);
                 break;
             }

@@ -15,10 +15,14 @@ public sealed record SamplerOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>Save the random effects of every group (many parameters).</summary>
     public bool SaveGroupEffects { get; init; }
-    /// <summary>At most this many chains at once (default: as many as cores). Results do not depend on it.</summary>
+    /// <summary>At most this many chains at once (default: all). Results do not depend on it.</summary>
     public int? MaxParallelism { get; init; }
+    /// <summary>Initial values of the variance parameters by name (<c>sigma2</c>, <c>tau2[g:term]</c>, <c>cov[g:a,b]</c>),
+    /// used by every chain instead of the dispersed REML starts. Parameters left out start at their REML estimates.</summary>
+    public IReadOnlyDictionary<string, double>? Initial { get; init; }
 
-    internal void Validate()
+    /// <summary>Refuses settings that cannot run, with a message saying what to change.</summary>
+    public void Validate()
     {
         if (Chains < 1) throw new ModelSpecificationException($"Chains must be at least 1, not {Chains}.");
         if (Warmup < 0 || Iterations <= Warmup) throw new ModelSpecificationException($"Iterations ({Iterations}) must exceed warm-up ({Warmup}): iterations count warm-up too.");

@@ -35,7 +35,11 @@ public static class CliRunner
 
     public static CliResult RunIn(string workingDirectory, params string[] args) => Run(args, workingDirectory, null);
 
-    public static CliResult Run(string[] args, string? workingDirectory, TimeSpan? timeout)
+    public static CliResult Run(string[] args, string? workingDirectory, TimeSpan? timeout) => Run(args, workingDirectory, timeout, null);
+
+    /// <summary>As <see cref="Run(string[], string?, TimeSpan?)"/>; <paramref name="whileRunning"/> is called once the process
+    /// has started, with the process and a view of its standard error so far (to signal it at the right moment).</summary>
+    public static CliResult Run(string[] args, string? workingDirectory, TimeSpan? timeout, Action<Process, Func<string>>? whileRunning)
     {
         var psi = new ProcessStartInfo(DotnetHost())
         {
@@ -65,6 +69,7 @@ public static class CliRunner
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        whileRunning?.Invoke(process, () => { lock (stderr) return stderr.ToString(); });
 
         var limit = timeout ?? DefaultTimeout;
         if (!process.WaitForExit(limit))

@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using BayesHlm.Estimation;
+using BayesHlm.Model;
+using BayesHlm.Reporting;
+using BayesHlm.Sampling;
+
+namespace BayesHlm.Cli;
+
+/// <summary><c>bayeshlm sample</c> (model from --data and --formula) and <c>bayeshlm fit</c> (model file): a whole
+/// Bayesian run into a run directory, with progress, and Ctrl-C / SIGTERM stopping it cleanly (exit 130).</summary>
+internal static class SampleCommand
+{
+    public const int Interrupted = 130;
+
+    private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
+        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet)
+    {
+        public static SamplerFlags Create() => new(
+            new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
+            new Option<int?>("--iter") { Description = "Iterations per chain, warm-up included, as rstan counts them (default 2000)." },
+            new Option<int?>("--warmup") { Description = "Warm-up iterations per chain, not kept (default 1000)." },
+            new Option<int?>("--thin") { Description = "Keep every n-th draw after warm-up (default 1)." },
+            new Option<ulong?>("--seed") { Description = "Seed of every chain's random stream (default 1); the same seed gives the same draws." },
+            new Option<bool>("--save-group-effects") { Description = "Also save every group's random effects u (many columns)." },
+            new Option<string?>("--init") { Description = "JSON file of initial variance parameters by name, e.g. {\"sigma2\": 40, \"tau2[school:(Intercept)]\": 8}." },
+            new Option<bool>("--quiet") { Description = "No progress display." });
+
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet];
+
+        public SamplerOptions Apply(ParseResult parse, SamplerOptions o)
+        {
+            o = o with
+            {
+                Chains = parse.GetValue(Chains) ?? o.Chains,
+                Iterations = parse.GetValue(Iter) ?? o.Iterations,
+                Warmup = parse.GetValue(Warmup) ?? o.Warmup,
+                Thin = parse.GetValue(Thin) ?? o.Thin,
+                Seed = parse.GetValue(Seed) ?? o.Seed,
+                SaveGroupEffects = parse.GetValue(SaveGroupEffects) || o.SaveGroupEffects,
+            };
+            if (parse.GetValue(Init) is { } init) o = o with { Initial = ReadInit(init) };
+            o.Validate();
+            return o;
+        }
+    }
+
+    public static Command CreateSample(TextWriter output, TextWriter error)
+    {
+        var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row)." };
+        var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
+        var priors = new Option<string?>("--priors") { Description = "Priors file (JSON or YAML): the priors object, or an object with a 'priors' key. Parts left out take the defaults." };
+        var knownSd = new Option<string?>("--known-sd") { Description = "Column with each row's known level-1 standard deviation (V-known model; no σ² is estimated)." };
+        var knownVariance = new Option<string?>("--known-variance") { Description = "Column with each row's known level-1 variance." };
+        var outDir = new Option<string?>("--out") { Description = "The run directory to write (run.json, draws.csv, summary.csv, reml.json)." };
+        var flags = SamplerFlags.Create();
+        var cmd = new Command("sample",
+            "Bayesian fit by blocked Gibbs sampling, into a run directory.\n\n" +
+            "Examples:\n  bayeshlm sample --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --out runs/anova\n" +
+            "  bayeshlm sample --data schools.csv --formula \"y ~ 1 + (1 | school)\" --known-sd sigma --iter 4000 --seed 7 --out runs/eight")
+        { data, formula, priors, knownSd, knownVariance, outDir };
+        foreach (var o in flags.All) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string dataPath = parse.GetValue(data) ?? throw new ModelSpecificationException("Missing --data FILE (the CSV to fit).");
+            string formulaText = parse.GetValue(formula) ?? throw new ModelSpecificationException("Missing --formula \"...\" (e.g. \"y ~ x + (1 | g)\").");
+            string dir = parse.GetValue(outDir) ?? throw new ModelSpecificationException("Missing --out DIR: the run directory to write.");
+            var spec = ModelSpec.FromFormula(formulaText);
+            string? sd = parse.GetValue(knownSd), variance = parse.GetValue(knownVariance);
+            if (sd is not null && variance is not null) throw new ModelSpecificationException("Give --known-sd or --known-variance, not both.");
+            if (sd is not null) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
+            if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
+            var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
+            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine() };
+            return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
+        });
+        return cmd;
+    }
+
+    public static Command CreateFit(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<string>("model") { Description = "A model file (YAML) with data, levels or formula, and optionally priors: and sampler: sections." };
+        var outDir = new Option<string?>("--out") { Description = "The run directory (default runs/<model name>)." };
+        var flags = SamplerFlags.Create();
+        var cmd = new Command("fit",
+            "REML and the Bayesian fit of a model file, into a run directory (run.json, draws.csv, summary.csv, reml.json).\n" +
+            "Sampler options given here override the model file's sampler: section.\n\n" +
+            "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm fit models/eight_schools.yaml --seed 3 --out runs/eight")
+        { model, outDir };
+        foreach (var o in flags.All) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            CliApp.RejectUnknownOption([path], "fit");
+            var file = ModelFile.Load(path);
+            if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
+            string name = file.Name ?? Path.GetFileNameWithoutExtension(path);
+            string dir = parse.GetValue(outDir) ?? Path.Combine("runs", name);
+            var request = new RunRequest(file.DataPath, file.Spec, file.Priors, flags.Apply(parse, file.Sampler))
+            {
+                Name = name,
+                Levels = file.Levels,
+                Reml = new RemlOptions { Method = file.Method is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(file.Method) },
+                Command = CommandLine(),
+            };
+            return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
+        });
+        return cmd;
+    }
+
+    private static int Execute(RunRequest request, string dir, bool quiet, TextWriter output, TextWriter error)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCtrlC;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        try
+        {
+            var display = quiet ? null : new ProgressDisplay(error);
+            var result = BayesianRun.Execute(request, dir, display?.Stage, display?.Sampler, cancel.Token);
+            display?.Finish();
+            if (result.Summary is { } summary) output.Write(SummaryWriters.ToText(summary));
+            var t = result.Timings;
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Time: read {t.Read:F2} s, statistics {t.Statistics:F2} s, REML {t.Reml:F2} s, warm-up {t.Warmup:F2} s, sampling {t.Sampling:F2} s, writing {t.Writing:F2} s."));
+            if (result.Interrupted)
+            {
+                var reached = result.Posterior?.IterationsReached;
+                error.WriteLine($"Interrupted{(reached is null ? " before any draw was kept" : $" at iteration {string.Join("/", reached)} (per chain)")}; " +
+                                $"the draws so far are in {dir} and run.json says 'interrupted'.");
+                return Interrupted;
+            }
+            output.WriteLine($"Run written to {dir}: run.json, draws.csv, summary.csv, reml.json.");
+            return CliApp.Ok;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    private static IReadOnlyDictionary<string, double> ReadInit(string path)
+    {
+        if (!File.Exists(path)) throw new ModelSpecificationException($"Initial values file '{path}' not found.");
+        try
+        {
+            var values = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path));
+            return values ?? throw new ModelSpecificationException($"'{path}': expected a JSON object of parameter names and numbers.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelSpecificationException($"'{path}': expected a JSON object of parameter names and numbers, e.g. {{\"sigma2\": 40}} ({e.Message}).", e);
+        }
+    }
+
+    private static string CommandLine() =>
+        "bayeshlm " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1).Select(a => a.Any(c => char.IsWhiteSpace(c) || c is '"' or '(' or ')' or '|' or '*') ? "\"" + a.Replace("\"", "\\\"") + "\"" : a));
+}
+
+/// <summary>Progress on standard error: one line redrawn in place on a terminal, plain lines every few seconds when redirected.</summary>
+internal sealed class ProgressDisplay
+{
+    private readonly TextWriter _error;
+    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private readonly object _lock = new();
+    private DateTime _lastPlain = DateTime.MinValue;
+    private bool _open;
+
+    public ProgressDisplay(TextWriter error)
+    {
+        _error = error;
+        Stage = new SyncProgress<string>(Line);
+        Sampler = new SyncProgress<SamplerProgress>(Report);
+    }
+
+    public IProgress<string> Stage { get; }
+    public IProgress<SamplerProgress> Sampler { get; }
+
+    private void Line(string text)
+    {
+        lock (_lock)
+        {
+            if (_open) { _error.WriteLine(); _open = false; }
+            _error.WriteLine(text);
+        }
+    }
+
+    private void Report(SamplerProgress p)
+    {
+        string chains = string.Join(" ", p.Done.Select(d => d.ToString(CultureInfo.InvariantCulture).PadLeft(p.Iterations.ToString(CultureInfo.InvariantCulture).Length)));
+        string left = double.IsFinite(p.SecondsLeft) ? $"{p.SecondsLeft:F0} s left" : "";
+        string phase = p.Done.Min() < p.Warmup ? "warm-up" : "sampling";
+        string text = string.Create(CultureInfo.InvariantCulture, $"  {phase} · iterations per chain [{chains}] of {p.Iterations} · {p.PerSecond:F0} it/s · {left}");
+        lock (_lock)
+        {
+            if (_terminal)
+            {
+                _error.Write("\r" + text.PadRight(Math.Min(Console.WindowWidth > 0 ? Console.WindowWidth - 1 : 100, 120)));
+                _open = true;
+            }
+            else if ((DateTime.UtcNow - _lastPlain).TotalSeconds >= 5 || p.Done.All(d => d == p.Iterations))
+            {
+                _lastPlain = DateTime.UtcNow;
+                _error.WriteLine(text.TrimEnd());
+            }
+        }
+    }
+
+    public void Finish()
+    {
+        lock (_lock) if (_open) { _error.WriteLine(); _open = false; }
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and could print after the run ends).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
