@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-7}
-dotnet build src/BayesHlm.Cli -c Release -v q >/dev/null
-dll=src/BayesHlm.Cli/bin/Release/net10.0/bayeshlm.dll
+# The command as installed for speed (README, "Install"): published ReadyToRun, so no time goes to JIT compilation.
 out=$(mktemp -d)
+rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+dotnet publish src/BayesHlm.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$out/bin" -v q >/dev/null
 rates=()
 for seed in $(seq 1 "$n"); do
   start=$(date +%s.%N)
-  dotnet "$dll" sample --data data/hsb.csv \
+  "$out/bin/bayeshlm" sample --data data/hsb.csv \
     --formula "mathach ~ meanses * center(ses, school) + sector * center(ses, school) + (1 + center(ses, school) | school)" \
     --priors ../shared/reference/posteriors/hsb_slopes_as_outcomes/case.json \
     --chains 4 --iter 2000 --warmup 1000 --seed "$seed" --out "$out/run$seed" --quiet >/dev/null

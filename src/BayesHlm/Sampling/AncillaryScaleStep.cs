@@ -17,12 +17,11 @@ internal sealed class AncillaryScaleStep
     private readonly LevelPrior _prior;
     private readonly int _q;
     private readonly CholeskyCoordinates _coords;
-    private readonly double[] _l;
+    private readonly double[] _l, _phi, _proposal;
+    private readonly AdaptiveProposal _walk;
     private readonly double[] _linear;   // A[r,c] = Σ_j a_j[r] η_j[c]
     private readonly double[] _quad;     // T[r,c,s,t] = Σ_j B_j[r,s] η_j[c] η_j[t]
     private readonly double[] _eta;
-    private double _logScale = Math.Log(0.1);
-    private int _proposals, _accepted;
 
     public AncillaryScaleStep(SufficientStatistics s, LevelPrior prior)
     {
@@ -32,14 +31,19 @@ internal sealed class AncillaryScaleStep
         _q = level.Size;
         _coords = new CholeskyCoordinates(level);
         _l = new double[_q * _q];
+        _phi = new double[_coords.Count];
+        _proposal = new double[_coords.Count];
+        _walk = new AdaptiveProposal(_coords.Count, 0.1);
         _linear = new double[_q * _q];
         _quad = new double[_q * _q * _q * _q];
         _eta = new double[level.Grouping.Count * _q];
     }
 
-    public double AcceptanceRate => _proposals == 0 ? double.NaN : (double)_accepted / _proposals;
+    public double AcceptanceRate => _walk.AcceptanceRate;
 
     /// <summary>One MH move of L; updates Σ (q×q) and u (groups × q) in place. β in the statistics' coordinates.</summary>
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(double[] beta, double sigma2, double[] sigma, double[] u, Random rng, bool adapt)
     {
         int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, z0 = _s.ZOffset[0], groups = _s.Levels[0].Grouping.Count;
@@ -69,28 +73,24 @@ internal sealed class AncillaryScaleStep
                         for (int t = 0; t < q; t++)
                             _quad[((r * q + cc) * q + s) * q + t] += c[(z0 + r) * m + z0 + s] * eta[cc] * eta[t];
         }
-        var phi = new double[_coords.Count];
+        var phi = _phi;
         _coords.FromL(l, phi);
         // Several proposals per sweep: each costs O(q⁴), nothing that grows with the groups.
         double current = LogTarget(phi, sigma2);
-        var proposal = new double[phi.Length];
+        var proposal = _proposal;
         bool moved = false;
         for (int move = 0; move < ProposalsPerSweep; move++)
         {
-            double scale = Math.Exp(_logScale);
-            for (int i = 0; i < phi.Length; i++) proposal[i] = phi[i] + scale * rng.NextStandardNormal();
+            _walk.Propose(phi, proposal, rng);
             double next = LogTarget(proposal, sigma2);
             bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            _proposals++;
             if (accept)
             {
-                _accepted++;
                 Array.Copy(proposal, phi, phi.Length);
                 current = next;
                 moved = true;
             }
-            // Robbins–Monro on the log scale towards 0.44 acceptance (one dimension) or 0.234 (several), warm-up only.
-            if (adapt) _logScale += ((accept ? 1 : 0) - (phi.Length == 1 ? 0.44 : 0.234)) / Math.Sqrt(_proposals + 10);
+            _walk.Record(accept, phi, adapt);
         }
         if (!moved) return;
         var lNew = new double[q * q];
@@ -105,9 +105,11 @@ internal sealed class AncillaryScaleStep
         _coords.ToSigma(lNew, sigma);
     }
 
-    private const int ProposalsPerSweep = 10;
+    private const int ProposalsPerSweep = 20;
 
     /// <summary>log p(L | η, β, σ², y) on the φ scale: −SSR(L)/2σ² + log prior(Σ = LLᵀ) + log Jacobian.</summary>
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private double LogTarget(double[] phi, double sigma2)
     {
         int q = _q;

@@ -11,6 +11,7 @@ namespace BayesHlm.Sampling;
 internal sealed class CholeskyCoordinates
 {
     private readonly (int Row, int Col)[] _free;
+    private readonly double[] _inverse;
 
     public CholeskyCoordinates(RandomLevel level)
     {
@@ -19,6 +20,7 @@ internal sealed class CholeskyCoordinates
         for (int c = 0; c < Q; c++) for (int r = c; r < Q; r++) if (level.Free[r, c]) free.Add((r, c));
         _free = free.ToArray();
         Unstructured = _free.Length == Q * (Q + 1) / 2;
+        _inverse = new double[Q * Q];
     }
 
     public int Q { get; }
@@ -85,7 +87,7 @@ internal sealed class CholeskyCoordinates
             case LevelPrior.InverseWishart iw:
             {
                 // −(ν+q+1)/2 log|Σ| − tr(SΣ⁻¹)/2, with Σ⁻¹ from L.
-                var inv = new double[q * q];
+                var inv = _inverse;
                 Dense.InverseFromCholesky(l, q, inv);
                 double tr = 0;
                 for (int r = 0; r < q; r++) for (int c = 0; c < q; c++) tr += iw.Scale[r * q + c] * inv[c * q + r];

@@ -164,15 +164,8 @@ public static class Gibbs
         return r;
     }
 
-    /// <summary>One seeded stream per chain: SplitMix64 of (seed, chain) into a Xoshiro256** generator (STYLE.md §4).</summary>
-    internal static Random ChainRandom(ulong seed, int chain)
-    {
-        ulong z = seed ^ ((ulong)(chain + 1) * 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return new MathNet.Numerics.Random.Xoshiro256StarStar((int)(z >> 33), threadSafe: false);
-    }
+    /// <summary>One seeded stream per chain: xoshiro256** seeded by SplitMix64 from (seed, chain) (STYLE.md §4).</summary>
+    internal static Random ChainRandom(ulong seed, int chain) => new Statistics.ChainRandom(seed ^ ((ulong)(chain + 1) * 0xD1B54A32D192ED03UL));
 
     /// <summary>User-given initial variance parameters (by name), the REML estimates for the rest; checked to be a valid start.</summary>
     private static (double Sigma2, double[][] Sigma) InitialValues(IReadOnlyDictionary<string, double> given, SufficientStatistics s, RemlFit reml)

@@ -3,7 +3,7 @@ namespace BayesHlm.Statistics;
 /// <summary>Normal variates from a chain's own random stream (STYLE.md §4: every draw receives its generator).</summary>
 internal static class RandomExtensions
 {
-    /// <summary>A standard normal variate (Box–Muller).</summary>
-    public static double NextStandardNormal(this Random rng) =>
+    /// <summary>A standard normal variate: the ziggurat of a <see cref="ChainRandom"/>, else Box–Muller.</summary>
+    public static double NextStandardNormal(this Random rng) => rng is ChainRandom chain ? chain.NextNormal() :
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

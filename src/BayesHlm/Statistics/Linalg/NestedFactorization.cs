@@ -75,6 +75,8 @@ internal sealed class NestedFactorization
     /// <summary>As <see cref="Update(IReadOnlyList{double[]})"/>, with a normal prior on the fixed effects (MATH.md §3:
     /// A = XᵀX/σ² + V0⁻¹): the system is in units of σ², so the prior enters as σ²V0⁻¹ and σ²V0⁻¹m0. The prior is in
     /// the statistics' coordinates (see <see cref="SufficientStatistics.OutcomeShift"/>).</summary>
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2)
     {
         for (int k = 0; k < _k; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
@@ -446,6 +448,8 @@ internal sealed class NestedFactorization
     /// <param name="rng">This chain's random stream.</param>
     /// <param name="beta">Receives β (p), in the statistics' coordinates.</param>
     /// <param name="u">Receives u per level (groups × q).</param>
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
     {
         for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * rng.NextStandardNormal();
