@@ -19,8 +19,9 @@ internal sealed class AncillaryScaleStep
     private readonly CholeskyCoordinates _coords;
     private readonly double[] _l, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
-    private readonly double[] _linear;   // A[r,c] = Σ_j a_j[r] η_j[c]
-    private readonly double[] _quad;     // T[r,c,s,t] = Σ_j B_j[r,s] η_j[c] η_j[t]
+    private readonly (int Row, int Col)[] _pairs; // the entries (r, c ≤ r) of a lower-triangular L
+    private readonly double[] _linear;   // A[(r,c)] = Σ_j a_j[r] η_j[c]
+    private readonly double[] _quad;     // T[(r,c),(s,t)] = Σ_j B_j[r,s] η_j[c] η_j[t], upper triangle of pairs
     private readonly double[] _eta;
 
     public AncillaryScaleStep(SufficientStatistics s, LevelPrior prior)
@@ -34,8 +35,9 @@ internal sealed class AncillaryScaleStep
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
         _walk = new AdaptiveProposal(_coords.Count, 0.1);
-        _linear = new double[_q * _q];
-        _quad = new double[_q * _q * _q * _q];
+        _pairs = Enumerable.Range(0, _q).SelectMany(r => Enumerable.Range(0, r + 1).Select(c => (r, c))).ToArray();
+        _linear = new double[_pairs.Length];
+        _quad = new double[_pairs.Length * _pairs.Length];
         _eta = new double[level.Grouping.Count * _q];
     }
 
@@ -65,13 +67,18 @@ internal sealed class AncillaryScaleStep
                 for (int b = 0; b < p; b++) v -= c[(z0 + r) * m + b] * beta[b];
                 a[r] = v;
             }
-            for (int r = 0; r < q; r++)
-                for (int cc = 0; cc < q; cc++) _linear[r * q + cc] += a[r] * eta[cc];
-            for (int r = 0; r < q; r++)
-                for (int cc = 0; cc < q; cc++)
-                    for (int s = 0; s < q; s++)
-                        for (int t = 0; t < q; t++)
-                            _quad[((r * q + cc) * q + s) * q + t] += c[(z0 + r) * m + z0 + s] * eta[cc] * eta[t];
+            // Only entries l_rc with c ≤ r exist, and Q is symmetric in its two pairs: accumulate those alone.
+            for (int i = 0; i < _pairs.Length; i++)
+            {
+                var (r, cc) = _pairs[i];
+                _linear[i] += a[r] * eta[cc];
+                double er = eta[cc];
+                for (int k2 = i; k2 < _pairs.Length; k2++)
+                {
+                    var (s2, t) = _pairs[k2];
+                    _quad[i * _pairs.Length + k2] += c[(z0 + r) * m + z0 + s2] * er * eta[t];
+                }
+            }
         }
         var phi = _phi;
         _coords.FromL(l, phi);
@@ -116,16 +123,21 @@ internal sealed class AncillaryScaleStep
         var l = _l;
         _coords.ToL(phi, l);
         double linear = 0, quad = 0;
-        for (int r = 0; r < q; r++)
-            for (int c = 0; c <= r; c++)
+        int n2 = _pairs.Length;
+        for (int i = 0; i < n2; i++)
+        {
+            var (r, c) = _pairs[i];
+            double li = l[r * q + c];
+            if (li == 0) continue;
+            linear += li * _linear[i];
+            double row = li * _quad[i * n2 + i];
+            for (int k2 = i + 1; k2 < n2; k2++)
             {
-                double lrc = l[r * q + c];
-                if (lrc == 0) continue;
-                linear += lrc * _linear[r * q + c];
-                for (int s = 0; s < q; s++)
-                    for (int t = 0; t <= s; t++)
-                        quad += lrc * l[s * q + t] * _quad[((r * q + c) * q + s) * q + t];
+                var (s2, t) = _pairs[k2];
+                row += 2 * l[s2 * q + t] * _quad[i * n2 + k2];
             }
+            quad += li * row;
+        }
         double logLik = -(quad - 2 * linear) / (2 * sigma2);
         return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
     }

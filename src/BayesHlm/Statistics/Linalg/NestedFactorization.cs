@@ -82,7 +82,9 @@ internal sealed class NestedFactorization
         for (int k = 0; k < _k; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
         for (int k = 0; k < _k - 1; k++) Array.Clear(_acc[k]);
         Array.Clear(_root);
-        double logDet = 0;
+        // log|T| summed as a running product of the pivots' products (each ≥ 1), flushed to the log before it could
+        // overflow: one logarithm per many groups instead of one per group.
+        double logDet = 0, product = 1;
         if (_k == 0)
         {
             var c = _s.Leaf(0);
@@ -95,13 +97,14 @@ internal sealed class NestedFactorization
             {
                 ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
                 Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
-                logDet += Eliminate(mat, k, node, target);
+                product *= Eliminate(mat, k, node, target);
+                if (product > 1e250) { logDet += Math.Log(product); product = 1; }
             }
             // Eliminations add to the lower triangle only; the level above reads both.
             if (k == 0) Symmetrize(_root, _rest[0]);
             else for (int parent = 0; parent < _nodes[k - 1]; parent++) Symmetrize(_acc[k - 1].AsSpan(parent * _m * _m, _m * _m), _rest[k]);
         }
-        LogDetZ = logDet;
+        LogDetZ = 2 * (logDet + Math.Log(product));
         // Fixed-effect block.
         for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) _lx[a * _p + b] = _root[a * _m + b] + (prior is null ? 0 : sigma2 * prior.Precision[a * _p + b]);
         if (!Dense.CholeskyInPlace(_lx, _p)) return false;
@@ -123,7 +126,7 @@ internal sealed class NestedFactorization
     }
 
     /// <summary>Eliminates one group's random effects (MATH.md §3): T = ΛᵀM_zzΛ + I = LLᵀ, Y = L⁻¹ΛᵀM_{z,rest},
-    /// parent[rest, rest] += M[rest, rest] − YᵀY. Returns log|T|.</summary>
+    /// parent[rest, rest] += M[rest, rest] − YᵀY. Returns |T|^½ = Π L_ii (≥ 1).</summary>
     private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
     {
         if (_q[k] == 1) return Eliminate1(mat, k, node, target);
@@ -184,8 +187,8 @@ internal sealed class NestedFactorization
                 target[rowC + rd] += s;
             }
         }
-        // log|T| = 2 log Π L_ii: one logarithm per group (the product of q pivots ≥ 1 cannot underflow).
-        return 2 * Math.Log(detT);
+        // |T|^½ = Π L_ii ≥ 1.
+        return detT;
     }
 
     /// <summary><see cref="Eliminate"/> written out for one random effect per group (a random intercept),
@@ -215,7 +218,7 @@ internal sealed class NestedFactorization
                     T[rowC + rd] += v;
                 }
             }
-            return 2 * Math.Log(l0);
+            return l0;
         }
     }
 
@@ -255,7 +258,7 @@ internal sealed class NestedFactorization
                     T[rowC + rd] += v;
                 }
             }
-            return 2 * Math.Log(L00 * L11);
+            return L00 * L11;
         }
     }
 
@@ -460,9 +463,10 @@ internal sealed class NestedFactorization
         {
             int q = _q[k], r = _rest[k].Length, d = _s.ZOffset[k];
             var lam = _lambda[k];
+            if (k == 0) Array.Copy(beta, chain, _p); // the outermost level's chain is β alone, the same for every node
             for (int node = 0; node < _nodes[k]; node++)
             {
-                ChainMean(k - 1, k == 0 ? 0 : _parent[k][node], beta, u, chain);
+                if (k > 0) ChainMean(k - 1, _parent[k][node], beta, u, chain);
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
                 for (int i = 0; i < q; i++)
