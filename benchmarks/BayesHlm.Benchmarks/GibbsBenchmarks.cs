@@ -59,7 +59,7 @@ public class GibbsBenchmarks
             sigma[i * q + j] = sigma[j * q + i] = c.Term2 is null ? Math.Max(c.Estimate, 1e-3) : c.Estimate;
         }
 
-        _chain = new GibbsChain(stats, resolved, new Random(1), reml.ResidualVariance, new[] { sigma }) { Adapting = true };
+        _chain = new GibbsChain(stats, resolved, Gibbs.ChainRandom(1, 0), reml.ResidualVariance, new[] { sigma }) { Adapting = true };
         for (int t = 0; t < WarmupSweeps; t++) _chain.Step();
         _chain.Adapting = false;
         Console.WriteLine($"// Replication = {Replication}: N = {stats.N}, {level.Grouping.Count} groups, " +

@@ -17,7 +17,7 @@ internal sealed class AncillaryScaleStep
     private readonly LevelPrior _prior;
     private readonly int _q;
     private readonly CholeskyCoordinates _coords;
-    private readonly double[] _l, _phi, _proposal;
+    private readonly double[] _l, _current, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
     private readonly (int Row, int Col)[] _pairs; // the entries (r, c ≤ r) of a lower-triangular L
     private readonly double[] _linear;   // A[(r,c)] = Σ_j a_j[r] η_j[c]
@@ -32,6 +32,7 @@ internal sealed class AncillaryScaleStep
         _q = level.Size;
         _coords = new CholeskyCoordinates(level);
         _l = new double[_q * _q];
+        _current = new double[_q * _q];
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
         _walk = new AdaptiveProposal(_coords.Count, 0.1);
@@ -49,7 +50,8 @@ internal sealed class AncillaryScaleStep
     public void Step(double[] beta, double sigma2, double[] sigma, double[] u, Random rng, bool adapt)
     {
         int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, z0 = _s.ZOffset[0], groups = _s.Levels[0].Grouping.Count;
-        var l = (double[])sigma.Clone();
+        var l = _current;
+        Array.Copy(sigma, l, q * q);
         if (!Dense.CholeskyInPlace(l, q)) return;
         // η_j = L⁻¹ u_j and the reduced sufficient statistics of the SSR as a function of L.
         Array.Clear(_linear);
@@ -100,7 +102,7 @@ internal sealed class AncillaryScaleStep
             _walk.Record(accept, phi, adapt);
         }
         if (!moved) return;
-        var lNew = new double[q * q];
+        var lNew = _current;
         _coords.ToL(phi, lNew);
         for (int j = 0; j < groups; j++)
             for (int r = 0; r < q; r++)

@@ -86,8 +86,7 @@ internal sealed class GibbsChain
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step()
     {
-        var theta = _map.FromCovariances(_sigma, _sigma2) ?? throw new InvalidOperationException("A covariance draw is not positive semi-definite.");
-        _map.ToLambdas(theta, _lambdas);
+        SetLambdas();
         if (!_kernel.Update(_lambdas, _fixedPrior, _sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(_sigma2), _rng, _beta, _u);
@@ -106,6 +105,19 @@ internal sealed class GibbsChain
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
         if (_priors.Hierarchy is not null) DrawHierarchy();
         _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
+    }
+
+    /// <summary>Λ_k = chol(Σ_k/σ²) (lower triangular; a zero pivot gives a zero column), in place, without allocating.</summary>
+    private void SetLambdas()
+    {
+        for (int k = 0; k < _s.Levels.Count; k++)
+        {
+            var lam = _lambdas[k];
+            int q = _s.Levels[k].Size;
+            for (int i = 0; i < lam.Length; i++) lam[i] = _sigma[k][i] / _sigma2;
+            if (!Dense.SemiDefiniteCholeskyInPlace(lam, q)) throw new InvalidOperationException("A covariance draw is not positive semi-definite.");
+            for (int r = 0; r < q; r++) for (int c = r + 1; c < q; c++) lam[r * q + c] = 0;
+        }
     }
 
     /// <summary>δ | γ, ω² (normal) and ω² | γ, δ (inverse gamma), then the prior of the hierarchy's γ for the next sweep.</summary>
@@ -190,9 +202,12 @@ internal sealed class GibbsChain
             ssr += row * _beta[a];
         }
         if (leafLevel < 0) return Math.Max(ssr, 0);
+        Array.Copy(_beta, _chain, p);
         for (int leaf = 0; leaf < _s.LeafCount; leaf++)
         {
-            _kernel.ChainMean(leafLevel, leaf, _beta, _u, _chain);
+            // The chain's u's (β is already in place): one level's own, or every level's along the nesting.
+            if (leafLevel == 0) Array.Copy(_u[0], leaf * (w - p), _chain, p, w - p);
+            else _kernel.ChainMean(leafLevel, leaf, _beta, _u, _chain);
             var c = _s.Leaf(leaf);
             // u·(2 C_ZX β + C_ZZ u − 2 c_Zy)
             for (int a = p; a < w; a++)
