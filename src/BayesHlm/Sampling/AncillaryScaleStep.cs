@@ -4,9 +4,9 @@ using BayesHlm.Statistics.Linalg;
 namespace BayesHlm.Sampling;
 
 /// <summary>
-/// The ancillary step of MATH.md §5 for a model with one grouping level: hold η_j = L⁻¹u_j fixed (Σ = LLᵀ) and
-/// move L by random-walk Metropolis–Hastings on φ = (log l_ii, l_ij), the likelihood taken from the C_j; then
-/// u_j = Lη_j. Given the conjugate steps, which mix badly when a variance is near zero (the centred
+/// The ancillary step of MATH.md §5 for one grouping level k: hold η_j = L⁻¹u_j fixed for its groups (Σ_k = LLᵀ)
+/// and move L by random-walk Metropolis–Hastings on φ = (log l_ii, l_ij), the likelihood taken from the innermost
+/// groups' C_j (with the other levels' u held fixed); then u_j = Lη_j. Given the conjugate steps, which mix badly when a variance is near zero (the centred
 /// parameterisation's funnel), this non-centred move does not slow down there (interweaving, Yu and Meng 2011).
 /// The residual sum of squares as a function of L reduces to O(q⁴) numbers per sweep, so a proposal costs
 /// nothing that grows with the number of groups. The proposal scale adapts during warm-up only.
@@ -23,14 +23,18 @@ internal sealed class AncillaryScaleStep
     private readonly double[] _linear;   // A[(r,c)] = Σ_j a_j[r] η_j[c]
     private readonly double[] _quad;     // T[(r,c),(s,t)] = Σ_j B_j[r,s] η_j[c] η_j[t], upper triangle of pairs
     private readonly double[] _eta;
+    private readonly int _level;
+    private readonly int[][] _ancestor; // [level][leaf]: the group of each level that holds the innermost group
 
-    public AncillaryScaleStep(SufficientStatistics s, LevelPrior prior)
+    public AncillaryScaleStep(SufficientStatistics s, int level, LevelPrior prior)
     {
         _s = s;
         _prior = prior;
-        var level = s.Levels[0];
-        _q = level.Size;
-        _coords = new CholeskyCoordinates(level);
+        _level = level;
+        _ancestor = Ancestors(s);
+        var grouping = s.Levels[level];
+        _q = grouping.Size;
+        _coords = new CholeskyCoordinates(grouping);
         _l = new double[_q * _q];
         _current = new double[_q * _q];
         _phi = new double[_coords.Count];
@@ -39,17 +43,32 @@ internal sealed class AncillaryScaleStep
         _pairs = Enumerable.Range(0, _q).SelectMany(r => Enumerable.Range(0, r + 1).Select(c => (r, c))).ToArray();
         _linear = new double[_pairs.Length];
         _quad = new double[_pairs.Length * _pairs.Length];
-        _eta = new double[level.Grouping.Count * _q];
+        _eta = new double[grouping.Grouping.Count * _q];
+    }
+
+    private static int[][] Ancestors(SufficientStatistics s)
+    {
+        int levels = s.Levels.Count, leaves = s.LeafCount;
+        var result = new int[levels][];
+        for (int k = levels - 1; k >= 0; k--)
+        {
+            result[k] = new int[leaves];
+            for (int leaf = 0; leaf < leaves; leaf++)
+                result[k][leaf] = k == levels - 1 ? leaf : s.Levels[k + 1].Grouping.Parent[result[k + 1][leaf]];
+        }
+        return result;
     }
 
     public double AcceptanceRate => _walk.AcceptanceRate;
 
-    /// <summary>One MH move of L; updates Σ (q×q) and u (groups × q) in place. β in the statistics' coordinates.</summary>
+    /// <summary>One MH move of this level's L; updates its Σ (q×q) and u (groups × q) in place. β in the statistics'
+    /// coordinates; <paramref name="all"/> holds every level's random effects.</summary>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Step(double[] beta, double sigma2, double[] sigma, double[] u, Random rng, bool adapt)
+    public void Step(double[] beta, double sigma2, double[] sigma, double[][] all, Random rng, bool adapt)
     {
-        int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, z0 = _s.ZOffset[0], groups = _s.Levels[0].Grouping.Count;
+        int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, k = _level, z0 = _s.ZOffset[k], groups = _s.Levels[k].Grouping.Count;
+        var u = all[k];
         var l = _current;
         Array.Copy(sigma, l, q * q);
         if (!Dense.CholeskyInPlace(l, q)) return;
@@ -62,11 +81,24 @@ internal sealed class AncillaryScaleStep
             var eta = _eta.AsSpan(j * q, q);
             u.AsSpan(j * q, q).CopyTo(eta);
             Dense.ForwardSolve(l, q, eta, 0, 1);
-            var c = _s.Leaf(j);
+        }
+        var ancestor = _ancestor[k];
+        for (int leaf = 0; leaf < _s.LeafCount; leaf++)
+        {
+            var eta = _eta.AsSpan(ancestor[leaf] * q, q);
+            var c = _s.Leaf(leaf);
+            // a = c_zy − C_zX β − Σ (other levels) C_zz' u': this level's residual cross-product.
             for (int r = 0; r < q; r++)
             {
-                double v = c[(z0 + r) * m + yi];
-                for (int b = 0; b < p; b++) v -= c[(z0 + r) * m + b] * beta[b];
+                int row = (z0 + r) * m;
+                double v = c[row + yi];
+                for (int b = 0; b < p; b++) v -= c[row + b] * beta[b];
+                for (int k2 = 0; k2 < _s.Levels.Count; k2++)
+                {
+                    if (k2 == k) continue;
+                    int q2 = _s.Levels[k2].Size, z2 = _s.ZOffset[k2], node = _ancestor[k2][leaf];
+                    for (int t = 0; t < q2; t++) v -= c[row + z2 + t] * all[k2][node * q2 + t];
+                }
                 a[r] = v;
             }
             // Only entries l_rc with c ≤ r exist, and Q is symmetric in its two pairs: accumulate those alone.
@@ -144,11 +176,12 @@ internal sealed class AncillaryScaleStep
         return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
     }
 
-    /// <summary>Whether the step applies: one grouping level, and a prior with a density here.</summary>
-    public static bool AppliesTo(SufficientStatistics s, LevelPrior prior)
+    /// <summary>Whether the step applies to level <paramref name="level"/>: a prior with a density here (not the random
+    /// gamma rate, whose density moves with its rate), and Σ unstructured or diagonal.</summary>
+    public static bool AppliesTo(SufficientStatistics s, int level, LevelPrior prior)
     {
-        if (s.Levels.Count != 1 || prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior or LevelPrior.SdCorrelation)) return false;
-        if (prior is LevelSdPrior && s.Levels[0].Size != 1) return false;
-        return CholeskyCoordinates.Supports(s.Levels[0]);
+        if (prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior or LevelPrior.SdCorrelation)) return false;
+        if (prior is LevelSdPrior && s.Levels[level].Size != 1) return false;
+        return CholeskyCoordinates.Supports(s.Levels[level]);
     }
 }

@@ -59,11 +59,10 @@ internal sealed class GibbsChain
         _scatter = s.Levels.Select(l => new double[l.Size * l.Size]).ToArray();
         (_totalXX, _totalXy, _totalYy) = FixedTotals(s);
         _covarianceWalks = s.Levels.Select((l, k) => priors.Levels[k] is LevelPrior.SdCorrelation ? new CovarianceWalk(l, priors.Levels[k]) : null).ToArray();
-        if (ancillaryStep && s.Levels.Count == 1 && AncillaryScaleStep.AppliesTo(s, priors.Levels[0]))
-            _ancillary = new AncillaryScaleStep(s, priors.Levels[0]);
+        _ancillary = s.Levels.Select((_, k) => ancillaryStep && AncillaryScaleStep.AppliesTo(s, k, priors.Levels[k]) ? new AncillaryScaleStep(s, k, priors.Levels[k]) : null).ToArray();
     }
 
-    private readonly AncillaryScaleStep? _ancillary;
+    private readonly AncillaryScaleStep?[] _ancillary;
     private const int WalkProposals = 5;
     private readonly RandomWalk _residualWalk = new();
     private readonly RandomWalk[] _levelWalks;
@@ -79,7 +78,7 @@ internal sealed class GibbsChain
     public bool Adapting { get; set; }
 
     /// <summary>Acceptance rate of the ancillary Metropolis–Hastings move, or NaN when the model has none.</summary>
-    public double AncillaryAcceptance => _ancillary?.AcceptanceRate ?? double.NaN;
+    public double AncillaryAcceptance => _ancillary.FirstOrDefault(a => a is not null)?.AcceptanceRate ?? double.NaN;
 
     /// <summary>One sweep: (β, u) | θ; σ² | β, u; Σ_k | u_k.</summary>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
@@ -104,7 +103,7 @@ internal sealed class GibbsChain
         else _sigma2 = 1 / Gamma.Sample(_rng, _priors.ResidualShape + _s.N / 2.0, _priors.ResidualRate + ResidualSumOfSquares() / 2);
         for (int k = 0; k < _s.Levels.Count; k++) DrawCovariance(k);
         if (_priors.Hierarchy is not null) DrawHierarchy();
-        _ancillary?.Step(_beta, _sigma2, _sigma[0], _u[0], _rng, Adapting);
+        for (int k = 0; k < _ancillary.Length; k++) _ancillary[k]?.Step(_beta, _sigma2, _sigma[k], _u, _rng, Adapting);
     }
 
     /// <summary>Λ_k = chol(Σ_k/σ²) (lower triangular; a zero pivot gives a zero column), in place, without allocating.</summary>
