@@ -148,7 +148,10 @@ public static class Gibbs
         int done = completed.Min();
         bool interrupted = done < kept;
         if (done < 4) throw new OperationCanceledException("Interrupted before every chain had 4 kept draws.", cancel);
-        var final = interrupted ? draws.Select(d => Truncate(d, options.Chains, kept, done)).ToArray() : draws;
+        // One parameter at a time, so an interrupted run never holds two copies of every draw.
+        if (interrupted)
+            for (int p = 0; p < draws.Length; p++) draws[p] = Truncate(draws[p], options.Chains, kept, done);
+        var final = draws;
         return new PosteriorSample(new DrawSet(names, options.Chains, done, final), interrupted, warmupSeconds, total - warmupSeconds, acceptance)
         {
             Priors = resolved.Complete,
