@@ -48,10 +48,15 @@ public static class PosteriorSummary
         ArgumentNullException.ThrowIfNull(draws);
         options ??= SummaryOptions.Default;
         var probs = options.Probabilities.Concat([0.05, 0.95]).Distinct().Order().ToArray();
-        var math = new ConvergenceMath(draws.Chains, draws.Iterations);
         var rows = new ParameterSummary[draws.ParameterCount];
-        for (int p = 0; p < draws.ParameterCount; p++)
+        // Parameters are independent: summarise them on every core, each worker with its own workspace.
+        // At most one worker per core: each holds a workspace the size of a parameter's draws.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, draws.ParameterCount, parallel, () => new ConvergenceMath(draws.Chains, draws.Iterations), (p, _, math) =>
+        {
             rows[p] = SummariseOne(draws.Names[p], draws.Draws(p), math, probs, options.IntervalLevel);
+            return math;
+        }, _ => { });
         var warnings = Warnings(draws, rows);
         return new DiagnosticsTable(rows, warnings, draws.Chains, draws.Iterations, options);
     }

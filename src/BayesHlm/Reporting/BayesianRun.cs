@@ -29,7 +29,7 @@ public sealed record RunRequest(string DataPath, ModelSpec Spec, PriorSpec Prior
 }
 
 /// <summary>Wall time of each stage, in seconds.</summary>
-public sealed record RunTimings(double Read, double Statistics, double Reml, double Warmup, double Sampling, double Writing);
+public sealed record RunTimings(double Read, double Statistics, double Reml, double Warmup, double Sampling, double Summary, double Writing);
 
 /// <summary>A finished (or interrupted) run: everything that was written to its directory, as objects.</summary>
 public sealed record RunResult(string Directory, RunRequest Request, SufficientStatistics? Statistics, RemlFit? Reml,
@@ -83,16 +83,19 @@ public static class BayesianRun
         }
         Lap();
         DiagnosticsTable? summary = null;
+        double summarySeconds = 0, writing = 0;
         if (posterior is not null)
         {
+            stage?.Report("summarising");
+            summary = PosteriorSummary.Summarise(posterior.Draws);
+            summarySeconds = Lap();
             stage?.Report("writing draws and summary");
             DrawsCsvWriter.Write(posterior.Draws, Path.Combine(directory, "draws.csv"));
-            summary = PosteriorSummary.Summarise(posterior.Draws);
             AtomicFile.WriteText(Path.Combine(directory, "summary.csv"), SummaryWriters.ToCsv(summary));
+            writing = Lap();
         }
-        double writing = Lap();
         bool interrupted = posterior is null || posterior.Interrupted;
-        var timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, writing);
+        var timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, summarySeconds, writing);
         var result = new RunResult(directory, request, stats, reml, posterior, summary, timings, interrupted);
         AtomicFile.WriteText(Path.Combine(directory, "run.json"), RunJson(result));
         return result;
@@ -166,7 +169,7 @@ public static class BayesianRun
             w.WriteEndObject();
             w.WriteStartObject("timings");
             var t = run.Timings;
-            foreach (var (name, v) in new[] { ("read", t.Read), ("statistics", t.Statistics), ("reml", t.Reml), ("warmup", t.Warmup), ("sampling", t.Sampling), ("writing", t.Writing) })
+            foreach (var (name, v) in new[] { ("read", t.Read), ("statistics", t.Statistics), ("reml", t.Reml), ("warmup", t.Warmup), ("sampling", t.Sampling), ("summary", t.Summary), ("writing", t.Writing) })
                 w.WriteNumber(name, Math.Round(v, 4));
             w.WriteEndObject();
             w.WriteStartArray("warnings");
