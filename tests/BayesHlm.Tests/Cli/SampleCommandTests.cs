@@ -100,3 +100,51 @@ public class SampleCommandTests
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
     }
 }
+
+/// <summary>Initial values and YAML priors files, from the command line.</summary>
+public class SampleCommandInputTests
+{
+    private static string TempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    [Fact]
+    public void InitFile_StartsTheChains_AndIsRecorded_AUnknownNameIsRefusedWithASuggestion()
+    {
+        string dir = TempDir();
+        string init = Path.Combine(dir, "init.json");
+        File.WriteAllText(init, """{"sigma2": 40, "tau2[school:(Intercept)]": 8}""");
+        string[] args = ["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet"];
+        var ok = CliRunner.Run([.. args, "--init", init, "--out", Path.Combine(dir, "run")]);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run", "run.json"))).RootElement;
+        Assert.Equal(8, run.GetProperty("sampler").GetProperty("init").GetProperty("tau2[school:(Intercept)]").GetDouble());
+
+        File.WriteAllText(init, """{"tau2[school:Intercept]": 8}""");
+        var bad = CliRunner.Run([.. args, "--init", init, "--out", Path.Combine(dir, "bad")]);
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("Did you mean 'tau2[school:(Intercept)]'", bad.StdErr);
+    }
+
+    [Fact]
+    public void YamlPriorsFile_IsReadLikeJson()
+    {
+        string dir = TempDir();
+        string priors = Path.Combine(dir, "priors.yaml");
+        File.WriteAllText(priors, """
+            fixed: {dist: normal, mean: 0, variance: 100}
+            residual: {dist: inv_gamma_variance, shape: 2, scale: 30}
+            group:school: {dist: half_t_sd, df: 4, scale: 2.5}
+            """);
+        var r = CliRunner.Run("sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet",
+            "--priors", priors, "--out", Path.Combine(dir, "run"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var written = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run", "run.json"))).RootElement.GetProperty("priors");
+        Assert.Equal(30, written.GetProperty("residual").GetProperty("rate").GetDouble()); // InvGamma(2, scale 30) = Gamma(2, rate 30) on the precision
+        Assert.Equal(4, written.GetProperty("group:school").GetProperty("df").GetDouble());
+        Assert.Equal(100, written.GetProperty("fixed").GetProperty("variance").GetDouble());
+    }
+}
