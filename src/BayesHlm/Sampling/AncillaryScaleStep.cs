@@ -67,14 +67,54 @@ internal sealed class AncillaryScaleStep
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(double[] beta, double sigma2, double[] sigma, double[][] all, Random rng, bool adapt)
     {
-        int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, k = _level, z0 = _s.ZOffset[k], groups = _s.Levels[k].Grouping.Count;
-        var u = all[k];
+        int q = _q, groups = _s.Levels[_level].Grouping.Count;
+        var u = all[_level];
         var l = _current;
         Array.Copy(sigma, l, q * q);
         if (!Dense.CholeskyInPlace(l, q)) return;
         // η_j = L⁻¹ u_j and the reduced sufficient statistics of the SSR as a function of L.
         Array.Clear(_linear);
         Array.Clear(_quad);
+        if (q == 2 && _s.Levels.Count == 1) AccumulateTwo(beta, l, u);
+        else AccumulateGeneral(beta, l, all);
+        var phi = _phi;
+        _coords.FromL(l, phi);
+        // Several proposals per sweep: each costs O(q⁴), nothing that grows with the groups.
+        double current = LogTarget(phi, sigma2);
+        var proposal = _proposal;
+        bool moved = false;
+        for (int move = 0; move < ProposalsPerSweep; move++)
+        {
+            _walk.Propose(phi, proposal, rng);
+            double next = LogTarget(proposal, sigma2);
+            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
+            if (accept)
+            {
+                Array.Copy(proposal, phi, phi.Length);
+                current = next;
+                moved = true;
+            }
+            _walk.Record(accept, phi, adapt);
+        }
+        if (!moved) return;
+        var lNew = _current;
+        _coords.ToL(phi, lNew);
+        for (int j = 0; j < groups; j++)
+            for (int r = 0; r < q; r++)
+            {
+                double v = 0;
+                for (int t = 0; t <= r; t++) v += lNew[r * q + t] * _eta[j * q + t];
+                u[j * q + r] = v;
+            }
+        _coords.ToSigma(lNew, sigma);
+    }
+
+    /// <summary>η_j = L⁻¹u_j for this level's groups, and over the innermost groups the reduced statistics of the SSR
+    /// as a function of L (other levels' u held fixed).</summary>
+    private void AccumulateGeneral(double[] beta, double[] l, double[][] all)
+    {
+        int q = _q, p = _s.P, m = _s.M, yi = _s.YIndex, k = _level, z0 = _s.ZOffset[k], groups = _s.Levels[k].Grouping.Count;
+        var u = all[k];
         Span<double> a = stackalloc double[q];
         for (int j = 0; j < groups; j++)
         {
@@ -114,36 +154,39 @@ internal sealed class AncillaryScaleStep
                 }
             }
         }
-        var phi = _phi;
-        _coords.FromL(l, phi);
-        // Several proposals per sweep: each costs O(q⁴), nothing that grows with the groups.
-        double current = LogTarget(phi, sigma2);
-        var proposal = _proposal;
-        bool moved = false;
-        for (int move = 0; move < ProposalsPerSweep; move++)
+    }
+
+    /// <summary>The accumulation above written out for one level with two random effects (intercept and slope), the
+    /// commonest random-slope model: η = L⁻¹u by hand, a = c_zy − C_zX β, and the six entries of the quadratic form.</summary>
+    private unsafe void AccumulateTwo(double[] beta, double[] l, double[] u)
+    {
+        int p = _s.P, m = _s.M, yi = _s.YIndex, z0 = _s.ZOffset[0], groups = _s.Levels[0].Grouping.Count;
+        double l00 = l[0], l10 = l[2], l11 = l[3];
+        double lin0 = 0, lin1 = 0, lin2 = 0, q00 = 0, q01 = 0, q02 = 0, q11 = 0, q12 = 0, q22 = 0;
+        fixed (double* b = beta, eta = _eta, uu = u)
         {
-            _walk.Propose(phi, proposal, rng);
-            double next = LogTarget(proposal, sigma2);
-            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            if (accept)
+            for (int j = 0; j < groups; j++)
             {
-                Array.Copy(proposal, phi, phi.Length);
-                current = next;
-                moved = true;
+                var cs = _s.Leaf(j);
+                fixed (double* c = cs)
+                {
+                    double e0 = uu[2 * j] / l00, e1 = (uu[2 * j + 1] - l10 * e0) / l11;
+                    eta[2 * j] = e0;
+                    eta[2 * j + 1] = e1;
+                    double* r0 = c + z0 * m, r1 = r0 + m;
+                    double a0 = r0[yi], a1 = r1[yi];
+                    for (int t = 0; t < p; t++) { a0 -= r0[t] * b[t]; a1 -= r1[t] * b[t]; }
+                    double c00 = r0[z0], c01 = r0[z0 + 1], c11 = r1[z0 + 1];
+                    double ee = e0 * e0, ef = e0 * e1, ff = e1 * e1;
+                    // pairs (0,0), (1,0), (1,1): A[(r,c)] += a_r η_c; T[(r,c),(s,t)] += C_rs η_c η_t
+                    lin0 += a0 * e0; lin1 += a1 * e0; lin2 += a1 * e1;
+                    q00 += c00 * ee; q01 += c01 * ee; q02 += c01 * ef;
+                    q11 += c11 * ee; q12 += c11 * ef; q22 += c11 * ff;
+                }
             }
-            _walk.Record(accept, phi, adapt);
         }
-        if (!moved) return;
-        var lNew = _current;
-        _coords.ToL(phi, lNew);
-        for (int j = 0; j < groups; j++)
-            for (int r = 0; r < q; r++)
-            {
-                double v = 0;
-                for (int t = 0; t <= r; t++) v += lNew[r * q + t] * _eta[j * q + t];
-                u[j * q + r] = v;
-            }
-        _coords.ToSigma(lNew, sigma);
+        _linear[0] = lin0; _linear[1] = lin1; _linear[2] = lin2;
+        _quad[0] = q00; _quad[1] = q01; _quad[2] = q02; _quad[4] = q11; _quad[5] = q12; _quad[8] = q22;
     }
 
     private const int ProposalsPerSweep = 20;
