@@ -73,9 +73,11 @@ public static class BayesianRun
 
         stage?.Report($"sampling: {request.Options.Chains} chains × {request.Options.Iterations} iterations ({request.Options.Warmup} warm-up)");
         PosteriorSample? posterior = null;
+        // The draws go to disk as they are made; draws.csv is assembled from them when the sampling ends.
+        using var streaming = new StreamingDrawsWriter(Path.Combine(directory, "draws.csv"));
         try
         {
-            posterior = Gibbs.Sample(stats, request.Priors, request.Options, cancel, progress, reml);
+            posterior = Gibbs.Sample(stats, request.Priors, request.Options, cancel, progress, reml, streaming);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -90,7 +92,7 @@ public static class BayesianRun
             summary = PosteriorSummary.Summarise(posterior.Draws);
             summarySeconds = Lap();
             stage?.Report("writing draws and summary");
-            DrawsCsvWriter.Write(posterior.Draws, Path.Combine(directory, "draws.csv"));
+            streaming.Complete(posterior.Draws.Iterations);
             AtomicFile.WriteText(Path.Combine(directory, "summary.csv"), SummaryWriters.ToCsv(summary));
             writing = Lap();
         }

@@ -63,6 +63,6 @@ public static class DrawsCsvWriter
     }
 
     /// <summary>Names such as <c>cov[school:(Intercept),center(ses, school)]</c> hold commas: quote them.</summary>
-    private static string Quote(string name) =>
+    internal static string Quote(string name) =>
         name.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + name.Replace("\"", "\"\"") + "\"" : name;
 }

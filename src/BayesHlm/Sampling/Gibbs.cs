@@ -23,6 +23,18 @@ public sealed record PosteriorSample(DrawSet Draws, bool Interrupted, double War
     public required IReadOnlyList<int> IterationsReached { get; init; }
 }
 
+/// <summary>Receives every kept draw as it is made, e.g. to stream the draws to disk while sampling. Called on the
+/// chain's own thread, in the chain's order: chains call at the same time, each for its own chain. Told the draw's
+/// chain, its index among the chain's kept draws, and the values (in <see cref="PosteriorSample.Draws"/>' parameter
+/// order; read them during the call only).</summary>
+public interface IDrawSink
+{
+    /// <summary>Called once before the first draw, with the parameter names.</summary>
+    void Begin(IReadOnlyList<string> names, int chains);
+    /// <summary>One kept draw.</summary>
+    void Write(int chain, int index, double[] values);
+}
+
 /// <summary>Where the chains are: iterations done per chain (warm-up included) out of <see cref="Iterations"/>.</summary>
 public sealed record SamplerProgress(IReadOnlyList<int> Done, int Iterations, int Warmup, double ElapsedSeconds)
 {
@@ -42,7 +54,7 @@ public sealed record SamplerProgress(IReadOnlyList<int> Done, int Iterations, in
 /// <summary>
 /// The blocked Gibbs sampler (MATH.md §5): chains in parallel, one task each, each with its own random stream
 /// derived from the seed and the chain's index, so the draws are the same whatever the number of threads. Draws
-/// stream through a bounded channel to the collector.
+/// stream through a bounded channel to the collector, which keeps them and hands them to an optional sink.
 /// </summary>
 public static class Gibbs
 {
@@ -54,8 +66,9 @@ public static class Gibbs
     /// <param name="cancel">Stops every chain at its next iteration; the draws so far are returned, marked interrupted.</param>
     /// <param name="progress">Told about four times a second where the chains are.</param>
     /// <param name="reml">The REML fit of the same model (the chains start around it); fitted here when null.</param>
+    /// <param name="sink">Also receives every kept draw as it is made (the run directory streams them to disk).</param>
     public static PosteriorSample Sample(SufficientStatistics statistics, PriorSpec priors, SamplerOptions? options = null, CancellationToken cancel = default,
-        IProgress<SamplerProgress>? progress = null, RemlFit? reml = null)
+        IProgress<SamplerProgress>? progress = null, RemlFit? reml = null, IDrawSink? sink = null)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(priors);
@@ -76,6 +89,7 @@ public static class Gibbs
         double warmupSeconds = 0;
         var initial = options.Initial is null ? ((double, double[][])?)null : InitialValues(options.Initial, statistics, reml);
 
+        sink?.Begin(names, options.Chains);
         var collector = Task.Run(async () =>
         {
             await foreach (var row in channel.Reader.ReadAllAsync())
@@ -111,7 +125,10 @@ public static class Gibbs
                 Volatile.Write(ref reached[chainIndex], options.Warmup + t + 1);
                 if ((t + 1) % options.Thin != 0) continue;
                 chain.Current(values, groupEffects);
-                channel.Writer.WriteAsync(new Row(chainIndex, t / options.Thin, values.ToArray())).AsTask().GetAwaiter().GetResult();
+                var row = values.ToArray();
+                // The sink's work (formatting for disk) runs here, on every chain's thread, not in the one collector.
+                sink?.Write(chainIndex, t / options.Thin, row);
+                channel.Writer.WriteAsync(new Row(chainIndex, t / options.Thin, row)).AsTask().GetAwaiter().GetResult();
             }
             acceptance[chainIndex] = chain.AncillaryAcceptance;
         }

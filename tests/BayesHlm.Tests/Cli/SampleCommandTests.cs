@@ -98,6 +98,7 @@ public class SampleCommandTests
         Assert.Equal(run.GetProperty("draws_per_chain").GetInt32(), draws.Iterations);
         Assert.True(File.Exists(Path.Combine(dir, "summary.csv")));
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(dir, "*.part"));
     }
 }
 

@@ -37,5 +37,10 @@ public class PublicApiTests
         Assert.Equal(200, run.Posterior!.Draws.Iterations);
         Assert.True(File.Exists(Path.Combine(dir, "run.json")));
         Assert.Equal(run.Reml!.FixedEffects.Count, run.Statistics!.P);
+        // draws.csv was streamed to disk during sampling: the same bytes as writing the kept draws at the end, no parts left.
+        string rewritten = Path.Combine(dir, "rewritten.csv");
+        DrawsCsvWriter.Write(run.Posterior.Draws, rewritten);
+        Assert.Equal(File.ReadAllBytes(rewritten), File.ReadAllBytes(Path.Combine(dir, "draws.csv")));
+        Assert.Empty(Directory.GetFiles(dir, "*.part"));
     }
 }
