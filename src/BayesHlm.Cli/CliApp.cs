@@ -27,6 +27,7 @@ internal static class CliApp
         root.Subcommands.Add(SampleCommand.CreateFit(output, error));
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));
+        root.Subcommands.Add(CompareCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -36,11 +36,7 @@ internal sealed class GibbsChain
         _map = new ThetaMap(s.Levels);
         _lambdas = _map.NewLambdas();
         int p = s.P;
-        // The C_j hold y − shift: the intercept's prior mean moves with it, P(m − shift·e) = Pm − shift·P e.
-        var precisionMean = (double[])priors.FixedPrecisionTimesMean.Clone();
-        if (s.InterceptIndex >= 0)
-            for (int i = 0; i < p; i++) precisionMean[i] -= s.OutcomeShift * priors.FixedPrecision[i * p + s.InterceptIndex];
-        _fixedPrior = new FixedEffectPrior((double[])priors.FixedPrecision.Clone(), precisionMean);
+        _fixedPrior = priors.KernelPrior(s);
         if (priors.Hierarchy is { } h)
         {
             _delta = new double[h.Predictors];

@@ -84,4 +84,15 @@ internal sealed record ResolvedPriors(
 
     /// <summary>The level-1 variances are known (weighted C_j, σ² = 1): no residual step.</summary>
     public bool KnownResidual { get; init; }
+
+    /// <summary>The fixed-effect prior in the kernel's coordinates: the C_j hold y − shift, so the intercept's prior
+    /// mean moves with it, P(m − shift·e) = Pm − shift·P e. A fresh copy (a linear hyperprior rewrites its terms).</summary>
+    public Statistics.Linalg.FixedEffectPrior KernelPrior(Statistics.SufficientStatistics s)
+    {
+        int p = s.P;
+        var precisionMean = (double[])FixedPrecisionTimesMean.Clone();
+        if (s.InterceptIndex >= 0)
+            for (int i = 0; i < p; i++) precisionMean[i] -= s.OutcomeShift * FixedPrecision[i * p + s.InterceptIndex];
+        return new Statistics.Linalg.FixedEffectPrior((double[])FixedPrecision.Clone(), precisionMean);
+    }
 }

@@ -1,0 +1,217 @@
+using BayesHlm.Diagnostics;
+using BayesHlm.Estimation;
+using BayesHlm.Sampling;
+using BayesHlm.Statistics;
+using BayesHlm.Statistics.Linalg;
+using MathNet.Numerics.Distributions;
+
+namespace BayesHlm.Comparison;
+
+/// <summary>One fixed effect or covariance parameter, REML (or ML) beside the posterior.</summary>
+/// <param name="Parameter">The name as in the draws (<c>meanses</c>, <c>tau2[school:(Intercept)]</c>).</param>
+/// <param name="Kind"><c>fixed</c>, <c>variance</c> or <c>covariance</c>.</param>
+/// <param name="Estimate">The REML/ML estimate.</param>
+/// <param name="StandardError">Its standard error (null at the boundary or when not available).</param>
+/// <param name="Lower">Lower end of its 95% interval: t for fixed effects, Satterthwaite χ² for variances (SAS COVTEST CL), Wald for covariances.</param>
+/// <param name="Upper">Upper end.</param>
+/// <param name="Mean">Posterior mean.</param>
+/// <param name="Median">Posterior median.</param>
+/// <param name="Sd">Posterior sd.</param>
+/// <param name="Lower95">Posterior 2.5% quantile.</param>
+/// <param name="Upper95">Posterior 97.5% quantile.</param>
+/// <param name="Difference">(posterior mean − estimate) / posterior sd.</param>
+/// <param name="Disagree">True when the two differ materially: by more than one posterior sd, or the estimate outside the 95% posterior interval.</param>
+/// <param name="Reasons">Why they differ, in plain words, where a computed reason applies.</param>
+public sealed record ParameterComparison(string Parameter, string Kind, double Estimate, double? StandardError, double Lower, double Upper,
+    double Mean, double Median, double Sd, double Lower95, double Upper95, double Difference, bool Disagree, IReadOnlyList<string> Reasons);
+
+/// <summary>One group's random coefficient: per-group OLS, the EB prediction and the posterior mean side by side,
+/// each one's shrinkage toward the fixed part, and the reliabilities.</summary>
+/// <param name="Level">The grouping factor.</param>
+/// <param name="Group">The group's label.</param>
+/// <param name="Term">The random coefficient.</param>
+/// <param name="Rows">Rows in the group.</param>
+/// <param name="Ols">Per-group OLS estimate (null when the group's rows do not determine it).</param>
+/// <param name="OlsSe">Its standard error.</param>
+/// <param name="FixedPart">The prediction from the fixed effects alone (γ·W_j) at the REML estimates.</param>
+/// <param name="Eb">The EB coefficient (fixed part + u_j) at the REML estimates.</param>
+/// <param name="EbSe">Its standard error.</param>
+/// <param name="Reliability">λ_j at the REML estimates (HLM's reliability).</param>
+/// <param name="PosteriorMean">Posterior mean of the coefficient (Rao–Blackwellised over the draws of the variances).</param>
+/// <param name="PosteriorSd">Posterior sd of the coefficient.</param>
+/// <param name="PosteriorReliability">λ_j averaged over the posterior of the variances.</param>
+/// <param name="EbShrinkage">(OLS − EB)/(OLS − fixed part): the share of the way from OLS to the fixed part; null when OLS
+/// is within one of its SEs of the fixed part (the ratio then means nothing).</param>
+/// <param name="PosteriorShrinkage">The same for the posterior mean.</param>
+public sealed record GroupComparison(string Level, string Group, string Term, int Rows, double? Ols, double? OlsSe, double FixedPart, double Eb, double EbSe,
+    double Reliability, double PosteriorMean, double PosteriorSd, double PosteriorReliability, double? EbShrinkage, double? PosteriorShrinkage)
+{
+    /// <summary>How far the posterior mean was pulled from the group's OLS estimate, in OLS standard errors.</summary>
+    public double? PulledInOlsSe => Ols is double o && OlsSe is double se && se > 0 ? Math.Abs(o - PosteriorMean) / se : null;
+}
+
+/// <summary>Bayes beside EB/ML for one model: every parameter, every group, and the notes that explain the differences.</summary>
+public sealed record ComparisonTable(IReadOnlyList<ParameterComparison> Parameters, IReadOnlyList<GroupComparison> Groups,
+    IReadOnlyList<(string Level, string Term, double Reliability, double PosteriorReliability)> AverageReliability);
+
+/// <summary>
+/// Lines a posterior up against the EB/ML fit of the same model (ARCHITECTURE.md, Comparison). Group coefficients
+/// need no saved random effects: for a sample of the variance draws, the kernel gives each group's conditional mean,
+/// variance and reliability exactly, and these are averaged (Rao–Blackwellisation; the law of total variance for the sd).
+/// </summary>
+public static class Compare
+{
+    /// <summary>At most this many draws of the variances are used for the group-level averages.</summary>
+    public const int GroupDraws = 200;
+
+    /// <param name="statistics">The model on its data.</param>
+    /// <param name="reml">The REML/ML fit of the same model.</param>
+    /// <param name="draws">The posterior draws (names as the sampler writes them).</param>
+    /// <param name="priors">The priors as used (for the prior-versus-posterior check and the group averages).</param>
+    public static ComparisonTable Posterior(SufficientStatistics statistics, RemlFit reml, DrawSet draws, Model.PriorSpec priors)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(reml);
+        ArgumentNullException.ThrowIfNull(draws);
+        ArgumentNullException.ThrowIfNull(priors);
+        var resolved = PriorResolution.Resolve(priors, statistics);
+        var parameters = new List<ParameterComparison>();
+        for (int i = 0; i < reml.FixedEffects.Count; i++)
+        {
+            var f = reml.FixedEffects[i];
+            double priorSd = Math.Sqrt(1 / resolved.FixedPrecision[i * statistics.P + i]);
+            parameters.Add(Row(f.Term, "fixed", f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, reml, priorSd));
+        }
+        foreach (var c in reml.Covariance)
+        {
+            string name = c.Group == "Residual" ? "sigma2" : c.IsVariance ? $"tau2[{c.Group}:{c.Term1}]" : $"cov[{c.Group}:{c.Term1},{c.Term2}]";
+            if (!draws.Names.Contains(name)) continue;
+            var (lower, upper) = CovarianceInterval(c);
+            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Estimate, c.StandardError, lower, upper, draws, statistics, reml, double.NaN));
+        }
+        var (groups, averages) = GroupLevel(statistics, reml, draws, resolved);
+        return new ComparisonTable(parameters, groups, averages);
+    }
+
+    /// <summary>SAS COVTEST CL: a variance's interval from ν = 2Z² and χ²(ν) (positive, asymmetric); a covariance's is Wald.</summary>
+    private static (double Lower, double Upper) CovarianceInterval(CovarianceEstimate c)
+    {
+        if (c.StandardError is not double se || !(se > 0)) return (double.NaN, double.NaN);
+        if (!c.IsVariance) return (c.Estimate - 1.959964 * se, c.Estimate + 1.959964 * se);
+        double z = c.Estimate / se, nu = 2 * z * z;
+        return (nu * c.Estimate / ChiSquared.InvCDF(nu, 0.975), nu * c.Estimate / ChiSquared.InvCDF(nu, 0.025));
+    }
+
+    private static ParameterComparison Row(string name, string kind, double estimate, double? se, double lower, double upper,
+        DrawSet draws, SufficientStatistics s, RemlFit reml, double priorSd)
+    {
+        var x = draws.Draws(name).ToArray();
+        Array.Sort(x);
+        double mean = x.Average(), sd = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / (x.Length - 1));
+        double median = Quantile(x, 0.5), lo = Quantile(x, 0.025), hi = Quantile(x, 0.975);
+        double diff = sd > 0 ? (mean - estimate) / sd : 0;
+        bool disagree = Math.Abs(diff) > 1 || estimate < lo || estimate > hi;
+        var reasons = new List<string>();
+        if (kind == "variance" && name != "sigma2")
+        {
+            string group = name[5..name.IndexOf(':')];
+            int groups = s.Levels.FirstOrDefault(l => l.Grouping.Name == group)?.Grouping.Count ?? 0;
+            double nearZero = x.Count(v => v < 0.1 * Math.Max(mean, 1e-300)) / (double)x.Length;
+            if (se is null || estimate < 2 * (se ?? 0))
+                reasons.Add($"The variance is near zero: the REML estimate {Format(estimate)} is {(se is null ? "at the boundary" : $"within 2 SE ({Format(se.Value)}) of it")}, " +
+                            $"where REML piles up, while the posterior keeps its mass away from zero (median {Format(median)}; " +
+                            $"{nearZero:P0} of the draws are below a tenth of the posterior mean) and is skewed to the right.");
+            if (groups > 0 && groups < 20)
+                reasons.Add($"Only {groups} groups inform this variance: the REML SE understates its uncertainty, and the posterior interval " +
+                            $"[{Format(lo)}, {Format(hi)}] is asymmetric ({Format(median - lo)} below the median, {Format(hi - median)} above).");
+        }
+        if (double.IsFinite(priorSd) && priorSd > 0 && sd / priorSd > 0.5)
+            reasons.Add($"The prior dominates: the posterior sd {Format(sd)} is {sd / priorSd:P0} of the prior sd {Format(priorSd)}, so the data add little.");
+        if (!disagree && reasons.Count == 0) return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, false, reasons);
+        return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, disagree, reasons);
+    }
+
+    private static double Quantile(double[] sorted, double p)
+    {
+        double h = (sorted.Length - 1) * p;
+        int i = (int)Math.Floor(h);
+        return i + 1 < sorted.Length ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    }
+
+    private static string Format(double v) => Reporting.Format.Num(v, 4);
+
+    private static (List<GroupComparison>, List<(string, string, double, double)>) GroupLevel(SufficientStatistics s, RemlFit reml, DrawSet draws, ResolvedPriors priors)
+    {
+        var rows = new List<GroupComparison>();
+        var averages = new List<(string, string, double, double)>();
+        if (s.Levels.Count == 0) return (rows, averages);
+        // Sums over a thinned sample of the variance draws of each group's conditional mean, mean square, variance and reliability.
+        int total = draws.Chains * draws.Iterations, used = Math.Min(GroupDraws, total);
+        var sum = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        var sumSq = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        var sumVar = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        var sumRel = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        var kernel = new NestedFactorization(s);
+        var map = new ThetaMap(s.Levels);
+        var lambdas = map.NewLambdas();
+        var prior = priors.KernelPrior(s);
+        for (int d = 0; d < used; d++)
+        {
+            int index = (int)((long)d * total / used);
+            double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws("sigma2")[index];
+            var sigma = s.Levels.Select(level =>
+            {
+                int q = level.Size;
+                var m = new double[q * q];
+                for (int a = 0; a < q; a++)
+                {
+                    m[a * q + a] = draws.Draws($"tau2[{level.Grouping.Name}:{level.TermNames[a]}]")[index];
+                    for (int b = a + 1; b < q; b++)
+                        if (level.Free[b, a]) m[a * q + b] = m[b * q + a] = draws.Draws($"cov[{level.Grouping.Name}:{level.TermNames[a]},{level.TermNames[b]}]")[index];
+                }
+                return m;
+            }).ToArray();
+            var theta = map.FromCovariances(sigma, sigma2);
+            if (theta is null) continue;
+            map.ToLambdas(theta, lambdas);
+            if (!kernel.Update(lambdas, prior, sigma2)) continue;
+            var effects = GroupEffectsBuilder.Build(s, kernel, sigma2);
+            for (int k = 0; k < effects.Count; k++)
+            {
+                var e = effects[k];
+                int q = e.Terms.Count;
+                for (int j = 0; j < e.Levels.Count; j++)
+                    for (int a = 0; a < q; a++)
+                    {
+                        double mean = e.Coefficients[j]?[a] ?? double.NaN, se = e.CoefficientSe[j]?[a] ?? double.NaN;
+                        sum[k][j * q + a] += mean;
+                        sumSq[k][j * q + a] += mean * mean;
+                        sumVar[k][j * q + a] += se * se;
+                        sumRel[k][j * q + a] += e.Reliability[j][a];
+                    }
+            }
+        }
+        for (int k = 0; k < reml.Groups.Count; k++)
+        {
+            var g = reml.Groups[k];
+            int q = g.Terms.Count;
+            var relSum = new double[q];
+            var postRelSum = new double[q];
+            for (int j = 0; j < g.Levels.Count; j++)
+                for (int a = 0; a < q; a++)
+                {
+                    int i = j * q + a;
+                    double mean = sum[k][i] / used, variance = sumVar[k][i] / used + Math.Max(sumSq[k][i] / used - mean * mean, 0);
+                    double eb = g.Coefficients[j]?[a] ?? double.NaN, fixedPart = eb - g.RandomEffects[j][a];
+                    double? ols = g.Ols[j]?[a], olsSe = g.OlsSe[j]?[a];
+                    double? Shrink(double v) => ols is double o && olsSe is double se && Math.Abs(o - fixedPart) > se ? (o - v) / (o - fixedPart) : null;
+                    rows.Add(new GroupComparison(g.Group, g.Levels[j], g.Terms[a], g.RowCounts[j], ols, olsSe, fixedPart, eb, g.CoefficientSe[j]?[a] ?? double.NaN,
+                        g.Reliability[j][a], mean, Math.Sqrt(variance), sumRel[k][i] / used, Shrink(eb), Shrink(mean)));
+                    relSum[a] += g.Reliability[j][a];
+                    postRelSum[a] += sumRel[k][i] / used;
+                }
+            for (int a = 0; a < q; a++) averages.Add((g.Group, g.Terms[a], relSum[a] / g.Levels.Count, postRelSum[a] / g.Levels.Count));
+        }
+        return (rows, averages);
+    }
+}
