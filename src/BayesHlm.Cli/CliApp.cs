@@ -28,6 +28,7 @@ internal static class CliApp
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output));
+        root.Subcommands.Add(PlotCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,0 +1,256 @@
+using BayesHlm.Comparison;
+using BayesHlm.Diagnostics;
+using ScottPlot;
+using SkiaSharp;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>Image formats a plot is written in.</summary>
+public enum PlotFormat { Png, Svg }
+
+/// <summary>
+/// The pictures of a run (ScottPlot), each a grid of panels paged so a page stays readable at 100%: trace, density
+/// (with the REML estimate and interval), rank histograms per chain, autocorrelation, pairs of the variance
+/// parameters, caterpillar and shrinkage plots of the group coefficients, and their histograms. Chains are told apart
+/// by a colour-blind-safe palette (Okabe–Ito); axis labels carry the parameter names as the user wrote them.
+/// </summary>
+public static class Plots
+{
+    private const int PanelWidth = 420, PanelHeight = 300, Columns = 3, RowsPerPage = 3;
+    private static readonly IPalette Palette = new ScottPlot.Palettes.ColorblindFriendly();
+
+    /// <summary>Writes every plot of the run into <paramref name="directory"/>; returns the files written.</summary>
+    public static IReadOnlyList<string> WriteAll(DrawSet draws, ComparisonTable comparison, string directory, PlotFormat format = PlotFormat.Png)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        ArgumentNullException.ThrowIfNull(comparison);
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        var main = comparison.Parameters.Select(p => p.Parameter).Where(draws.Names.Contains).ToList();
+        var extra = draws.Names.Where(n => !main.Contains(n) && !n.StartsWith("u[", StringComparison.Ordinal)).ToList();
+        var parameters = main.Concat(extra).ToList();
+        files.AddRange(Paged(directory, "trace", format, parameters, (plot, name) => Trace(plot, draws, name)));
+        files.AddRange(Paged(directory, "density", format, parameters, (plot, name) => Density(plot, draws, name, comparison.Parameters.FirstOrDefault(p => p.Parameter == name))));
+        files.AddRange(Paged(directory, "rank", format, parameters, (plot, name) => Ranks(plot, draws, name)));
+        files.AddRange(Paged(directory, "autocorrelation", format, parameters, (plot, name) => Autocorrelation(plot, draws, name)));
+        var variances = parameters.Where(n => n == "sigma2" || n.StartsWith("tau2[", StringComparison.Ordinal) || n.StartsWith("cov[", StringComparison.Ordinal)).ToList();
+        var pairs = new List<(string, string)>();
+        for (int i = 0; i < variances.Count; i++) for (int j = i + 1; j < variances.Count; j++) pairs.Add((variances[i], variances[j]));
+        files.AddRange(Paged(directory, "pairs", format, pairs, (plot, pair) => Pair(plot, draws, pair.Item1, pair.Item2)));
+        var coefficients = comparison.Groups.GroupBy(g => (g.Level, g.Term)).Select(g => g.ToList()).ToList();
+        files.AddRange(Paged(directory, "caterpillar", format, coefficients, Caterpillar, columns: 1, rows: 2, panelWidth: 1000));
+        files.AddRange(Paged(directory, "shrinkage", format, coefficients, Shrinkage, columns: 2, rows: 2, panelWidth: 600));
+        files.AddRange(Paged(directory, "group_histogram", format, coefficients, GroupHistogram, columns: 2, rows: 2));
+        return files;
+    }
+
+    private static IEnumerable<string> Paged<T>(string directory, string kind, PlotFormat format, IReadOnlyList<T> items, Action<Plot, T> draw,
+        int columns = Columns, int rows = RowsPerPage, int panelWidth = PanelWidth, int panelHeight = PanelHeight)
+    {
+        int perPage = columns * rows, pages = (items.Count + perPage - 1) / perPage;
+        for (int page = 0; page < pages; page++)
+        {
+            var slice = items.Skip(page * perPage).Take(perPage).ToList();
+            int cols = Math.Min(columns, slice.Count), rowCount = (slice.Count + cols - 1) / cols;
+            var panels = slice.Select(item =>
+            {
+                var plot = new Plot();
+                draw(plot, item);
+                return plot;
+            }).ToList();
+            // A Multiplot starts with the plot it is given; the rest are added.
+            var multiplot = new Multiplot(panels[0]);
+            foreach (var plot in panels.Skip(1)) multiplot.Subplots.Add(plot);
+            multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rowCount, cols);
+            string file = Path.Combine(directory, $"{kind}{(pages > 1 ? $"_{page + 1}" : "")}.{(format == PlotFormat.Png ? "png" : "svg")}");
+            Save(multiplot, file, cols * panelWidth, rowCount * panelHeight, format);
+            yield return file;
+        }
+    }
+
+    private static void Save(Multiplot multiplot, string file, int width, int height, PlotFormat format)
+    {
+        AtomicFile.Write(file, stream =>
+        {
+            if (format == PlotFormat.Svg)
+            {
+                using var managed = new SKManagedWStream(stream);
+                using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), managed))
+                {
+                    canvas.Clear(SKColors.White);
+                    multiplot.Render(canvas, new PixelRect(0, width, height, 0));
+                }
+                return;
+            }
+            using var surface = SKSurface.Create(new SKImageInfo(width, height));
+            surface.Canvas.Clear(SKColors.White);
+            multiplot.Render(surface.Canvas, new PixelRect(0, width, height, 0));
+            using var image = surface.Snapshot();
+            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+            data.SaveTo(stream);
+        });
+    }
+
+    private static void Trace(Plot plot, DrawSet draws, string name)
+    {
+        int p = draws.IndexOf(name);
+        var xs = Enumerable.Range(1, draws.Iterations).Select(i => (double)i).ToArray();
+        for (int c = 0; c < draws.Chains; c++)
+        {
+            var line = plot.Add.ScatterLine(xs, draws.Chain(p, c).ToArray(), Palette.GetColor(c));
+            line.LineWidth = 1;
+            line.LegendText = $"chain {c + 1}";
+        }
+        Labels(plot, name, "iteration (after warm-up)", name);
+    }
+
+    private static void Density(Plot plot, DrawSet draws, string name, ParameterComparison? reml)
+    {
+        int p = draws.IndexOf(name);
+        var all = draws.Draws(p).ToArray();
+        double lo = all.Min(), hi = all.Max();
+        if (reml is not null && double.IsFinite(reml.Lower) && double.IsFinite(reml.Upper))
+        {
+            // The REML interval, clipped to the posterior's range so a very wide one does not flatten the densities.
+            var span = plot.Add.HorizontalSpan(Math.Max(reml.Lower, lo), Math.Min(reml.Upper, hi), Colors.Gray.WithAlpha(0.15));
+            span.LegendText = "REML 95% CI";
+        }
+        for (int c = 0; c < draws.Chains; c++)
+        {
+            var (x, y) = Kde(draws.Chain(p, c).ToArray(), lo, hi);
+            var line = plot.Add.ScatterLine(x, y, Palette.GetColor(c));
+            line.LegendText = $"chain {c + 1}";
+        }
+        if (reml is not null)
+        {
+            var estimate = plot.Add.VerticalLine(reml.Estimate, 2, Colors.Black, LinePattern.Dashed);
+            estimate.LegendText = "REML estimate";
+        }
+        Labels(plot, name, name, "density");
+    }
+
+    /// <summary>Gaussian kernel density on 200 points, Silverman's bandwidth.</summary>
+    private static (double[] X, double[] Y) Kde(double[] x, double lo, double hi)
+    {
+        int n = x.Length;
+        double mean = x.Average(), sd = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / Math.Max(n - 1, 1));
+        var sorted = (double[])x.Clone();
+        Array.Sort(sorted);
+        double iqr = sorted[(int)(0.75 * (n - 1))] - sorted[(int)(0.25 * (n - 1))];
+        double h = 0.9 * Math.Max(Math.Min(sd, iqr / 1.34), 1e-12 * (Math.Abs(mean) + 1)) * Math.Pow(n, -0.2);
+        var xs = Enumerable.Range(0, 200).Select(i => lo + (hi - lo) * i / 199.0).ToArray();
+        var ys = xs.Select(g =>
+        {
+            double s = 0;
+            foreach (double v in x) { double z = (g - v) / h; s += Math.Exp(-0.5 * z * z); }
+            return s / (n * h * Math.Sqrt(2 * Math.PI));
+        }).ToArray();
+        return (xs, ys);
+    }
+
+    private static void Ranks(Plot plot, DrawSet draws, string name)
+    {
+        int p = draws.IndexOf(name), n = draws.Chains * draws.Iterations, bins = 20;
+        var all = draws.Draws(p).ToArray();
+        var order = Enumerable.Range(0, n).OrderBy(i => all[i]).ToArray();
+        var rank = new int[n];
+        for (int r = 0; r < n; r++) rank[order[r]] = r;
+        var xs = Enumerable.Range(0, bins + 1).Select(b => (double)b / bins).ToArray();
+        for (int c = 0; c < draws.Chains; c++)
+        {
+            var counts = new double[bins];
+            for (int i = 0; i < draws.Iterations; i++) counts[Math.Min(rank[c * draws.Iterations + i] * bins / n, bins - 1)]++;
+            // A step outline per chain: uniform ranks give flat lines at Iterations/bins.
+            var sx = new List<double>();
+            var sy = new List<double>();
+            for (int b = 0; b < bins; b++) { sx.Add(xs[b]); sy.Add(counts[b]); sx.Add(xs[b + 1]); sy.Add(counts[b]); }
+            var line = plot.Add.ScatterLine(sx.ToArray(), sy.ToArray(), Palette.GetColor(c));
+            line.LegendText = $"chain {c + 1}";
+        }
+        var expected = plot.Add.HorizontalLine(draws.Iterations / (double)bins, 1, Colors.Black, LinePattern.Dotted);
+        expected.LegendText = "uniform";
+        Labels(plot, name, "rank (fraction of all draws)", "draws per bin");
+    }
+
+    private static void Autocorrelation(Plot plot, DrawSet draws, string name)
+    {
+        int p = draws.IndexOf(name), lags = Math.Min(50, draws.Iterations - 1);
+        var lagX = Enumerable.Range(0, lags + 1).Select(l => (double)l).ToArray();
+        for (int c = 0; c < draws.Chains; c++)
+        {
+            var x = draws.Chain(p, c).ToArray();
+            double mean = x.Average(), v0 = x.Sum(v => (v - mean) * (v - mean));
+            var acf = lagX.Select(l =>
+            {
+                int lag = (int)l;
+                double s = 0;
+                for (int i = 0; i + lag < x.Length; i++) s += (x[i] - mean) * (x[i + lag] - mean);
+                return v0 > 0 ? s / v0 : 0;
+            }).ToArray();
+            var line = plot.Add.ScatterLine(lagX, acf, Palette.GetColor(c));
+            line.LegendText = $"chain {c + 1}";
+        }
+        plot.Add.HorizontalLine(0, 1, Colors.Black);
+        Labels(plot, name, "lag", "autocorrelation");
+    }
+
+    private static void Pair(Plot plot, DrawSet draws, string a, string b)
+    {
+        var x = draws.Draws(a).ToArray();
+        var y = draws.Draws(b).ToArray();
+        int step = Math.Max(1, x.Length / 2000);
+        var xs = x.Where((_, i) => i % step == 0).ToArray();
+        var ys = y.Where((_, i) => i % step == 0).ToArray();
+        var points = plot.Add.ScatterPoints(xs, ys, Palette.GetColor(0).WithAlpha(0.4));
+        points.MarkerSize = 3;
+        Labels(plot, $"{a} vs {b}", a, b);
+    }
+
+    private static void Caterpillar(Plot plot, List<GroupComparison> groups)
+    {
+        var sorted = groups.OrderBy(g => g.PosteriorMean).ToList();
+        var xs = Enumerable.Range(1, sorted.Count).Select(i => (double)i).ToArray();
+        var bars = plot.Add.ErrorBar(xs, sorted.Select(g => g.PosteriorMean).ToArray(), sorted.Select(g => 1.96 * g.PosteriorSd).ToArray());
+        bars.Color = Palette.GetColor(0);
+        bars.LegendText = "posterior mean ± 1.96 sd";
+        var post = plot.Add.Markers(xs, sorted.Select(g => g.PosteriorMean).ToArray(), MarkerShape.FilledCircle, 4, Palette.GetColor(0));
+        post.LegendText = "posterior mean";
+        var eb = plot.Add.Markers(xs, sorted.Select(g => g.Eb).ToArray(), MarkerShape.OpenDiamond, 5, Palette.GetColor(1));
+        eb.LegendText = "EB (REML)";
+        Labels(plot, $"{sorted[0].Level}: {sorted[0].Term}", $"{sorted[0].Level} (sorted by posterior mean)", $"coefficient of {sorted[0].Term}");
+        plot.ShowLegend(Alignment.UpperLeft); // sorted ascending: the upper left is empty
+    }
+
+    private static void Shrinkage(Plot plot, List<GroupComparison> groups)
+    {
+        var withOls = groups.Where(g => g.Ols is not null).ToList();
+        foreach (var g in withOls) plot.Add.Line(g.Rows, g.Ols!.Value, g.Rows, g.PosteriorMean).Color = Colors.Gray.WithAlpha(0.4);
+        var n = withOls.Select(g => (double)g.Rows).ToArray();
+        var ols = plot.Add.Markers(n, withOls.Select(g => g.Ols!.Value).ToArray(), MarkerShape.OpenCircle, 5, Palette.GetColor(2));
+        ols.LegendText = "OLS";
+        var eb = plot.Add.Markers(n, withOls.Select(g => g.Eb).ToArray(), MarkerShape.OpenDiamond, 5, Palette.GetColor(1));
+        eb.LegendText = "EB (REML)";
+        var post = plot.Add.Markers(n, withOls.Select(g => g.PosteriorMean).ToArray(), MarkerShape.FilledCircle, 4, Palette.GetColor(0));
+        post.LegendText = "posterior mean";
+        var g0 = groups[0];
+        Labels(plot, $"Shrinkage, {g0.Level}: {g0.Term}", $"rows in the {g0.Level} (n_j)", $"coefficient of {g0.Term}");
+    }
+
+    private static void GroupHistogram(Plot plot, List<GroupComparison> groups)
+    {
+        var values = groups.Select(g => g.PosteriorMean).ToArray();
+        var histogram = ScottPlot.Statistics.Histogram.WithBinCount(Math.Clamp(values.Length / 5, 5, 30), values);
+        plot.Add.Histogram(histogram, Palette.GetColor(0));
+        var g0 = groups[0];
+        Labels(plot, $"{g0.Level}: {g0.Term}", $"coefficient of {g0.Term} (posterior mean per {g0.Level})", "groups");
+    }
+
+    private static void Labels(Plot plot, string title, string x, string y)
+    {
+        plot.Title(title, size: 13);
+        plot.XLabel(x, size: 12);
+        plot.YLabel(y, size: 12);
+        plot.Legend.FontSize = 10;
+        plot.ShowLegend(Alignment.UpperRight);
+    }
+}
