@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(DiagnoseCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(PlotCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -12,7 +12,7 @@ namespace BayesHlm.Tests.Reporting;
 /// just files): PNG decoded and measured, SVG parsed.</summary>
 public class PlotsTests
 {
-    private static (RunDirectory Run, ComparisonTable Table) HsbRun()
+    internal static (RunDirectory Run, ComparisonTable Table) HsbRun()
     {
         string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
         var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + (1 + center(ses, school) | school)");
