@@ -23,6 +23,7 @@ internal static class CliApp
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
         root.Options.Add(verbose);
+        root.Options.Add(new Option<bool>("--no-color") { Description = "Plain text even on a terminal (also: the NO_COLOR environment variable).", Recursive = true });
         root.Subcommands.Add(RemlCommand.Create(output, error));
         root.Subcommands.Add(SampleCommand.CreateFit(output, error));
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));

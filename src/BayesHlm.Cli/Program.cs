@@ -1,4 +1,14 @@
 using System.CommandLine;
 using BayesHlm.Cli;
 
-return CliApp.Run(args, Console.Out, Console.Error);
+var output = HighlightingWriter.For(Console.Out, Console.IsOutputRedirected, args);
+var error = HighlightingWriter.For(Console.Error, Console.IsErrorRedirected, args);
+try
+{
+    return CliApp.Run(args, output, error);
+}
+finally
+{
+    output.Flush();
+    error.Flush();
+}

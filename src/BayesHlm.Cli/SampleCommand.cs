@@ -199,6 +199,7 @@ internal sealed class ProgressDisplay
             if (_terminal)
             {
                 _error.Write("\r" + text.PadRight(Math.Min(Console.WindowWidth > 0 ? Console.WindowWidth - 1 : 100, 120)));
+                _error.Flush();
                 _open = true;
             }
             else if ((DateTime.UtcNow - _lastPlain).TotalSeconds >= 5 || p.Done.All(d => d == p.Iterations))
