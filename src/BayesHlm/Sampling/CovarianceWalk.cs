@@ -7,7 +7,7 @@ namespace BayesHlm.Sampling;
 /// Σ_k given its random effects u_k for a prior that is not conjugate (sds with half-t or half-Cauchy priors and
 /// LKJ correlations): random-walk Metropolis–Hastings on Σ's Cholesky coordinates φ. The likelihood of the u's
 /// depends on them only through S = Σ_j u_j u_jᵀ, so a proposal costs O(q³), nothing that grows with the groups.
-/// The proposal scale adapts during warm-up only.
+/// The proposal's size and shape adapt during warm-up only (<see cref="AdaptiveProposal"/>).
 /// </summary>
 internal sealed class CovarianceWalk
 {
@@ -17,8 +17,7 @@ internal sealed class CovarianceWalk
     private readonly int _q;
     private int _groups;
     private readonly double[] _scatter, _l, _work, _phi, _proposal;
-    private double _logScale = Math.Log(0.1);
-    private int _proposals, _accepted;
+    private readonly AdaptiveProposal _walk;
 
     public CovarianceWalk(RandomLevel level, LevelPrior prior)
     {
@@ -30,9 +29,10 @@ internal sealed class CovarianceWalk
         _work = new double[_q * _q];
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
+        _walk = new AdaptiveProposal(_coords.Count, 0.1);
     }
 
-    public double AcceptanceRate => _proposals == 0 ? double.NaN : (double)_accepted / _proposals;
+    public double AcceptanceRate => _walk.AcceptanceRate;
 
     /// <summary>Moves Σ (q×q, in place) given the level's u (groups × q).</summary>
     public void Step(double[] sigma, double[] u, Random rng, bool adapt)
@@ -54,18 +54,15 @@ internal sealed class CovarianceWalk
         double current = LogTarget(_phi);
         for (int move = 0; move < ProposalsPerSweep; move++)
         {
-            double scale = Math.Exp(_logScale);
-            for (int i = 0; i < _phi.Length; i++) _proposal[i] = _phi[i] + scale * rng.NextStandardNormal();
+            _walk.Propose(_phi, _proposal, rng);
             double next = LogTarget(_proposal);
             bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            _proposals++;
             if (accept)
             {
-                _accepted++;
                 Array.Copy(_proposal, _phi, _phi.Length);
                 current = next;
             }
-            if (adapt) _logScale += ((accept ? 1 : 0) - (_phi.Length == 1 ? 0.44 : 0.234)) / Math.Sqrt(_proposals + 10);
+            _walk.Record(accept, _phi, adapt);
         }
         _coords.ToL(_phi, _l);
         _coords.ToSigma(_l, sigma);

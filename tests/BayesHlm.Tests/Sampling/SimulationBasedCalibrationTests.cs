@@ -52,6 +52,41 @@ public class SimulationBasedCalibrationTests
         AssertUniform(names, ranks);
     }
 
+    /// <summary>The LKJ prior with half-t sds, whose covariance step is Metropolis–Hastings (with the interweaving move on top).</summary>
+    [Fact]
+    public void RandomSlopeModel_WithLkjAndHalfTSds_IsCalibrated()
+    {
+        const int groups = 12, perGroup = 6;
+        var priors = PriorSpec.FromJson("""
+            {"fixed":{"dist":"normal","mean":0,"variance":1},
+             "residual":{"dist":"gamma_precision","shape":4,"rate":4},
+             "group:g":{"dist":"lkj_half_t","eta":2,"df":3,"scales":[1,0.7]}}
+            """);
+        var spec = ModelSpec.FromFormula("y ~ x + (1 + x | g)");
+        var rng = new Random(20181019);
+        var g = Enumerable.Range(0, groups * perGroup).Select(i => (double)(i / perGroup)).ToArray();
+        var x = g.Select(_ => rng.NextStandardNormal()).ToArray();
+        string[] names = ["(Intercept)", "x", "sigma2", "tau2[g:(Intercept)]", "tau2[g:x]", "cov[g:(Intercept),x]"];
+        var ranks = names.Select(_ => new List<int>()).ToArray();
+        for (int rep = 0; rep < Replications; rep++)
+        {
+            double b0 = rng.NextStandardNormal(), b1 = rng.NextStandardNormal();
+            double sigma2 = 1 / Gamma.Sample(rng, 4, 4);
+            // sds |t₃|·scale; for two effects LKJ(η) is r = 2B − 1 with B ~ Beta(η, η).
+            double s0 = Math.Abs(StudentT.Sample(rng, 0, 1, 3)), s1 = 0.7 * Math.Abs(StudentT.Sample(rng, 0, 1, 3));
+            double r = 2 * Beta.Sample(rng, 2, 2) - 1;
+            var u = Enumerable.Range(0, groups).Select(_ =>
+            {
+                double z0 = rng.NextStandardNormal(), z1 = rng.NextStandardNormal();
+                return (s0 * z0, s1 * (r * z0 + Math.Sqrt(1 - r * r) * z1));
+            }).ToArray();
+            var y = g.Select((gj, i) => b0 + b1 * x[i] + u[(int)gj].Item1 + u[(int)gj].Item2 * x[i] + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
+            double[] truth = [b0, b1, sigma2, s0 * s0, s1 * s1, r * s0 * s1];
+            Rank(spec, DataTable.FromColumns([("g", g), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks);
+        }
+        AssertUniform(names, ranks);
+    }
+
     [Fact]
     public void ThreeLevelModel_WithGammaAndUniformSdPriors_IsCalibrated()
     {
