@@ -11,7 +11,7 @@ namespace BayesHlm.Sampling;
 /// </summary>
 internal sealed class CovarianceWalk
 {
-    private const int ProposalsPerSweep = 10;
+    private const int ProposalsPerSweep = 30;
     private readonly CholeskyCoordinates _coords;
     private readonly LevelPrior _prior;
     private readonly int _q;
