@@ -84,7 +84,7 @@ public static class Compare
         }
         foreach (var c in reml.Covariance)
         {
-            string name = c.Group == "Residual" ? "sigma2" : c.IsVariance ? $"tau2[{c.Group}:{c.Term1}]" : $"cov[{c.Group}:{c.Term1},{c.Term2}]";
+            string name = c.Group == "Residual" ? ParameterNames.ResidualVariance : c.IsVariance ? ParameterNames.Variance(c.Group, c.Term1!) : ParameterNames.Covariance(c.Group, c.Term1!, c.Term2!);
             if (!draws.Names.Contains(name)) continue;
             var (lower, upper) = CovarianceInterval(c);
             parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Estimate, c.StandardError, lower, upper, draws, statistics, reml, double.NaN));
@@ -112,7 +112,7 @@ public static class Compare
         double diff = sd > 0 ? (mean - estimate) / sd : 0;
         bool disagree = Math.Abs(diff) > 1 || estimate < lo || estimate > hi;
         var reasons = new List<string>();
-        if (kind == "variance" && name != "sigma2")
+        if (kind == "variance" && name != ParameterNames.ResidualVariance)
         {
             string group = name[5..name.IndexOf(':')];
             int groups = s.Levels.FirstOrDefault(l => l.Grouping.Name == group)?.Grouping.Count ?? 0;
@@ -158,16 +158,16 @@ public static class Compare
         for (int d = 0; d < used; d++)
         {
             int index = (int)((long)d * total / used);
-            double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws("sigma2")[index];
+            double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws(ParameterNames.ResidualVariance)[index];
             var sigma = s.Levels.Select(level =>
             {
                 int q = level.Size;
                 var m = new double[q * q];
                 for (int a = 0; a < q; a++)
                 {
-                    m[a * q + a] = draws.Draws($"tau2[{level.Grouping.Name}:{level.TermNames[a]}]")[index];
+                    m[a * q + a] = draws.Draws(ParameterNames.Variance(level.Grouping.Name, level.TermNames[a]))[index];
                     for (int b = a + 1; b < q; b++)
-                        if (level.Free[b, a]) m[a * q + b] = m[b * q + a] = draws.Draws($"cov[{level.Grouping.Name}:{level.TermNames[a]},{level.TermNames[b]}]")[index];
+                        if (level.Free[b, a]) m[a * q + b] = m[b * q + a] = draws.Draws(ParameterNames.Covariance(level.Grouping.Name, level.TermNames[a], level.TermNames[b]))[index];
                 }
                 return m;
             }).ToArray();

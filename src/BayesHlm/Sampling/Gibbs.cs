@@ -191,15 +191,15 @@ public static class Gibbs
     private static (double Sigma2, double[][] Sigma) InitialValues(IReadOnlyDictionary<string, double> given, SufficientStatistics s, RemlFit reml)
     {
         var known = new Dictionary<string, (int Level, int Row, int Col)>();
-        if (!s.KnownResidualVariance) known["sigma2"] = (-1, 0, 0);
+        if (!s.KnownResidualVariance) known[ParameterNames.ResidualVariance] = (-1, 0, 0);
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
             for (int a = 0; a < level.Size; a++)
             {
-                known[$"tau2[{level.Grouping.Name}:{level.TermNames[a]}]"] = (k, a, a);
+                known[ParameterNames.Variance(level.Grouping.Name, level.TermNames[a])] = (k, a, a);
                 for (int b = a + 1; b < level.Size; b++)
-                    if (level.Free[b, a]) known[$"cov[{level.Grouping.Name}:{level.TermNames[a]},{level.TermNames[b]}]"] = (k, a, b);
+                    if (level.Free[b, a]) known[ParameterNames.Covariance(level.Grouping.Name, level.TermNames[a], level.TermNames[b])] = (k, a, b);
             }
         }
         foreach (var name in given.Keys)

@@ -319,16 +319,16 @@ internal sealed class GibbsChain
     public static List<string> Names(SufficientStatistics s, ResolvedPriors priors, int groupEffects)
     {
         var names = new List<string>(s.FixedNames);
-        if (!priors.KnownResidual) names.Add("sigma2");
+        if (!priors.KnownResidual) names.Add(ParameterNames.ResidualVariance);
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
             string g = level.Grouping.Name;
-            for (int a = 0; a < level.Size; a++) names.Add($"tau2[{g}:{level.TermNames[a]}]");
+            for (int a = 0; a < level.Size; a++) names.Add(ParameterNames.Variance(g, level.TermNames[a]));
             for (int a = 0; a < level.Size; a++)
                 for (int b = a + 1; b < level.Size; b++)
-                    if (level.Free[b, a]) names.Add($"cov[{g}:{level.TermNames[a]},{level.TermNames[b]}]");
-            if (priors.Levels[k] is LevelPrior.GammaPrecisionWithRandomRate) names.Add($"b[{g}]");
+                    if (level.Free[b, a]) names.Add(ParameterNames.Covariance(g, level.TermNames[a], level.TermNames[b]));
+            if (priors.Levels[k] is LevelPrior.GammaPrecisionWithRandomRate) names.Add(ParameterNames.HyperpriorRate(g));
         }
         if (priors.Hierarchy is { } h)
         {
@@ -337,7 +337,7 @@ internal sealed class GibbsChain
         }
         foreach (var level in s.Levels)
             for (int j = 0; j < Math.Min(groupEffects, level.Grouping.Count); j++)
-                foreach (var term in level.TermNames) names.Add($"u[{level.Grouping.Name}={level.Grouping.LevelNames[j]}:{term}]");
+                foreach (var term in level.TermNames) names.Add(ParameterNames.GroupEffect(level.Grouping.Name, level.Grouping.LevelNames[j], term));
         return names;
     }
 }
