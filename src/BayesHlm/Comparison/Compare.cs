@@ -80,14 +80,14 @@ public static class Compare
         {
             var f = reml.FixedEffects[i];
             double priorSd = Math.Sqrt(1 / resolved.FixedPrecision[i * statistics.P + i]);
-            parameters.Add(Row(f.Term, "fixed", f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, reml, priorSd));
+            parameters.Add(Row(f.Term, "fixed", null, f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, priorSd));
         }
         foreach (var c in reml.Covariance)
         {
             string name = c.Group == "Residual" ? ParameterNames.ResidualVariance : c.IsVariance ? ParameterNames.Variance(c.Group, c.Term1!) : ParameterNames.Covariance(c.Group, c.Term1!, c.Term2!);
             if (!draws.Names.Contains(name)) continue;
             var (lower, upper) = CovarianceInterval(c);
-            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Estimate, c.StandardError, lower, upper, draws, statistics, reml, double.NaN));
+            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Group == "Residual" ? null : c.Group, c.Estimate, c.StandardError, lower, upper, draws, statistics, double.NaN));
         }
         var (groups, averages) = GroupLevel(statistics, reml, draws, resolved);
         return new ComparisonTable(parameters, groups, averages);
@@ -102,8 +102,9 @@ public static class Compare
         return (nu * c.Estimate / ChiSquared.InvCDF(nu, 0.975), nu * c.Estimate / ChiSquared.InvCDF(nu, 0.025));
     }
 
-    private static ParameterComparison Row(string name, string kind, double estimate, double? se, double lower, double upper,
-        DrawSet draws, SufficientStatistics s, RemlFit reml, double priorSd)
+    // group: the grouping factor of a random-effect variance or covariance ("school:classroom"), else null.
+    private static ParameterComparison Row(string name, string kind, string? group, double estimate, double? se, double lower, double upper,
+        DrawSet draws, SufficientStatistics s, double priorSd)
     {
         var x = draws.Draws(name).ToArray();
         Array.Sort(x);
@@ -112,9 +113,8 @@ public static class Compare
         double diff = sd > 0 ? (mean - estimate) / sd : 0;
         bool disagree = Math.Abs(diff) > 1 || estimate < lo || estimate > hi;
         var reasons = new List<string>();
-        if (kind == "variance" && name != ParameterNames.ResidualVariance)
+        if (kind == "variance" && group is not null)
         {
-            string group = name[5..name.IndexOf(':')];
             int groups = s.Levels.FirstOrDefault(l => l.Grouping.Name == group)?.Grouping.Count ?? 0;
             double nearZero = x.Count(v => v < 0.1 * Math.Max(mean, 1e-300)) / (double)x.Length;
             if (se is null || estimate < 2 * (se ?? 0))
@@ -127,7 +127,6 @@ public static class Compare
         }
         if (double.IsFinite(priorSd) && priorSd > 0 && sd / priorSd > 0.5)
             reasons.Add($"The prior dominates: the posterior sd {Format(sd)} is {sd / priorSd:P0} of the prior sd {Format(priorSd)}, so the data add little.");
-        if (!disagree && reasons.Count == 0) return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, false, reasons);
         return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, disagree, reasons);
     }
 

@@ -65,3 +65,26 @@ public class CompareTests
         Assert.Contains("not a run directory", bad.StdErr);
     }
 }
+
+/// <summary>A nested factor's name holds a colon (school:classroom): its variance's reasons count its own groups.</summary>
+public class CompareNestedTests
+{
+    [Fact]
+    public void NestedFactor_FewGroupsReason_CountsTheInnerFactorsGroups()
+    {
+        var rng = new Random(12);
+        var rows = Enumerable.Range(0, 3 * 4 * 6).ToArray();
+        double[] s = rows.Select(i => (double)(i / 24)).ToArray(), c = rows.Select(i => (double)(i / 6 % 4)).ToArray();
+        var us = new[] { -2.0, 0.5, 1.5 };
+        var uc = Enumerable.Range(0, 12).Select(_ => rng.NextStandardNormal()).ToArray();
+        var y = rows.Select(i => 10 + us[(int)s[i]] + uc[(int)s[i] * 4 + (int)c[i]] + rng.NextStandardNormal()).ToArray();
+        var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ 1 + (1 | s/c)"), DataTable.FromColumns([("s", s), ("c", c), ("y", y)]));
+        var reml = Reml.Fit(stats);
+        var post = Gibbs.Sample(stats, PriorSpec.Default, new SamplerOptions { Chains = 2, Iterations = 800, Warmup = 300, Seed = 1 }, reml: reml);
+        var table = Compare.Posterior(stats, reml, post.Draws, post.Priors);
+        var classroom = table.Parameters.Single(p => p.Parameter == "tau2[s:c:(Intercept)]");
+        var school = table.Parameters.Single(p => p.Parameter == "tau2[s:(Intercept)]");
+        Assert.Contains(classroom.Reasons, r => r.Contains("Only 12 groups"));
+        Assert.Contains(school.Reasons, r => r.Contains("Only 3 groups"));
+    }
+}
