@@ -16,10 +16,7 @@ public static class DrawsCsvWriter
         ArgumentNullException.ThrowIfNull(draws);
         AtomicFile.Write(path, stream =>
         {
-            var header = new StringBuilder("chain,iteration");
-            foreach (var name in draws.Names) header.Append(',').Append(Quote(name));
-            header.Append('\n');
-            stream.Write(new UTF8Encoding(false).GetBytes(header.ToString()));
+            stream.Write(Header(draws.Names));
             // Rows are formatted in blocks on every core (UTF-8 directly, no strings) and written in order:
             // formatting ten million numbers is what a large run's writing costs.
             int rows = draws.Chains * draws.Iterations;
@@ -39,27 +36,47 @@ public static class DrawsCsvWriter
 
     private static int FormatBlock(DrawSet draws, int from, int to, ref byte[]? buffer)
     {
-        int width = 26 * (draws.ParameterCount + 2) + 2; // a separator and at most 24 characters ("-1.2345678901234567E-308") per value
-        int needed = (to - from) * width;
+        int needed = (to - from) * RowBytes(draws.ParameterCount);
         if (buffer is null || buffer.Length < needed) buffer = new byte[needed];
         var span = buffer.AsSpan();
         int at = 0;
         for (int row = from; row < to; row++)
         {
-            int c = row / draws.Iterations, i = row % draws.Iterations;
-            (c + 1).TryFormat(span[at..], out int w, default, CultureInfo.InvariantCulture); at += w;
-            span[at++] = (byte)',';
-            (i + 1).TryFormat(span[at..], out w, default, CultureInfo.InvariantCulture); at += w;
-            for (int p = 0; p < draws.ParameterCount; p++)
-            {
-                span[at++] = (byte)',';
-                double v = draws.Draws(p)[row];
-                if (double.IsFinite(v)) { v.TryFormat(span[at..], out w, "R", CultureInfo.InvariantCulture); at += w; }
-                else { span[at++] = (byte)'N'; span[at++] = (byte)'A'; }
-            }
+            at += RowStart(span[at..], row / draws.Iterations, row % draws.Iterations);
+            for (int p = 0; p < draws.ParameterCount; p++) at += Value(span[at..], draws.Draws(p)[row]);
             span[at++] = (byte)'\n';
         }
         return at;
+    }
+
+    /// <summary>The header line, UTF-8: chain, iteration, then the parameter names.</summary>
+    internal static byte[] Header(IReadOnlyList<string> names)
+    {
+        var header = new StringBuilder("chain,iteration");
+        foreach (var name in names) header.Append(',').Append(Quote(name));
+        return new UTF8Encoding(false).GetBytes(header.Append('\n').ToString());
+    }
+
+    /// <summary>The most bytes a row of <paramref name="parameters"/> values takes: a separator and at most 24 characters
+    /// ("-1.2345678901234567E-308") per value, the two indices, the newline.</summary>
+    internal static int RowBytes(int parameters) => 26 * (parameters + 2) + 2;
+
+    /// <summary>Writes "chain,iteration" (1-based) for the 0-based <paramref name="chain"/> and <paramref name="index"/>; returns the bytes written.</summary>
+    internal static int RowStart(Span<byte> span, int chain, int index)
+    {
+        (chain + 1).TryFormat(span, out int at, default, CultureInfo.InvariantCulture);
+        span[at++] = (byte)',';
+        (index + 1).TryFormat(span[at..], out int w, default, CultureInfo.InvariantCulture);
+        return at + w;
+    }
+
+    /// <summary>Writes ",value" (round-trippable) or ",NA"; returns the bytes written.</summary>
+    internal static int Value(Span<byte> span, double v)
+    {
+        span[0] = (byte)',';
+        if (!double.IsFinite(v)) { span[1] = (byte)'N'; span[2] = (byte)'A'; return 3; }
+        v.TryFormat(span[1..], out int w, "R", CultureInfo.InvariantCulture);
+        return 1 + w;
     }
 
     /// <summary>Names such as <c>cov[school:(Intercept),center(ses, school)]</c> hold commas: quote them.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using BayesHlm.Sampling;
 
 namespace BayesHlm.Reporting;
@@ -17,7 +16,7 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
     private FileStream[] _parts = [];
     private byte[][] _rows = [];
     private List<long>[] _rowEnds = [];
-    private string _header = "";
+    private byte[] _header = [];
 
     /// <param name="path">The draws.csv to write.</param>
     public StreamingDrawsWriter(string path) => _path = Path.GetFullPath(path);
@@ -27,13 +26,11 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
     public void Begin(IReadOnlyList<string> names, int chains)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var header = new StringBuilder("chain,iteration");
-        foreach (var name in names) header.Append(',').Append(DrawsCsvWriter.Quote(name));
-        _header = header.Append('\n').ToString();
+        _header = DrawsCsvWriter.Header(names);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         _parts = Enumerable.Range(0, chains).Select(c => new FileStream(PartPath(c), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16)).ToArray();
-        // A row buffer per chain (chains write at the same time): a separator and at most 24 characters per value.
-        _rows = Enumerable.Range(0, chains).Select(_ => new byte[26 * (names.Count + 2) + 2]).ToArray();
+        // A row buffer per chain: chains write at the same time.
+        _rows = Enumerable.Range(0, chains).Select(_ => new byte[DrawsCsvWriter.RowBytes(names.Count)]).ToArray();
         _rowEnds = Enumerable.Range(0, chains).Select(_ => new List<long>()).ToArray();
     }
 
@@ -42,16 +39,8 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
         ArgumentNullException.ThrowIfNull(values);
         var buffer = _rows[chain];
         var span = buffer.AsSpan();
-        (chain + 1).TryFormat(span, out int at, default, CultureInfo.InvariantCulture);
-        span[at++] = (byte)',';
-        (index + 1).TryFormat(span[at..], out int w, default, CultureInfo.InvariantCulture);
-        at += w;
-        foreach (double v in values)
-        {
-            span[at++] = (byte)',';
-            if (double.IsFinite(v)) { v.TryFormat(span[at..], out w, "R", CultureInfo.InvariantCulture); at += w; }
-            else { span[at++] = (byte)'N'; span[at++] = (byte)'A'; }
-        }
+        int at = DrawsCsvWriter.RowStart(span, chain, index);
+        foreach (double v in values) at += DrawsCsvWriter.Value(span[at..], v);
         span[at++] = (byte)'\n';
         // FileStream's position counts its buffered bytes: where each row ends, without flushing.
         _parts[chain].Write(buffer, 0, at);
@@ -64,7 +53,7 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
         foreach (var w in _parts) w.Dispose();
         AtomicFile.Write(_path, stream =>
         {
-            stream.Write(new UTF8Encoding(false).GetBytes(_header));
+            stream.Write(_header);
             for (int c = 0; c < _parts.Length; c++)
             {
                 long bytes = kept == 0 ? 0 : _rowEnds[c][kept - 1];
