@@ -40,13 +40,7 @@ internal sealed class CovarianceWalk
         int q = _q;
         _groups = u.Length / q;
         Array.Clear(_scatter);
-        for (int j = 0; j < _groups; j++)
-            for (int a = 0; a < q; a++)
-            {
-                double ua = u[j * q + a];
-                for (int b = 0; b <= a; b++) _scatter[a * q + b] += ua * u[j * q + b];
-            }
-        for (int a = 0; a < q; a++) for (int b = 0; b < a; b++) _scatter[b * q + a] = _scatter[a * q + b];
+        Dense.AddScatter(u, q, _scatter);
 
         Array.Copy(sigma, _l, q * q);
         if (!Dense.CholeskyInPlace(_l, q)) return;

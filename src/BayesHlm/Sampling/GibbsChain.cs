@@ -269,13 +269,7 @@ internal sealed class GibbsChain
             {
                 var scale = _scatter[k];
                 Array.Copy(iw.Scale, scale, q * q);
-                for (int j = 0; j < groups; j++)
-                    for (int a = 0; a < q; a++)
-                    {
-                        double ua = u[j * q + a];
-                        for (int b = 0; b <= a; b++) scale[a * q + b] += ua * u[j * q + b];
-                    }
-                for (int a = 0; a < q; a++) for (int b = 0; b < a; b++) scale[b * q + a] = scale[a * q + b];
+                Dense.AddScatter(u, q, scale);
                 _inverseWishart[k]!.Sample(_rng, iw.Df + groups, scale, _sigma[k]);
                 break;
             }

@@ -83,4 +83,17 @@ internal static class Dense
         for (int i = 0; i < n; i++) s += Math.Log(l[i * n + i]);
         return 2 * s;
     }
+
+    /// <summary>target += Σ_j u_j u_jᵀ over the rows u_j (length q) of <paramref name="u"/>; target q×q, kept symmetric.</summary>
+    public static void AddScatter(ReadOnlySpan<double> u, int q, Span<double> target)
+    {
+        int rows = u.Length / q;
+        for (int j = 0; j < rows; j++)
+            for (int a = 0; a < q; a++)
+            {
+                double ua = u[j * q + a];
+                for (int b = 0; b <= a; b++) target[a * q + b] += ua * u[j * q + b];
+            }
+        for (int a = 0; a < q; a++) for (int b = 0; b < a; b++) target[b * q + a] = target[a * q + b];
+    }
 }
