@@ -20,50 +20,37 @@ public class SimulationBasedCalibrationTests
     private const double ChiSquareCritical = 33.72; // χ²(9) at 1 − 10⁻⁴
 
     [Fact]
-    public void RandomSlopeModel_WithInverseWishart_IsCalibrated()
-    {
-        const int groups = 12, perGroup = 6;
-        var priors = PriorSpec.FromJson("""
-            {"fixed":{"dist":"normal","mean":0,"variance":1},
-             "residual":{"dist":"gamma_precision","shape":4,"rate":4},
-             "group:g":{"dist":"inv_wishart","df":5,"scale":[[1,0],[0,0.5]]}}
-            """);
-        var spec = ModelSpec.FromFormula("y ~ x + (1 + x | g)");
-        var rng = new Random(20181017);
-        var g = Enumerable.Range(0, groups * perGroup).Select(i => (double)(i / perGroup)).ToArray();
-        var x = g.Select(_ => rng.NextStandardNormal()).ToArray();
-        string[] names = ["(Intercept)", "x", "sigma2", "tau2[g:(Intercept)]", "tau2[g:x]", "cov[g:(Intercept),x]"];
-        var ranks = names.Select(_ => new List<int>()).ToArray();
-        for (int rep = 0; rep < Replications; rep++)
+    public void RandomSlopeModel_WithInverseWishart_IsCalibrated() =>
+        RandomSlopeCalibration("""{"dist":"inv_wishart","df":5,"scale":[[1,0],[0,0.5]]}""", 20181017, rng =>
         {
-            double b0 = rng.NextStandardNormal(), b1 = rng.NextStandardNormal();
-            double sigma2 = 1 / Gamma.Sample(rng, 4, 4);
             var sigma = InverseWishart.Sample(rng, 5, Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 0, 0.5 } }));
             var chol = sigma.Cholesky().Factor;
-            var u = Enumerable.Range(0, groups).Select(_ =>
-            {
-                double z0 = rng.NextStandardNormal(), z1 = rng.NextStandardNormal();
-                return (chol[0, 0] * z0, chol[1, 0] * z0 + chol[1, 1] * z1);
-            }).ToArray();
-            var y = g.Select((gj, i) => b0 + b1 * x[i] + u[(int)gj].Item1 + u[(int)gj].Item2 * x[i] + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
-            double[] truth = [b0, b1, sigma2, sigma[0, 0], sigma[1, 1], sigma[0, 1]];
-            Rank(spec, DataTable.FromColumns([("g", g), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks);
-        }
-        AssertUniform(names, ranks);
-    }
+            return (chol[0, 0], chol[1, 0], chol[1, 1]);
+        });
 
     /// <summary>The LKJ prior with half-t sds, whose covariance step is Metropolis–Hastings (with the interweaving move on top).</summary>
     [Fact]
-    public void RandomSlopeModel_WithLkjAndHalfTSds_IsCalibrated()
+    public void RandomSlopeModel_WithLkjAndHalfTSds_IsCalibrated() =>
+        RandomSlopeCalibration("""{"dist":"lkj_half_t","eta":2,"df":3,"scales":[1,0.7]}""", 20181019, rng =>
+        {
+            // sds |t₃|·scale; for two effects LKJ(η) is r = 2B − 1 with B ~ Beta(η, η).
+            double s0 = Math.Abs(StudentT.Sample(rng, 0, 1, 3)), s1 = 0.7 * Math.Abs(StudentT.Sample(rng, 0, 1, 3));
+            double r = 2 * Beta.Sample(rng, 2, 2) - 1;
+            return (s0, s1 * r, s1 * Math.Sqrt(1 - r * r));
+        });
+
+    /// <summary>y ~ x + (1 + x | g) with 12 groups of 6, normal(0, 1) fixed effects and a Gamma(4, 4) residual precision;
+    /// the school covariance Σ = LLᵀ from <paramref name="drawCholesky"/> (l00, l10, l11), a draw of <paramref name="groupPrior"/>.</summary>
+    private static void RandomSlopeCalibration(string groupPrior, int seed, Func<Random, (double L00, double L10, double L11)> drawCholesky)
     {
         const int groups = 12, perGroup = 6;
-        var priors = PriorSpec.FromJson("""
+        var priors = PriorSpec.FromJson($$"""
             {"fixed":{"dist":"normal","mean":0,"variance":1},
              "residual":{"dist":"gamma_precision","shape":4,"rate":4},
-             "group:g":{"dist":"lkj_half_t","eta":2,"df":3,"scales":[1,0.7]}}
+             "group:g":{{groupPrior}}}
             """);
         var spec = ModelSpec.FromFormula("y ~ x + (1 + x | g)");
-        var rng = new Random(20181019);
+        var rng = new Random(seed);
         var g = Enumerable.Range(0, groups * perGroup).Select(i => (double)(i / perGroup)).ToArray();
         var x = g.Select(_ => rng.NextStandardNormal()).ToArray();
         string[] names = ["(Intercept)", "x", "sigma2", "tau2[g:(Intercept)]", "tau2[g:x]", "cov[g:(Intercept),x]"];
@@ -72,16 +59,14 @@ public class SimulationBasedCalibrationTests
         {
             double b0 = rng.NextStandardNormal(), b1 = rng.NextStandardNormal();
             double sigma2 = 1 / Gamma.Sample(rng, 4, 4);
-            // sds |t₃|·scale; for two effects LKJ(η) is r = 2B − 1 with B ~ Beta(η, η).
-            double s0 = Math.Abs(StudentT.Sample(rng, 0, 1, 3)), s1 = 0.7 * Math.Abs(StudentT.Sample(rng, 0, 1, 3));
-            double r = 2 * Beta.Sample(rng, 2, 2) - 1;
+            var (l00, l10, l11) = drawCholesky(rng);
             var u = Enumerable.Range(0, groups).Select(_ =>
             {
                 double z0 = rng.NextStandardNormal(), z1 = rng.NextStandardNormal();
-                return (s0 * z0, s1 * (r * z0 + Math.Sqrt(1 - r * r) * z1));
+                return (l00 * z0, l10 * z0 + l11 * z1);
             }).ToArray();
             var y = g.Select((gj, i) => b0 + b1 * x[i] + u[(int)gj].Item1 + u[(int)gj].Item2 * x[i] + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
-            double[] truth = [b0, b1, sigma2, s0 * s0, s1 * s1, r * s0 * s1];
+            double[] truth = [b0, b1, sigma2, l00 * l00, l10 * l10 + l11 * l11, l00 * l10];
             Rank(spec, DataTable.FromColumns([("g", g), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks);
         }
         AssertUniform(names, ranks);
