@@ -8,12 +8,11 @@ namespace BayesHlm.Tests.Cli;
 /// seed, the defaults written out, bad priors refused, and SIGTERM stopping a run with every file complete.</summary>
 public class SampleCommandTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
-
     [Fact]
     public void Fit_ModelFile_WritesTheWholeRunDirectory()
     {
-        string dir = TempDir();
+        using var folder = new TestFolder();
+        string dir = folder.PathOf("run");
         var r = CliRunner.Run("fit", "models/eight_schools.yaml", "--iter", "1500", "--warmup", "500", "--out", dir, "--quiet");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("tau2[school:(Intercept)]", r.StdOut);
@@ -40,7 +39,8 @@ public class SampleCommandTests
     [Fact]
     public void Sample_NoPriors_WritesTheDefaults_AndTheSameSeedGivesTheSameDraws()
     {
-        string a = TempDir(), b = TempDir();
+        using var folder = new TestFolder();
+        string a = folder.PathOf("a"), b = folder.PathOf("b");
         string[] args = ["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ meanses + (1 | school)", "--iter", "300", "--warmup", "100", "--seed", "11", "--quiet"];
         var r1 = CliRunner.Run([.. args, "--out", a]);
         var r2 = CliRunner.Run([.. args, "--out", b]);
@@ -55,7 +55,7 @@ public class SampleCommandTests
         // The written-out priors, passed back as a priors file, reproduce the run exactly.
         string priorsFile = Path.Combine(a, "priors.json");
         File.WriteAllText(priorsFile, priors.GetRawText());
-        string c = TempDir();
+        string c = folder.PathOf("c");
         var r3 = CliRunner.Run([.. args, "--priors", priorsFile, "--out", c]);
         Assert.True(r3.ExitCode == 0, r3.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "draws.csv")), File.ReadAllBytes(Path.Combine(c, "draws.csv")));
@@ -66,10 +66,9 @@ public class SampleCommandTests
     [InlineData("{\"residual\":{\"dist\":\"inv_wishart\",\"df\":2,\"scale\":[[1]]}}", "unknown or misplaced prior 'inv_wishart'")]
     public void Sample_BadPriors_Exit2WithTheReason(string json, string fragment)
     {
-        string dir = TempDir();
-        Directory.CreateDirectory(dir);
-        string file = Path.Combine(dir, "priors.json");
-        File.WriteAllText(file, json);
+        using var folder = new TestFolder();
+        string dir = folder.Path;
+        string file = folder.Write("priors.json", json);
         var r = CliRunner.Run("sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--priors", file, "--out", Path.Combine(dir, "run"));
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains(fragment, r.StdErr);
@@ -78,7 +77,8 @@ public class SampleCommandTests
     [Fact]
     public void Sigterm_StopsTheRun_Exit130_FilesCompleteAndMarkedInterrupted()
     {
-        string dir = TempDir();
+        using var folder = new TestFolder();
+        string dir = folder.PathOf("run");
         var r = CliRunner.Run(["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "100000000", "--warmup", "200", "--out", dir],
             null, TimeSpan.FromSeconds(120), (process, stderr) =>
             {
@@ -105,19 +105,12 @@ public class SampleCommandTests
 /// <summary>Initial values and YAML priors files, from the command line.</summary>
 public class SampleCommandInputTests
 {
-    private static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
     [Fact]
     public void InitFile_StartsTheChains_AndIsRecorded_AUnknownNameIsRefusedWithASuggestion()
     {
-        string dir = TempDir();
-        string init = Path.Combine(dir, "init.json");
-        File.WriteAllText(init, """{"sigma2": 40, "tau2[school:(Intercept)]": 8}""");
+        using var folder = new TestFolder();
+        string dir = folder.Path;
+        string init = folder.Write("init.json", """{"sigma2": 40, "tau2[school:(Intercept)]": 8}""");
         string[] args = ["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet"];
         var ok = CliRunner.Run([.. args, "--init", init, "--out", Path.Combine(dir, "run")]);
         Assert.True(ok.ExitCode == 0, ok.ToString());
@@ -133,9 +126,9 @@ public class SampleCommandInputTests
     [Fact]
     public void YamlPriorsFile_IsReadLikeJson()
     {
-        string dir = TempDir();
-        string priors = Path.Combine(dir, "priors.yaml");
-        File.WriteAllText(priors, """
+        using var folder = new TestFolder();
+        string dir = folder.Path;
+        string priors = folder.Write("priors.yaml", """
             fixed: {dist: normal, mean: 0, variance: 100}
             residual: {dist: inv_gamma_variance, shape: 2, scale: 30}
             group:school: {dist: half_t_sd, df: 4, scale: 2.5}

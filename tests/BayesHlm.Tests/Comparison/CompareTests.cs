@@ -49,7 +49,8 @@ public class CompareTests
     [Fact]
     public void CompareCommand_WritesCompareCsv_KeptTo80Columns_AndRefusesADirectoryThatIsNotARun()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
+        using var folder = new TestFolder();
+        string dir = folder.PathOf("run");
         var fit = CliRunner.Run("fit", "models/hsb_slopes_as_outcomes.yaml", "--iter", "600", "--warmup", "300", "--out", dir, "--quiet");
         Assert.True(fit.ExitCode == 0, fit.ToString());
         var r = CliRunner.Run("compare", dir);
@@ -60,7 +61,7 @@ public class CompareTests
         var csv = File.ReadAllLines(Path.Combine(dir, "compare.csv"));
         Assert.Equal(1 + 10 + 160 * 2, csv.Length); // header, 10 parameters, 2 coefficients for each of 160 schools
 
-        var bad = CliRunner.Run("compare", Path.GetTempPath());
+        var bad = CliRunner.Run("compare", folder.Path);
         Assert.True(bad.ExitCode == 2, bad.ToString());
         Assert.Contains("not a run directory", bad.StdErr);
     }

@@ -30,7 +30,8 @@ public class HtmlReportTests
     [Fact]
     public void Report_LoadsInABrowser_EveryImageShown_NoErrors_ScreenshotKept()
     {
-        var (run, _) = PlotsTests.HsbRun();
+        using var folder = new TestFolder();
+        var (run, _) = PlotsTests.HsbRun(folder);
         var r = CliRunner.Run("report", run.Directory);
         Assert.True(r.ExitCode == 0, r.ToString());
         string file = Path.Combine(run.Directory, "report.html");

@@ -3,6 +3,7 @@ using BayesHlm.Comparison;
 using BayesHlm.Model;
 using BayesHlm.Reporting;
 using BayesHlm.Sampling;
+using BayesHlm.Tests.Cli;
 using BayesHlm.Tests.Reference;
 using SkiaSharp;
 
@@ -12,9 +13,9 @@ namespace BayesHlm.Tests.Reporting;
 /// just files): PNG decoded and measured, SVG parsed.</summary>
 public class PlotsTests
 {
-    internal static (RunDirectory Run, ComparisonTable Table) HsbRun()
+    internal static (RunDirectory Run, ComparisonTable Table) HsbRun(TestFolder folder)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
+        string dir = folder.PathOf("run");
         var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + (1 + center(ses, school) | school)");
         var priors = PriorSpec.FromJson("""{"group:school":{"dist":"inv_wishart","df":3,"scale":[[1,0],[0,1]]}}""");
         BayesianRun.Execute(new RunRequest(Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv"), spec, priors,
@@ -26,7 +27,8 @@ public class PlotsTests
     [Fact]
     public void EveryPlot_RendersAsANonBlankPngOfTheExpectedSize()
     {
-        var (run, table) = HsbRun();
+        using var folder = new TestFolder();
+        var (run, table) = HsbRun(folder);
         var files = Plots.WriteAll(run.Draws, table, Path.Combine(run.Directory, "plots"));
         var kinds = files.Select(f => Path.GetFileNameWithoutExtension(f).Split('_')[0]).Distinct().ToList();
         foreach (var kind in new[] { "trace", "density", "rank", "autocorrelation", "pairs", "caterpillar", "shrinkage", "group" })
@@ -56,7 +58,8 @@ public class PlotsTests
     [Fact]
     public void Svg_IsWellFormedWithDrawnPaths_AndPagesKeepPanelsReadable()
     {
-        var (run, table) = HsbRun();
+        using var folder = new TestFolder();
+        var (run, table) = HsbRun(folder);
         var files = Plots.WriteAll(run.Draws, table, Path.Combine(run.Directory, "svg"), PlotFormat.Svg);
         foreach (var file in files)
         {

@@ -31,7 +31,8 @@ public class PublicApiTests
         Assert.IsType<VariancePrior.HalfTSd>(post.Priors.Residual);            // the default, filled in
         Assert.IsType<VariancePrior.InverseWishart>(post.Priors.Groups["school"]); // as given
 
-        string dir = Path.Combine(Path.GetTempPath(), "bayeshlm-tests", Guid.NewGuid().ToString("N"));
+        using var folder = new BayesHlm.Tests.Cli.TestFolder();
+        string dir = folder.PathOf("run");
         var run = BayesianRun.Execute(new RunRequest(hsb, model, priors, new() { Chains = 2, Iterations = 400, Warmup = 200, Seed = 1 }), dir);
         Assert.False(run.Interrupted);
         Assert.Equal(200, run.Posterior!.Draws.Iterations);
