@@ -17,7 +17,6 @@ internal sealed class GibbsChain
     private readonly ResolvedPriors _priors;
     private readonly Random _rng;
     private readonly NestedFactorization _kernel;
-    private readonly ThetaMap _map;
     private readonly double[][] _lambdas;
     private readonly FixedEffectPrior _fixedPrior;
     private readonly double[] _beta;
@@ -33,8 +32,7 @@ internal sealed class GibbsChain
         _priors = priors;
         _rng = rng;
         _kernel = new NestedFactorization(s);
-        _map = new ThetaMap(s.Levels);
-        _lambdas = _map.NewLambdas();
+        _lambdas = new ThetaMap(s.Levels).NewLambdas(); // Λ_k is set from Σ_k every sweep (SetLambdas)
         int p = s.P;
         _fixedPrior = priors.KernelPrior(s);
         if (priors.Hierarchy is { } h)
