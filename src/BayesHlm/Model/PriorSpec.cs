@@ -55,8 +55,9 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
                 else blocks.Add(ReadBlock(p.Value, where));
             }
             else if (p.Name == "fixed_hierarchy") hierarchy = ReadHierarchy(p.Value, where);
-            else if (p.Name == "residual") residual = ReadVariance(p.Value, where, allowMatrix: false);
-            else if (p.Name.StartsWith("group:", StringComparison.Ordinal)) groups[p.Name["group:".Length..]] = ReadVariance(p.Value, where, allowMatrix: true);
+            else if (p.Name == "residual") residual = PriorKinds.Read(p.Value, where, PriorPlaces.Residual);
+            else if (p.Name.StartsWith("group:", StringComparison.Ordinal))
+                groups[p.Name["group:".Length..]] = PriorKinds.Read(p.Value, where, PriorPlaces.OneEffect | PriorPlaces.IndependentEffects | PriorPlaces.CorrelatedEffects);
             else throw new ModelSpecificationException($"{where}: unknown key. The priors object has 'fixed', 'fixed:<term>', 'fixed_block', 'fixed_hierarchy', 'residual' and 'group:<factor>' keys.");
         }
         return new PriorSpec(fixedPrior, residual, groups) { FixedTerms = terms, FixedBlocks = blocks, FixedHierarchy = hierarchy };
@@ -103,16 +104,16 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
 
     private static NormalPrior ReadNormal(JsonElement e, string where)
     {
-        if (Dist(e, where) != "normal") throw new ModelSpecificationException($"{where}: a fixed effect takes {{\"dist\":\"normal\",\"mean\":m,\"variance\":v}} (a variance, not an sd).");
-        return new NormalPrior(Number(e, "mean", where), Positive(e, "variance", where));
+        if (PriorJson.Dist(e, where) != "normal") throw new ModelSpecificationException($"{where}: a fixed effect takes {{\"dist\":\"normal\",\"mean\":m,\"variance\":v}} (a variance, not an sd).");
+        return new NormalPrior(PriorJson.Number(e, "mean", where), PriorJson.Positive(e, "variance", where));
     }
 
     private static MultivariateNormalPrior ReadBlock(JsonElement e, string where)
     {
-        if (Dist(e, where) != "mv_normal") throw new ModelSpecificationException($"{where}: a block takes {{\"dist\":\"mv_normal\",\"terms\":[...],\"mean\":[...],\"covariance\":[[...]]}}.");
-        var terms = Strings(e, "terms", where);
-        var mean = Numbers(e, "mean", where);
-        var cov = Matrix(e, "covariance", where);
+        if (PriorJson.Dist(e, where) != "mv_normal") throw new ModelSpecificationException($"{where}: a block takes {{\"dist\":\"mv_normal\",\"terms\":[...],\"mean\":[...],\"covariance\":[[...]]}}.");
+        var terms = PriorJson.Strings(e, "terms", where);
+        var mean = PriorJson.Numbers(e, "mean", where);
+        var cov = PriorJson.Matrix(e, "covariance", where);
         if (mean.Length != terms.Length || cov.Length != terms.Length)
             throw new ModelSpecificationException($"{where}: {terms.Length} terms need a mean of length {terms.Length} and a {terms.Length}×{terms.Length} covariance.");
         return new MultivariateNormalPrior(terms, mean, cov);
@@ -120,88 +121,17 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
 
     private static LinearHyperprior ReadHierarchy(JsonElement e, string where)
     {
-        var terms = Strings(e, "terms", where);
-        var design = Matrix(e, "design", where, square: false);
+        var terms = PriorJson.Strings(e, "terms", where);
+        var design = PriorJson.Matrix(e, "design", where, square: false);
         if (design.Length != terms.Length || design.Any(r => r.Length != design[0].Length) || design[0].Length == 0)
             throw new ModelSpecificationException($"{where}: 'design' needs one row per term ({terms.Length}), each with one entry per δ coefficient.");
-        string[] names = e.TryGetProperty("predictors", out _) ? Strings(e, "predictors", where)
+        string[] names = e.TryGetProperty("predictors", out _) ? PriorJson.Strings(e, "predictors", where)
             : Enumerable.Range(1, design[0].Length).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         if (names.Length != design[0].Length) throw new ModelSpecificationException($"{where}: 'predictors' names the {design[0].Length} columns of 'design'.");
         if (!e.TryGetProperty("delta", out var delta)) throw new ModelSpecificationException($"{where}: needs 'delta', the normal prior on the hyperprior's coefficients.");
         if (!e.TryGetProperty("omega", out var omega)) throw new ModelSpecificationException($"{where}: needs 'omega', the prior variance around Wδ: {{\"dist\":\"fixed\",\"variance\":v}} or a gamma_precision.");
-        VariancePrior omegaPrior = Dist(omega, where + ".omega") == "fixed"
-            ? new VariancePrior.Fixed(Positive(omega, "variance", where + ".omega"))
-            : ReadVariance(omega, where + ".omega", allowMatrix: false);
-        if (omegaPrior is not (VariancePrior.Fixed or VariancePrior.GammaPrecision))
-            throw new ModelSpecificationException($"{where}.omega: takes {{\"dist\":\"fixed\",\"variance\":v}} or {{\"dist\":\"gamma_precision\",\"shape\":a,\"rate\":b}}.");
+        var omegaPrior = PriorKinds.Read(omega, where + ".omega", PriorPlaces.HierarchyVariance);
         return new LinearHyperprior(terms, design, names, ReadNormal(delta, where + ".delta"), omegaPrior);
-    }
-
-    private static VariancePrior ReadVariance(JsonElement e, string where, bool allowMatrix)
-    {
-        switch (Dist(e, where))
-        {
-            case "gamma_precision":
-                double shape = Positive(e, "shape", where);
-                if (e.TryGetProperty("rate", out var rate) && rate.ValueKind == JsonValueKind.Object)
-                {
-                    if (Dist(rate, where + ".rate") != "gamma") throw new ModelSpecificationException($"{where}: a random rate takes {{\"dist\":\"gamma\",\"shape\":c,\"rate\":d}}.");
-                    return new VariancePrior.GammaPrecisionWithGammaRate(shape, Positive(rate, "shape", where + ".rate"), Positive(rate, "rate", where + ".rate"));
-                }
-                return new VariancePrior.GammaPrecision(shape, Positive(e, "rate", where));
-            case "inv_gamma_variance":
-                // σ² ~ InvGamma(shape, scale) is exactly 1/σ² ~ Gamma(shape, rate = scale).
-                return new VariancePrior.GammaPrecision(Positive(e, "shape", where), Positive(e, "scale", where));
-            case "half_cauchy_sd":
-                return new VariancePrior.HalfCauchySd(Positive(e, "scale", where));
-            case "half_t_sd":
-                return new VariancePrior.HalfTSd(Positive(e, "df", where), Positive(e, "scale", where));
-            case "uniform_sd":
-                return new VariancePrior.UniformSd(Positive(e, "upper", where));
-            case "inv_wishart" when allowMatrix:
-                return new VariancePrior.InverseWishart(Positive(e, "df", where), Matrix(e, "scale", where));
-            case "independent_gamma_precision" when allowMatrix:
-                return new VariancePrior.IndependentGammaPrecision(Positive(e, "shape", where), Positive(e, "rate", where));
-            case "lkj_half_t" when allowMatrix:
-                return new VariancePrior.LkjHalfT(Positive(e, "eta", where), Positive(e, "df", where), Numbers(e, "scales", where));
-            case var d:
-                throw new ModelSpecificationException($"{where}: unknown or misplaced prior '{d}'. Use gamma_precision, inv_gamma_variance, half_cauchy_sd, half_t_sd or uniform_sd" +
-                                                      (allowMatrix ? ", inv_wishart, independent_gamma_precision or lkj_half_t." : "."));
-        }
-    }
-
-    private static string Dist(JsonElement e, string where) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("dist", out var d) && d.ValueKind == JsonValueKind.String
-            ? d.GetString()! : throw new ModelSpecificationException($"{where}: expected an object with a \"dist\" name.");
-
-    private static double Number(JsonElement e, string key, string where) =>
-        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw new ModelSpecificationException($"{where}: needs a number '{key}'.");
-
-    private static double Positive(JsonElement e, string key, string where)
-    {
-        double v = Number(e, key, where);
-        return v > 0 && double.IsFinite(v) ? v : throw new ModelSpecificationException($"{where}: '{key}' must be positive, not {v}.");
-    }
-
-    private static double[] Numbers(JsonElement e, string key, string where) =>
-        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
-            ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray()
-            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of numbers.");
-
-    private static string[] Strings(JsonElement e, string key, string where) =>
-        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
-            ? v.EnumerateArray().Select(x => x.GetString()!).ToArray()
-            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of term names.");
-
-    private static double[][] Matrix(JsonElement e, string key, string where, bool square = true)
-    {
-        if (!e.TryGetProperty(key, out var s) || s.ValueKind != JsonValueKind.Array || s.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Array))
-            throw new ModelSpecificationException($"{where}: needs '{key}', a matrix as an array of rows.");
-        var rows = s.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw new ModelSpecificationException($"{where}: '{key}' holds a non-number.")).ToArray()).ToArray();
-        if (square && rows.Any(r => r.Length != rows.Length)) throw new ModelSpecificationException($"{where}: '{key}' must be square.");
-        return rows;
     }
 }
 
@@ -225,9 +155,9 @@ public sealed record MultivariateNormalPrior(string[] Terms, double[] Mean, doub
     {
         w.WriteStartObject();
         w.WriteString("dist", "mv_normal");
-        JsonArrays.Write(w, "terms", Terms);
-        JsonArrays.Write(w, "mean", Mean);
-        JsonArrays.Write(w, "covariance", Covariance);
+        PriorJson.Write(w, "terms", Terms);
+        PriorJson.Write(w, "mean", Mean);
+        PriorJson.Write(w, "covariance", Covariance);
         w.WriteEndObject();
     }
 }
@@ -247,86 +177,13 @@ public sealed record LinearHyperprior(string[] Terms, double[][] Design, string[
     internal void Write(Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        JsonArrays.Write(w, "terms", Terms);
-        JsonArrays.Write(w, "design", Design);
-        JsonArrays.Write(w, "predictors", Predictors);
+        PriorJson.Write(w, "terms", Terms);
+        PriorJson.Write(w, "design", Design);
+        PriorJson.Write(w, "predictors", Predictors);
         w.WritePropertyName("delta");
         Delta.Write(w);
         w.WritePropertyName("omega");
         Omega.Write(w);
         w.WriteEndObject();
-    }
-}
-
-/// <summary>A prior on a variance or covariance matrix.</summary>
-public abstract record VariancePrior
-{
-    /// <summary>1/τ² ~ Gamma(shape, rate) (JAGS dgamma(shape, rate)); the same as τ² ~ InvGamma(shape, scale = rate).</summary>
-    public sealed record GammaPrecision(double Shape, double Rate) : VariancePrior;
-    /// <summary>1/τ² ~ Gamma(shape, b), b ~ Gamma(rateShape, rateRate): the third-level gamma parameterisation.</summary>
-    public sealed record GammaPrecisionWithGammaRate(double Shape, double RateShape, double RateRate) : VariancePrior;
-    /// <summary>τ ~ half-Cauchy(0, scale).</summary>
-    public sealed record HalfCauchySd(double Scale) : VariancePrior;
-    /// <summary>τ ~ half-Student-t(df, 0, scale).</summary>
-    public sealed record HalfTSd(double Df, double Scale) : VariancePrior;
-    /// <summary>τ ~ Uniform(0, upper).</summary>
-    public sealed record UniformSd(double Upper) : VariancePrior;
-    /// <summary>Σ ~ InvWishart(df, scale), density ∝ |Σ|^−(df+q+1)/2 exp(−tr(scale Σ⁻¹)/2).</summary>
-    public sealed record InverseWishart(double Df, double[][] Scale) : VariancePrior;
-    /// <summary>Diagonal Σ, each precision ~ Gamma(shape, rate).</summary>
-    public sealed record IndependentGammaPrecision(double Shape, double Rate) : VariancePrior;
-    /// <summary>Σ = diag(τ) R diag(τ): each τ_k ~ half-t(df, 0, scales[k]), R ~ LKJ(eta) (Stan's usual prior).</summary>
-    public sealed record LkjHalfT(double Eta, double Df, double[] Scales) : VariancePrior;
-    /// <summary>A known variance (only for ω² of a <see cref="LinearHyperprior"/>).</summary>
-    public sealed record Fixed(double Variance) : VariancePrior;
-
-    internal void Write(Utf8JsonWriter w)
-    {
-        w.WriteStartObject();
-        switch (this)
-        {
-            case GammaPrecision g: w.WriteString("dist", "gamma_precision"); w.WriteNumber("shape", g.Shape); w.WriteNumber("rate", g.Rate); break;
-            case GammaPrecisionWithGammaRate h:
-                w.WriteString("dist", "gamma_precision"); w.WriteNumber("shape", h.Shape);
-                w.WriteStartObject("rate"); w.WriteString("dist", "gamma"); w.WriteNumber("shape", h.RateShape); w.WriteNumber("rate", h.RateRate); w.WriteEndObject();
-                break;
-            case HalfCauchySd c: w.WriteString("dist", "half_cauchy_sd"); w.WriteNumber("scale", c.Scale); break;
-            case HalfTSd t: w.WriteString("dist", "half_t_sd"); w.WriteNumber("df", t.Df); w.WriteNumber("scale", t.Scale); break;
-            case UniformSd u: w.WriteString("dist", "uniform_sd"); w.WriteNumber("upper", u.Upper); break;
-            case InverseWishart iw: w.WriteString("dist", "inv_wishart"); w.WriteNumber("df", iw.Df); JsonArrays.Write(w, "scale", iw.Scale); break;
-            case IndependentGammaPrecision ig: w.WriteString("dist", "independent_gamma_precision"); w.WriteNumber("shape", ig.Shape); w.WriteNumber("rate", ig.Rate); break;
-            case LkjHalfT l: w.WriteString("dist", "lkj_half_t"); w.WriteNumber("eta", l.Eta); w.WriteNumber("df", l.Df); JsonArrays.Write(w, "scales", l.Scales); break;
-            case Fixed f: w.WriteString("dist", "fixed"); w.WriteNumber("variance", f.Variance); break;
-        }
-        w.WriteEndObject();
-    }
-}
-
-internal static class JsonArrays
-{
-    public static void Write(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    public static void Write(Utf8JsonWriter w, string name, IEnumerable<double> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
-    }
-
-    public static void Write(Utf8JsonWriter w, string name, double[][] rows)
-    {
-        w.WriteStartArray(name);
-        foreach (var r in rows)
-        {
-            w.WriteStartArray();
-            foreach (var v in r) w.WriteNumberValue(v);
-            w.WriteEndArray();
-        }
-        w.WriteEndArray();
     }
 }

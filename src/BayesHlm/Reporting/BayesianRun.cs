@@ -64,8 +64,8 @@ public static class BayesianRun
         var stats = SufficientStatistics.Build(request.Spec, data);
         cancel.ThrowIfCancellationRequested();
         double statistics = Lap();
-        // Check the priors before the slower stages, so a mistake there is reported at once.
-        PriorResolution.Resolve(request.Priors, stats);
+        // Resolved before the slower stages, so a mistake in the priors is reported at once.
+        var priors = ResolvedPriors.Resolve(request.Priors, stats);
         stage?.Report($"fitting by {(request.Reml.Method == EstimationMethod.Reml ? "REML" : "ML")}");
         var reml = Reml.Fit(stats, request.Reml);
         double remlSeconds = Lap();
@@ -77,7 +77,7 @@ public static class BayesianRun
         using var streaming = new StreamingDrawsWriter(Path.Combine(directory, "draws.csv"));
         try
         {
-            posterior = Gibbs.Sample(stats, request.Priors, request.Options, cancel, progress, reml, streaming);
+            posterior = Gibbs.Sample(stats, priors, StartValues.FromFit(reml, stats), request.Options, cancel, progress, streaming);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

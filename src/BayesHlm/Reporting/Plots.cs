@@ -33,7 +33,7 @@ public static class Plots
         files.AddRange(Paged(directory, "density", format, parameters, (plot, name) => Density(plot, draws, name, comparison.Parameters.FirstOrDefault(p => p.Parameter == name))));
         files.AddRange(Paged(directory, "rank", format, parameters, (plot, name) => Ranks(plot, draws, name)));
         files.AddRange(Paged(directory, "autocorrelation", format, parameters, (plot, name) => Autocorrelation(plot, draws, name)));
-        var variances = parameters.Where(n => n == Sampling.ParameterNames.ResidualVariance || n.StartsWith("tau2[", StringComparison.Ordinal) || n.StartsWith("cov[", StringComparison.Ordinal)).ToList();
+        var variances = parameters.Where(n => n == Statistics.ParameterNames.ResidualVariance || n.StartsWith("tau2[", StringComparison.Ordinal) || n.StartsWith("cov[", StringComparison.Ordinal)).ToList();
         var pairs = new List<(string, string)>();
         for (int i = 0; i < variances.Count; i++) for (int j = i + 1; j < variances.Count; j++) pairs.Add((variances[i], variances[j]));
         files.AddRange(Paged(directory, "pairs", format, pairs, (plot, pair) => Pair(plot, draws, pair.Item1, pair.Item2)));

@@ -1,3 +1,4 @@
+using BayesHlm.Model;
 using BayesHlm.Statistics;
 using BayesHlm.Statistics.Linalg;
 
@@ -11,10 +12,10 @@ namespace BayesHlm.Sampling;
 /// The residual sum of squares as a function of L reduces to O(q⁴) numbers per sweep, so a proposal costs
 /// nothing that grows with the number of groups. The proposal scale adapts during warm-up only.
 /// </summary>
-internal sealed class AncillaryScaleStep
+internal sealed class AncillaryScaleStep : IChainStep
 {
     private readonly SufficientStatistics _s;
-    private readonly LevelPrior _prior;
+    private readonly VariancePrior _prior;
     private readonly int _q;
     private readonly CholeskyCoordinates _coords;
     private readonly double[] _l, _current, _phi, _proposal;
@@ -26,7 +27,7 @@ internal sealed class AncillaryScaleStep
     private readonly int _level;
     private readonly int[][] _ancestor; // [level][leaf]: the group of each level that holds the innermost group
 
-    public AncillaryScaleStep(SufficientStatistics s, int level, LevelPrior prior)
+    public AncillaryScaleStep(SufficientStatistics s, CovarianceLayout layout, int level, VariancePrior prior)
     {
         _s = s;
         _prior = prior;
@@ -34,7 +35,7 @@ internal sealed class AncillaryScaleStep
         _ancestor = Ancestors(s);
         var grouping = s.Levels[level];
         _q = grouping.Size;
-        _coords = new CholeskyCoordinates(grouping);
+        _coords = new CholeskyCoordinates(layout, level);
         _l = new double[_q * _q];
         _current = new double[_q * _q];
         _phi = new double[_coords.Count];
@@ -61,11 +62,13 @@ internal sealed class AncillaryScaleStep
 
     public double AcceptanceRate => _walk.AcceptanceRate;
 
+    public void Update(ChainState state, Random rng, bool adapting) => Step(state.Beta, state.Sigma2, state.Sigma[_level], state.U, rng, adapting);
+
     /// <summary>One MH move of this level's L; updates its Σ (q×q) and u (groups × q) in place. β in the statistics'
     /// coordinates; <paramref name="all"/> holds every level's random effects.</summary>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Step(double[] beta, double sigma2, double[] sigma, double[][] all, Random rng, bool adapt)
+    private void Step(double[] beta, double sigma2, double[] sigma, double[][] all, Random rng, bool adapt)
     {
         int q = _q, groups = _s.Levels[_level].Grouping.Count;
         var u = all[_level];
@@ -219,12 +222,8 @@ internal sealed class AncillaryScaleStep
         return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
     }
 
-    /// <summary>Whether the step applies to level <paramref name="level"/>: a prior with a density here (not the random
-    /// gamma rate, whose density moves with its rate), and Σ unstructured or diagonal.</summary>
-    public static bool AppliesTo(SufficientStatistics s, int level, LevelPrior prior)
-    {
-        if (prior is not (LevelPrior.InverseWishart or LevelPrior.GammaPrecision or LevelPrior.IndependentGammaPrecision or LevelSdPrior or LevelPrior.SdCorrelation)) return false;
-        if (prior is LevelSdPrior && s.Levels[level].Size != 1) return false;
-        return CholeskyCoordinates.Supports(s.Levels[level]);
-    }
+    /// <summary>Whether the step applies to level <paramref name="level"/>: a prior with a fixed density of Σ there (not
+    /// the random gamma rate, whose density moves with its rate), and Σ unstructured or diagonal.</summary>
+    public static bool AppliesTo(CovarianceLayout layout, int level, VariancePrior prior) =>
+        prior.HasCovarianceDensity && (layout.IsDiagonal(level) || layout.IsUnstructured(level));
 }

@@ -1,3 +1,4 @@
+using BayesHlm.Model;
 using BayesHlm.Statistics;
 using BayesHlm.Statistics.Linalg;
 
@@ -9,21 +10,22 @@ namespace BayesHlm.Sampling;
 /// depends on them only through S = Σ_j u_j u_jᵀ, so a proposal costs O(q³), nothing that grows with the groups.
 /// The proposal's size and shape adapt during warm-up only (<see cref="AdaptiveProposal"/>).
 /// </summary>
-internal sealed class CovarianceWalk
+internal sealed class CovarianceWalk : IChainStep
 {
     private const int ProposalsPerSweep = 30;
     private readonly CholeskyCoordinates _coords;
-    private readonly LevelPrior _prior;
-    private readonly int _q;
+    private readonly VariancePrior _prior;
+    private readonly int _k, _q;
     private int _groups;
     private readonly double[] _scatter, _l, _work, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
 
-    public CovarianceWalk(RandomLevel level, LevelPrior prior)
+    public CovarianceWalk(CovarianceLayout layout, int k, VariancePrior prior)
     {
-        _coords = new CholeskyCoordinates(level);
+        _coords = new CholeskyCoordinates(layout, k);
         _prior = prior;
-        _q = level.Size;
+        _k = k;
+        _q = layout.Levels[k].Size;
         _scatter = new double[_q * _q];
         _l = new double[_q * _q];
         _work = new double[_q * _q];
@@ -33,6 +35,8 @@ internal sealed class CovarianceWalk
     }
 
     public double AcceptanceRate => _walk.AcceptanceRate;
+
+    public void Update(ChainState state, Random rng, bool adapting) => Step(state.Sigma[_k], state.U[_k], rng, adapting);
 
     /// <summary>Moves Σ (q×q, in place) given the level's u (groups × q).</summary>
     public void Step(double[] sigma, double[] u, Random rng, bool adapt)

@@ -60,24 +60,37 @@ public static class Gibbs
 {
     private readonly record struct Row(int Chain, int Index, double[] Values);
 
+    /// <summary>The Bayesian fit from the declared priors (defaults filled in), the chains started around an EB/ML fit
+    /// of the same model — the short form of <see cref="Sample(SufficientStatistics, ResolvedPriors, StartValues, SamplerOptions?, CancellationToken, IProgress{SamplerProgress}?, IDrawSink?)"/>.</summary>
     /// <param name="statistics">The model on its data.</param>
     /// <param name="priors">The priors; parts left out take their defaults.</param>
+    /// <param name="fit">The REML or ML fit of the same model (<c>Reml.Fit</c>).</param>
+    /// <param name="options">Chains, iterations, seed.</param>
+    /// <param name="cancel">Stops every chain at its next iteration.</param>
+    public static PosteriorSample Sample(SufficientStatistics statistics, PriorSpec priors, RemlFit fit, SamplerOptions? options = null, CancellationToken cancel = default) =>
+        Sample(statistics, ResolvedPriors.Resolve(priors, statistics), StartValues.FromFit(fit, statistics), options, cancel);
+
+    /// <param name="statistics">The model on its data.</param>
+    /// <param name="priors">The priors, resolved for <paramref name="statistics"/> (<see cref="ResolvedPriors.Resolve"/>).</param>
+    /// <param name="start">Where the chains start (<see cref="StartValues.FromFit"/>); <see cref="SamplerOptions.Initial"/>,
+    /// when set, replaces the values it names.</param>
     /// <param name="options">Chains, iterations, seed.</param>
     /// <param name="cancel">Stops every chain at its next iteration; the draws so far are returned, marked interrupted.</param>
     /// <param name="progress">Told about four times a second where the chains are.</param>
-    /// <param name="reml">The REML fit of the same model (the chains start around it); fitted here when null.</param>
     /// <param name="sink">Also receives every kept draw as it is made (the run directory streams them to disk).</param>
-    public static PosteriorSample Sample(SufficientStatistics statistics, PriorSpec priors, SamplerOptions? options = null, CancellationToken cancel = default,
-        IProgress<SamplerProgress>? progress = null, RemlFit? reml = null, IDrawSink? sink = null)
+    public static PosteriorSample Sample(SufficientStatistics statistics, ResolvedPriors priors, StartValues start, SamplerOptions? options = null,
+        CancellationToken cancel = default, IProgress<SamplerProgress>? progress = null, IDrawSink? sink = null)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(priors);
+        ArgumentNullException.ThrowIfNull(start);
+        if (!ReferenceEquals(priors.Statistics, statistics))
+            throw new ArgumentException("The priors were resolved for other statistics: resolve them for these.", nameof(priors));
         options ??= new SamplerOptions();
         options.Validate();
-        var resolved = PriorResolution.Resolve(priors, statistics);
-        reml ??= Reml.Fit(statistics);
+        if (options.Initial is { } given) start = start.WithGiven(given, statistics);
         int groupEffects = options.SaveGroupEffects ? int.MaxValue : 0;
-        var names = GibbsChain.Names(statistics, resolved, groupEffects);
+        var names = GibbsChain.Names(priors, groupEffects);
         int kept = (options.Iterations - options.Warmup) / options.Thin;
         var draws = names.Select(_ => new double[options.Chains * kept]).ToArray();
         var completed = new int[options.Chains];
@@ -87,7 +100,6 @@ public static class Gibbs
         var clock = Stopwatch.StartNew();
         using var warmupDone = new CountdownEvent(options.Chains);
         double warmupSeconds = 0;
-        var initial = options.Initial is null ? ((double, double[][])?)null : InitialValues(options.Initial, statistics, reml);
 
         sink?.Begin(names, options.Chains);
         var collector = Task.Run(async () =>
@@ -102,9 +114,8 @@ public static class Gibbs
         void RunChain(int chainIndex)
         {
             var rng = ChainRandom(options.Seed, chainIndex);
-            var (sigma2, sigma) = initial ?? Dispersed(reml, statistics, rng);
-            var chain = new GibbsChain(statistics, resolved, rng, sigma2, sigma) { Adapting = true };
-            var values = new List<double>(names.Count);
+            var (sigma2, sigma) = start.ForChain(rng, statistics.KnownResidualVariance);
+            var chain = new GibbsChain(statistics, priors, rng, sigma2, sigma) { Adapting = true };
             try
             {
                 for (int t = 0; t < options.Warmup && !cancel.IsCancellationRequested; t++)
@@ -124,8 +135,8 @@ public static class Gibbs
                 chain.Step();
                 Volatile.Write(ref reached[chainIndex], options.Warmup + t + 1);
                 if ((t + 1) % options.Thin != 0) continue;
-                chain.Current(values, groupEffects);
-                var row = values.ToArray();
+                var row = new double[names.Count];
+                chain.Current(row, groupEffects);
                 // The sink's work (formatting for disk) runs here, on every chain's thread, not in the one collector.
                 sink?.Write(chainIndex, t / options.Thin, row);
                 channel.Writer.WriteAsync(new Row(chainIndex, t / options.Thin, row)).AsTask().GetAwaiter().GetResult();
@@ -171,7 +182,7 @@ public static class Gibbs
         var final = draws;
         return new PosteriorSample(new DrawSet(names, options.Chains, done, final), interrupted, warmupSeconds, total - warmupSeconds, acceptance)
         {
-            Priors = resolved.Complete,
+            Priors = priors.Complete,
             Options = options,
             IterationsReached = reached,
         };
@@ -186,74 +197,4 @@ public static class Gibbs
 
     /// <summary>One seeded stream per chain: xoshiro256** seeded by SplitMix64 from (seed, chain) (STYLE.md §4).</summary>
     internal static Random ChainRandom(ulong seed, int chain) => new Statistics.ChainRandom(seed ^ ((ulong)(chain + 1) * 0xD1B54A32D192ED03UL));
-
-    /// <summary>User-given initial variance parameters (by name), the REML estimates for the rest; checked to be a valid start.</summary>
-    private static (double Sigma2, double[][] Sigma) InitialValues(IReadOnlyDictionary<string, double> given, SufficientStatistics s, RemlFit reml)
-    {
-        var known = new Dictionary<string, (int Level, int Row, int Col)>();
-        if (!s.KnownResidualVariance) known[ParameterNames.ResidualVariance] = (-1, 0, 0);
-        for (int k = 0; k < s.Levels.Count; k++)
-        {
-            var level = s.Levels[k];
-            for (int a = 0; a < level.Size; a++)
-            {
-                known[ParameterNames.Variance(level.Grouping.Name, level.TermNames[a])] = (k, a, a);
-                for (int b = a + 1; b < level.Size; b++)
-                    if (level.Free[b, a]) known[ParameterNames.Covariance(level.Grouping.Name, level.TermNames[a], level.TermNames[b])] = (k, a, b);
-            }
-        }
-        foreach (var name in given.Keys)
-            if (!known.ContainsKey(name))
-            {
-                string closest = Data.Closest.Name(name, known.Keys);
-                throw new ModelSpecificationException($"Initial value for '{name}': the model has no such variance parameter.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")} It has {string.Join(", ", known.Keys)}.");
-            }
-        var (sigma2, sigma) = Centre(reml, s);
-        foreach (var (name, value) in given)
-        {
-            var (k, r, c) = known[name];
-            if (r == c && !(value > 0)) throw new ModelSpecificationException($"Initial value for '{name}' must be a positive variance, not {value}.");
-            if (k < 0) sigma2 = value;
-            else { int q = s.Levels[k].Size; sigma[k][r * q + c] = sigma[k][c * q + r] = value; }
-        }
-        for (int k = 0; k < sigma.Length; k++)
-            if (!Statistics.Linalg.Dense.CholeskyInPlace((double[])sigma[k].Clone(), s.Levels[k].Size))
-                throw new ModelSpecificationException($"The initial covariance matrix of '{s.Levels[k].Grouping.Name}' is not positive definite: make the covariances smaller.");
-        return (sigma2, sigma);
-    }
-
-    /// <summary>The REML estimates as a start: σ² and each Σ_k, a variance at the boundary moved a little inside.</summary>
-    private static (double Sigma2, double[][] Sigma) Centre(RemlFit reml, SufficientStatistics s)
-    {
-        var sigma = s.Levels.Select(level =>
-        {
-            int q = level.Size;
-            var m = new double[q * q];
-            foreach (var c in reml.Covariance.Where(c => c.Group == level.Grouping.Name))
-            {
-                int i = level.TermNames.ToList().IndexOf(c.Term1!), j = c.Term2 is null ? i : level.TermNames.ToList().IndexOf(c.Term2);
-                m[i * q + j] = m[j * q + i] = c.Estimate;
-            }
-            for (int i = 0; i < q; i++) m[i * q + i] = Math.Max(m[i * q + i], 1e-2 * reml.ResidualVariance);
-            var check = (double[])m.Clone();
-            if (!Statistics.Linalg.Dense.CholeskyInPlace(check, q))
-                for (int i = 0; i < q; i++) for (int j = 0; j < q; j++) if (i != j) m[i * q + j] = 0;
-            return m;
-        }).ToArray();
-        return (s.KnownResidualVariance ? 1 : reml.ResidualVariance, sigma);
-    }
-
-    /// <summary>Initial values dispersed around the REML estimates, so that R̂ means something.</summary>
-    private static (double Sigma2, double[][] Sigma) Dispersed(RemlFit reml, SufficientStatistics s, Random rng)
-    {
-        var (sigma2, sigma) = Centre(reml, s);
-        if (!s.KnownResidualVariance) sigma2 *= Math.Exp(0.3 * rng.NextStandardNormal());
-        // Every scale of a level is spread by a common factor, which keeps the matrix positive definite.
-        foreach (var m in sigma)
-        {
-            double scale = Math.Exp(0.5 * rng.NextStandardNormal());
-            for (int i = 0; i < m.Length; i++) m[i] *= scale;
-        }
-        return (sigma2, sigma);
-    }
 }

@@ -14,70 +14,56 @@ internal static class PriorResolution
     public static ResolvedPriors Resolve(PriorSpec spec, SufficientStatistics s)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(s);
         var defaults = new PriorDefaults(s);
-        var levels = new List<LevelPrior>();
+        var layout = new CovarianceLayout(s.Levels);
+        var levels = new List<VariancePrior>();
         var groups = new Dictionary<string, VariancePrior>();
         foreach (var name in spec.Groups.Keys)
             if (!s.Levels.Any(l => l.Grouping.Name == name))
                 throw new ModelSpecificationException($"The priors name 'group:{name}', but the model's grouping factors are {Listing(s.Levels.Select(l => l.Grouping.Name))}.");
         for (int k = 0; k < s.Levels.Count; k++)
         {
-            var level = s.Levels[k];
-            string name = level.Grouping.Name;
-            var prior = spec.Groups.TryGetValue(name, out var given) ? given : defaults.Level(k);
-            groups[name] = prior;
-            levels.Add(ResolveLevel(prior, level));
+            var prior = spec.Groups.TryGetValue(s.Levels[k].Grouping.Name, out var given) ? given : defaults.Level(k);
+            CheckLevel(prior, layout, k);
+            groups[s.Levels[k].Grouping.Name] = prior;
+            levels.Add(prior);
         }
 
-        var fixedDefault = spec.Fixed;
-        var complete = new PriorSpec(fixedDefault, null, groups) { FixedTerms = spec.FixedTerms, FixedBlocks = spec.FixedBlocks, FixedHierarchy = spec.FixedHierarchy };
+        var complete = new PriorSpec(spec.Fixed, null, groups) { FixedTerms = spec.FixedTerms, FixedBlocks = spec.FixedBlocks, FixedHierarchy = spec.FixedHierarchy };
         var (precision, precisionMean, hierarchy, fixedTerms) = ResolveFixed(spec, s, defaults);
-        if (fixedDefault is null) complete = complete with { FixedTerms = fixedTerms };
+        if (spec.Fixed is null) complete = complete with { FixedTerms = fixedTerms };
 
         if (s.KnownResidualVariance)
         {
             if (spec.Residual is not null)
                 throw new ModelSpecificationException($"The level-1 variances are known ({s.Spec.KnownResidual}), so there is no residual variance to put a prior on: remove the 'residual' prior.");
-            return new ResolvedPriors(complete, precision, precisionMean, hierarchy, levels) { KnownResidual = true };
+            return new ResolvedPriors(s, complete, precision, precisionMean, hierarchy, levels, null);
         }
         var residual = spec.Residual ?? defaults.Residual();
-        complete = complete with { Residual = residual };
-        var resolved = new ResolvedPriors(complete, precision, precisionMean, hierarchy, levels);
-        return residual switch
-        {
-            VariancePrior.GammaPrecision g => resolved with { ResidualShape = g.Shape, ResidualRate = g.Rate },
-            _ when SdPrior.From(residual) is { } sd => resolved with { ResidualSd = sd },
-            _ => throw new ModelSpecificationException($"The residual takes gamma_precision, inv_gamma_variance, half_cauchy_sd, half_t_sd or uniform_sd, not {Dist(residual)}."),
-        };
+        if (!residual.Places.HasFlag(PriorPlaces.Residual))
+            throw new ModelSpecificationException($"The residual takes {PriorKinds.Listing(PriorPlaces.Residual)}, not {residual.ToJson()}.");
+        return new ResolvedPriors(s, complete with { Residual = residual }, precision, precisionMean, hierarchy, levels, residual);
     }
 
-    private static LevelPrior ResolveLevel(VariancePrior prior, RandomLevel level)
+    /// <summary>The prior's kind must stand on the level's shape of Σ (one effect, independent or correlated effects),
+    /// and its own numbers fit the level.</summary>
+    private static void CheckLevel(VariancePrior prior, CovarianceLayout layout, int k)
     {
-        string name = level.Grouping.Name;
-        int q = level.Size;
-        bool diagonal = true;
-        for (int r = 0; r < q; r++) for (int c = 0; c < r; c++) if (level.Free[r, c]) diagonal = false;
-        bool unstructured = level.IsUnstructured;
-        string terms = Listing(level.TermNames);
-        return prior switch
-        {
-            VariancePrior.GammaPrecision g when q == 1 => new LevelPrior.GammaPrecision(g.Shape, g.Rate),
-            VariancePrior.GammaPrecisionWithGammaRate h when q == 1 => new LevelPrior.GammaPrecisionWithRandomRate(h.Shape, h.RateShape, h.RateRate),
-            _ when q == 1 && SdPrior.From(prior) is { } sd => new LevelSdPrior(sd),
-            VariancePrior.IndependentGammaPrecision g when diagonal => new LevelPrior.IndependentGammaPrecision(g.Shape, g.Rate),
-            VariancePrior.InverseWishart iw when unstructured => iw.Scale.Length == q && IsPositiveDefinite(iw.Scale)
-                ? iw.Df > q - 1 ? new LevelPrior.InverseWishart(iw.Df, iw.Scale.SelectMany(r => r).ToArray())
-                    : throw new ModelSpecificationException($"The inv_wishart df for '{name}' is {iw.Df}; with {q} random effects it must exceed {q - 1} for a proper prior.")
-                : throw new ModelSpecificationException($"The inv_wishart scale for '{name}' must be a symmetric positive-definite {q}×{q} matrix ('{name}' has the random effects {terms})."),
-            VariancePrior.LkjHalfT l when unstructured || diagonal => l.Scales.Length == q && l.Scales.All(x => x > 0)
-                ? new LevelPrior.SdCorrelation(l.Scales.Select(x => (SdPrior)new SdPrior.HalfT(l.Df, x)).ToArray(), l.Eta)
-                : throw new ModelSpecificationException($"The lkj_half_t prior for '{name}' needs {q} positive scales, one per random effect ({terms})."),
-            _ when !unstructured && !diagonal => throw new ModelSpecificationException(
-                $"The random effects of '{name}' ({terms}) form several correlated blocks; a covariance prior is supported for one correlated block or for independent effects. Split the factor's blocks, or use one block."),
-            _ => throw new ModelSpecificationException(
-                $"The prior {Dist(prior)} does not fit the {q} random effect(s) of '{name}' ({terms}): " +
-                (q == 1 ? "use gamma_precision, inv_gamma_variance, half_cauchy_sd, half_t_sd or uniform_sd." : diagonal ? "use independent_gamma_precision or lkj_half_t." : "correlated effects take inv_wishart or lkj_half_t.")),
-        };
+        var level = layout.Levels[k];
+        string name = level.Grouping.Name, terms = Listing(level.TermNames);
+        bool diagonal = layout.IsDiagonal(k), unstructured = layout.IsUnstructured(k);
+        if (!diagonal && !unstructured)
+            throw new ModelSpecificationException(
+                $"The random effects of '{name}' ({terms}) form several correlated blocks; a covariance prior is supported for one correlated block or for independent effects. Split the factor's blocks, or use one block.");
+        var shapes = (level.Size == 1 ? PriorPlaces.OneEffect : PriorPlaces.None)
+                     | (diagonal ? PriorPlaces.IndependentEffects : PriorPlaces.None)
+                     | (unstructured ? PriorPlaces.CorrelatedEffects : PriorPlaces.None);
+        if ((prior.Places & shapes) == 0)
+            throw new ModelSpecificationException(
+                $"The prior {prior.ToJson()} does not fit the {level.Size} random effect(s) of '{name}' ({terms}): " +
+                (level.Size == 1 ? $"use {PriorKinds.Listing(PriorPlaces.OneEffect)}." : diagonal ? $"use {PriorKinds.Listing(PriorPlaces.IndependentEffects)}." : $"correlated effects take {PriorKinds.Listing(PriorPlaces.CorrelatedEffects)}."));
+        prior.CheckFits(layout, k);
     }
 
     /// <summary>The Gaussian prior on β: the default or per-term normal on each coefficient, then the blocks, then
@@ -119,7 +105,7 @@ internal static class PriorResolution
         {
             int d = b.Terms.Length;
             var l = b.Covariance.SelectMany(r => r).ToArray();
-            if (!IsSymmetric(b.Covariance) || !Dense.CholeskyInPlace(l, d))
+            if (!Dense.IsSymmetric(b.Covariance) || !Dense.CholeskyInPlace(l, d))
                 throw new ModelSpecificationException($"The fixed_block covariance for {Listing(b.Terms)} must be symmetric positive definite.");
             var inv = new double[d * d];
             Dense.InverseFromCholesky(l, d, inv);
@@ -151,23 +137,5 @@ internal static class PriorResolution
         return (precision, precisionMean, hierarchy, written);
     }
 
-    private static bool IsSymmetric(double[][] m)
-    {
-        for (int i = 0; i < m.Length; i++)
-            for (int j = 0; j < i; j++)
-                if (Math.Abs(m[i][j] - m[j][i]) > 1e-12 * (Math.Abs(m[i][j]) + Math.Abs(m[j][i]) + 1e-300)) return false;
-        return true;
-    }
-
-    private static bool IsPositiveDefinite(double[][] m) =>
-        m.All(r => r.Length == m.Length) && IsSymmetric(m) && Dense.CholeskyInPlace(m.SelectMany(r => r).ToArray(), m.Length);
-
     private static string Listing(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
-
-    private static string Dist(VariancePrior p)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(stream)) p.Write(w);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
 }

@@ -2,6 +2,13 @@ using BayesHlm.Statistics;
 
 namespace BayesHlm.Sampling;
 
+/// <summary>A log density of one real variable, up to a constant. A struct implementing it is passed by value to
+/// <see cref="RandomWalk.Step{T}"/>, so a sweep allocates nothing.</summary>
+internal interface ILogDensity
+{
+    double At(double x);
+}
+
 /// <summary>
 /// A one-dimensional random-walk Metropolis–Hastings step on an unconstrained scale, its proposal sd adapted
 /// towards 0.44 acceptance (Roberts and Rosenthal 2001) during warm-up only and frozen after.
@@ -13,11 +20,11 @@ internal sealed class RandomWalk
 
     public double AcceptanceRate => _proposals == 0 ? double.NaN : (double)_accepted / _proposals;
 
-    /// <summary>One MH step from <paramref name="x"/> for the log target <paramref name="logTarget"/>; returns the new state.</summary>
-    public double Step(double x, Func<double, double> logTarget, Random rng, bool adapt)
+    /// <summary>One MH step from <paramref name="x"/> for the log target <paramref name="target"/>; returns the new state.</summary>
+    public double Step<T>(double x, in T target, Random rng, bool adapt) where T : struct, ILogDensity
     {
         double proposal = x + Math.Exp(_logScale) * rng.NextStandardNormal();
-        double logRatio = logTarget(proposal) - logTarget(x);
+        double logRatio = target.At(proposal) - target.At(x);
         bool accept = Math.Log(1 - rng.NextDouble()) < logRatio;
         _proposals++;
         if (accept) _accepted++;

@@ -23,7 +23,7 @@ public class CompareTests
         var stats = SufficientStatistics.Build(spec, DataTable.ReadCsv(Path.Combine(dir, "data.csv")));
         var priors = PriorSpec.Load(Path.Combine(dir, "case.json"));
         var reml = Reml.Fit(stats);
-        var post = Gibbs.Sample(stats, priors, new SamplerOptions { Chains = 4, Iterations = 11_000, Warmup = 1_000, Seed = 5 }, reml: reml);
+        var post = Gibbs.Sample(stats, priors, reml, new SamplerOptions { Chains = 4, Iterations = 11_000, Warmup = 1_000, Seed = 5 });
         var table = Compare.Posterior(stats, reml, post.Draws, post.Priors);
 
         // θ_j = μ + u_j: the reference's posterior means, from 10,000 NUTS draws (MCSE ≈ 0.05).
@@ -81,7 +81,7 @@ public class CompareNestedTests
         var y = rows.Select(i => 10 + us[(int)s[i]] + uc[(int)s[i] * 4 + (int)c[i]] + rng.NextStandardNormal()).ToArray();
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ 1 + (1 | s/c)"), DataTable.FromColumns([("s", s), ("c", c), ("y", y)]));
         var reml = Reml.Fit(stats);
-        var post = Gibbs.Sample(stats, PriorSpec.Default, new SamplerOptions { Chains = 2, Iterations = 800, Warmup = 300, Seed = 1 }, reml: reml);
+        var post = Gibbs.Sample(stats, PriorSpec.Default, reml, new SamplerOptions { Chains = 2, Iterations = 800, Warmup = 300, Seed = 1 });
         var table = Compare.Posterior(stats, reml, post.Draws, post.Priors);
         var classroom = table.Parameters.Single(p => p.Parameter == "tau2[s:c:(Intercept)]");
         var school = table.Parameters.Single(p => p.Parameter == "tau2[s:(Intercept)]");

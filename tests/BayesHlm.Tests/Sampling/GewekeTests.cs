@@ -37,12 +37,12 @@ public class GewekeTests
         var u = Enumerable.Range(0, groups).Select(_ => Math.Sqrt(tau2) * rng.NextStandardNormal()).ToArray();
         var draws = new double[3][];
         for (int p = 0; p < 3; p++) draws[p] = new double[iterations];
-        var row = new List<double>();
+        var row = new double[3 + groups];
         for (int t = 0; t < iterations; t++)
         {
             var y = g.Select(j => beta + u[(int)j] + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
             var stats = SufficientStatistics.Build(spec, DataTable.FromColumns([("g", g), ("y", y)]));
-            var chain = new GibbsChain(stats, PriorResolution.Resolve(priors, stats), rng, sigma2, [new[] { tau2 }]);
+            var chain = new GibbsChain(stats, ResolvedPriors.Resolve(priors, stats), rng, sigma2, [new[] { tau2 }]);
             chain.Step();
             chain.Current(row, int.MaxValue);
             (beta, sigma2, tau2) = (row[0], row[1], row[2]);

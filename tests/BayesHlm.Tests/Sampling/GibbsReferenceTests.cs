@@ -31,23 +31,17 @@ public class GibbsReferenceTests
         var data = DataTable.ReadCsv(Path.GetFullPath(Path.Combine(dir, root.GetProperty("data").GetString()!)));
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula(root.GetProperty("formula").GetString()!), data);
         // The case file is read as a user's --priors file would be: the library's parser, not the test's.
-        var priors = PriorResolution.Resolve(PriorSpec.Load(Path.Combine(dir, "case.json")), stats);
+        var priors = ResolvedPriors.Resolve(PriorSpec.Load(Path.Combine(dir, "case.json")), stats);
         var reml = Reml.Fit(stats);
-        var sigma = stats.Levels.Select((l, k) =>
-        {
-            var m = new double[l.Size * l.Size];
-            foreach (var c in reml.Covariance.Where(c => c.Group == l.Grouping.Name))
-            {
-                int i = l.TermNames.ToList().IndexOf(c.Term1!), j = c.Term2 is null ? i : l.TermNames.ToList().IndexOf(c.Term2);
-                m[i * l.Size + j] = m[j * l.Size + i] = Math.Max(c.Estimate, c.Term2 is null ? 1e-3 : double.MinValue);
-            }
-            return m;
-        }).ToArray();
+        // Start at the REML estimates, a variance at the boundary moved off it.
+        var layout = new CovarianceLayout(stats.Levels);
+        var sigma = layout.FromFit(reml);
+        foreach (var e in layout.Parameters.Where(e => e.IsVariance)) layout.Set(sigma, e, Math.Max(layout.Get(sigma, e), 1e-3));
 
         const int chains = 4, warmup = 1000;
-        var names = GibbsChain.Names(stats, priors, 2);
+        var names = GibbsChain.Names(priors, 2);
         var draws = names.Select(_ => new double[chains * kept]).ToArray();
-        var row = new List<double>();
+        var row = new double[names.Count];
         for (int c = 0; c < chains; c++)
         {
             var chain = new GibbsChain(stats, priors, new Random(1000 + c), reml.ResidualVariance * (0.8 + 0.15 * c), sigma) { Adapting = true };
@@ -101,7 +95,7 @@ public class GibbsReferenceTests
         var spec = ModelSpec.FromFormula(root.GetProperty("formula").GetString()!)
             .WithKnownResidual(root.GetProperty("known_residual_sd_column").GetString()!, isStandardDeviation: true);
         var stats = SufficientStatistics.Build(spec, DataTable.ReadCsv(Path.Combine(dir, "data.csv")));
-        var sample = Gibbs.Sample(stats, PriorSpec.Load(Path.Combine(dir, "case.json")),
+        var sample = Gibbs.Sample(stats, PriorSpec.Load(Path.Combine(dir, "case.json")), Reml.Fit(stats),
             new SamplerOptions { Chains = 4, Iterations = 21_000, Warmup = 1_000, Seed = 8, SaveGroupEffects = true });
         var d = sample.Draws;
         Assert.DoesNotContain("sigma2", d.Names);

@@ -1,3 +1,4 @@
+using BayesHlm.Estimation;
 using BayesHlm.Data;
 using BayesHlm.Diagnostics;
 using BayesHlm.Model;
@@ -21,7 +22,7 @@ public class PriorTests
     public void Defaults_AreProperScaledAndWrittenOutInFull_AndTheWrittenFormResolvesTheSame()
     {
         var stats = Hsb("mathach ~ meanses + center(ses, school) + (1 + center(ses, school) | school)");
-        var resolved = PriorResolution.Resolve(PriorSpec.Default, stats);
+        var resolved = ResolvedPriors.Resolve(PriorSpec.Default, stats);
         var complete = resolved.Complete;
         Assert.Equal(3, complete.FixedTerms.Count);
         var residual = Assert.IsType<VariancePrior.HalfTSd>(complete.Residual);
@@ -31,7 +32,7 @@ public class PriorTests
         Assert.True(school.Scales[1] > school.Scales[0]); // the slope's scale is s_y / s_x with s_x < 1
         Assert.Equal(12.75, complete.FixedTerms["(Intercept)"].Mean, 0.05);
 
-        var again = PriorResolution.Resolve(PriorSpec.FromJson(complete.ToJson()), stats);
+        var again = ResolvedPriors.Resolve(PriorSpec.FromJson(complete.ToJson()), stats);
         Assert.Equal(resolved.FixedPrecision, again.FixedPrecision);
         Assert.Equal(resolved.FixedPrecisionTimesMean, again.FixedPrecisionTimesMean);
         Assert.Equal(complete.ToJson(), again.Complete.ToJson());
@@ -46,7 +47,7 @@ public class PriorTests
     public void PriorsThatDoNotFitTheModel_SaySo(string json, string fragment)
     {
         var stats = Hsb("mathach ~ meanses + center(ses, school) + (1 + center(ses, school) | school)");
-        var e = Assert.Throws<ModelSpecificationException>(() => PriorResolution.Resolve(PriorSpec.FromJson(json), stats));
+        var e = Assert.Throws<ModelSpecificationException>(() => ResolvedPriors.Resolve(PriorSpec.FromJson(json), stats));
         Assert.Contains(fragment, e.Message);
     }
 
@@ -90,7 +91,7 @@ public class PriorTests
         var covariance = precision.Inverse();
         var mean = covariance * (X.TransposeThisAndMultiply(W * Vector<double>.Build.DenseOfArray(y)) + c0.Inverse() * m0);
 
-        var sample = Gibbs.Sample(stats, PriorSpec.FromJson(json), new SamplerOptions { Chains = 4, Iterations = 6000, Warmup = 500, Seed = 17 });
+        var sample = Gibbs.Sample(stats, PriorSpec.FromJson(json), Reml.Fit(stats), new SamplerOptions { Chains = 4, Iterations = 6000, Warmup = 500, Seed = 17 });
         var names = new[] { "(Intercept)", "x", "z", "delta[common]" }.Take(d).ToArray();
         var table = PosteriorSummary.Summarise(sample.Draws.Select(names));
         for (int a = 0; a < d; a++)
@@ -115,8 +116,7 @@ public class PriorTests
         var grouping = new GroupingLevel("g", ["1"], [-1], [1]);
         var level = new RandomLevel(grouping, ["(Intercept)", "x"], new bool[,] { { true, false }, { true, true } });
         var scales = new[] { 2.0, 0.5 };
-        var prior = new LevelPrior.SdCorrelation(scales.Select(s => (SdPrior)new SdPrior.HalfT(3, s)).ToArray(), 1);
-        var walk = new CovarianceWalk(level, prior);
+        var walk = new CovarianceWalk(new CovarianceLayout([level]), 0, new VariancePrior.LkjHalfT(1, 3, scales));
         var rng = new Random(9);
         var sigma = new[] { 1.0, 0.1, 0.1, 0.2 };
         var tau1 = new List<double>();

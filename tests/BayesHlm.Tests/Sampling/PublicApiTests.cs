@@ -1,3 +1,4 @@
+using BayesHlm.Estimation;
 using BayesHlm.Data;
 using BayesHlm.Diagnostics;
 using BayesHlm.Model;
@@ -22,7 +23,7 @@ public class PublicApiTests
             .Build();
         var stats = SufficientStatistics.Build(model, data);
         var priors = PriorSpec.FromJson("""{"group:school":{"dist":"inv_wishart","df":3,"scale":[[1,0],[0,1]]}}""");
-        var post = Gibbs.Sample(stats, priors, new() { Chains = 2, Iterations = 600, Warmup = 200, Seed = 1 });
+        var post = Gibbs.Sample(stats, priors, Reml.Fit(stats), new SamplerOptions { Chains = 2, Iterations = 600, Warmup = 200, Seed = 1 });
         var tau2 = post.Draws.Draws("tau2[school:center(ses, school)]");
         Assert.Equal(800, tau2.Length);
         Assert.All(tau2.ToArray(), v => Assert.True(v > 0));

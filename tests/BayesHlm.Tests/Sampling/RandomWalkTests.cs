@@ -1,4 +1,5 @@
 using BayesHlm.Diagnostics;
+using BayesHlm.Model;
 using BayesHlm.Sampling;
 
 namespace BayesHlm.Tests.Sampling;
@@ -12,7 +13,7 @@ public class RandomWalkTests
         var walk = new RandomWalk();
         var rng = new Random(5);
         double x = 0;
-        Func<double, double> logTarget = v => -(v - 3) * (v - 3) / 8;
+        var logTarget = new NormalTarget(3, 2);
         for (int t = 0; t < 2000; t++) x = walk.Step(x, logTarget, rng, adapt: true);
         double adapted = walk.AcceptanceRate;
         const int n = 40_000;
@@ -27,10 +28,15 @@ public class RandomWalkTests
     [Fact]
     public void SdPriors_HaveTheirSupport()
     {
-        var uniform = new SdPrior.Uniform(10);
+        var uniform = new VariancePrior.UniformSd(10);
         Assert.Equal(0, uniform.LogDensity(5));
         Assert.Equal(double.NegativeInfinity, uniform.LogDensity(11));
-        var cauchy = new SdPrior.HalfCauchy(2);
+        var cauchy = new VariancePrior.HalfCauchySd(2);
         Assert.Equal(-Math.Log(2), cauchy.LogDensity(2), 12); // 1/(1 + 1)
+    }
+
+    private readonly struct NormalTarget(double mean, double sd) : ILogDensity
+    {
+        public double At(double x) => -(x - mean) * (x - mean) / (2 * sd * sd);
     }
 }

@@ -1,3 +1,4 @@
+using BayesHlm.Estimation;
 using BayesHlm.Data;
 using BayesHlm.Model;
 using BayesHlm.Sampling;
@@ -108,7 +109,7 @@ public class SimulationBasedCalibrationTests
     private static void Rank(ModelSpec spec, DataTable data, PriorSpec priors, ulong seed, string[] names, double[] truth, List<int>[] ranks)
     {
         var stats = SufficientStatistics.Build(spec, data);
-        var post = Gibbs.Sample(stats, priors, new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = seed, MaxParallelism = 1 });
+        var post = Gibbs.Sample(stats, priors, Reml.Fit(stats), new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = seed, MaxParallelism = 1 });
         for (int k = 0; k < names.Length; k++)
         {
             var draws = post.Draws.Draws(names[k]);

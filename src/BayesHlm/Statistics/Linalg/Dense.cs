@@ -96,4 +96,17 @@ internal static class Dense
             }
         for (int a = 0; a < q; a++) for (int b = 0; b < a; b++) target[b * q + a] = target[a * q + b];
     }
+
+    /// <summary>Symmetric to within rounding (a matrix typed by hand in JSON).</summary>
+    public static bool IsSymmetric(double[][] m)
+    {
+        for (int i = 0; i < m.Length; i++)
+            for (int j = 0; j < i; j++)
+                if (Math.Abs(m[i][j] - m[j][i]) > 1e-12 * (Math.Abs(m[i][j]) + Math.Abs(m[j][i]) + 1e-300)) return false;
+        return true;
+    }
+
+    /// <summary>Square, symmetric and positive definite.</summary>
+    public static bool IsSymmetricPositiveDefinite(double[][] m) =>
+        m.All(r => r.Length == m.Length) && IsSymmetric(m) && CholeskyInPlace(m.SelectMany(r => r).ToArray(), m.Length);
 }

@@ -1,4 +1,4 @@
-namespace BayesHlm.Sampling;
+namespace BayesHlm.Statistics;
 
 /// <summary>The names of the sampled parameters (ARCHITECTURE.md), the same in draws, summaries, plots and JSON:
 /// one place writes them, so every reader looks them up the way the sampler wrote them.</summary>

@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace BayesHlm.Model;
+
+public abstract partial record VariancePrior
+{
+    /// <summary>τ ~ half-Cauchy(0, scale).</summary>
+    public sealed record HalfCauchySd(double Scale) : SdPrior
+    {
+        internal static readonly PriorKind Definition = new("half_cauchy_sd", PriorPlaces.Residual | PriorPlaces.OneEffect,
+            (e, where) => new HalfCauchySd(PriorJson.Positive(e, "scale", where)));
+
+        internal override PriorKind Kind => HalfCauchySd.Definition;
+
+        internal override void WriteFields(Utf8JsonWriter w) => w.WriteNumber("scale", Scale);
+
+        internal override double LogDensity(double sd) => -Math.Log(1 + sd * sd / (Scale * Scale));
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace BayesHlm.Model;
+
+/// <summary>Reading and writing the numbers of the priors' JSON, with messages that say where and what is expected.</summary>
+internal static class PriorJson
+{
+    public static string Dist(JsonElement e, string where) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("dist", out var d) && d.ValueKind == JsonValueKind.String
+            ? d.GetString()! : throw new ModelSpecificationException($"{where}: expected an object with a \"dist\" name.");
+
+    public static double Number(JsonElement e, string key, string where) =>
+        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : throw new ModelSpecificationException($"{where}: needs a number '{key}'.");
+
+    public static double Positive(JsonElement e, string key, string where)
+    {
+        double v = Number(e, key, where);
+        return v > 0 && double.IsFinite(v) ? v : throw new ModelSpecificationException($"{where}: '{key}' must be positive, not {v}.");
+    }
+
+    public static double[] Numbers(JsonElement e, string key, string where) =>
+        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
+            ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray()
+            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of numbers.");
+
+    public static string[] Strings(JsonElement e, string key, string where) =>
+        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
+            ? v.EnumerateArray().Select(x => x.GetString()!).ToArray()
+            : throw new ModelSpecificationException($"{where}: needs '{key}', an array of term names.");
+
+    public static double[][] Matrix(JsonElement e, string key, string where, bool square = true)
+    {
+        if (!e.TryGetProperty(key, out var s) || s.ValueKind != JsonValueKind.Array || s.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Array))
+            throw new ModelSpecificationException($"{where}: needs '{key}', a matrix as an array of rows.");
+        var rows = s.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : throw new ModelSpecificationException($"{where}: '{key}' holds a non-number.")).ToArray()).ToArray();
+        if (square && rows.Any(r => r.Length != rows.Length)) throw new ModelSpecificationException($"{where}: '{key}' must be square.");
+        return rows;
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, double[][] rows)
+    {
+        w.WriteStartArray(name);
+        foreach (var r in rows)
+        {
+            w.WriteStartArray();
+            foreach (var v in r) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,77 @@
+using BayesHlm.Statistics;
+
+namespace BayesHlm.Sampling;
+
+/// <summary>
+/// Σ ‖y − Xβ − Σ Z_k u_k‖² from the C_j (MATH.md §2), which σ²'s steps need: the β-only terms from the totals, kept
+/// once, then per innermost group only the terms with its u's — O(p·q + q²) per group instead of O((p + q)²).
+/// One per chain (it keeps a buffer).
+/// </summary>
+internal sealed class ResidualSumOfSquares
+{
+    private readonly SufficientStatistics _s;
+    private readonly double[] _totalXX, _totalXy, _path;
+    private readonly double _totalYy;
+    private readonly int[] _q, _zOffset;
+    private readonly int[][] _parent;
+
+    public ResidualSumOfSquares(SufficientStatistics s)
+    {
+        _s = s;
+        var total = s.Total();
+        int p = s.P, m = s.M, yi = s.YIndex;
+        _totalXX = new double[p * p];
+        _totalXy = new double[p];
+        for (int a = 0; a < p; a++)
+        {
+            _totalXy[a] = total[a * m + yi];
+            for (int b = 0; b < p; b++) _totalXX[a * p + b] = total[a * m + b];
+        }
+        _totalYy = total[yi * m + yi];
+        _path = new double[s.M];
+        _q = s.Levels.Select(l => l.Size).ToArray();
+        _zOffset = s.ZOffset.ToArray();
+        _parent = s.Levels.Select(l => l.Grouping.Parent.ToArray()).ToArray();
+    }
+
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public double Of(ChainState state)
+    {
+        var beta = state.Beta;
+        int p = _s.P, m = _s.M, w = m - 1, yi = _s.YIndex, leafLevel = _s.Levels.Count - 1;
+        double ssr = _totalYy;
+        for (int a = 0; a < p; a++)
+        {
+            double row = -2 * _totalXy[a];
+            for (int b = 0; b < p; b++) row += _totalXX[a * p + b] * beta[b];
+            ssr += row * beta[a];
+        }
+        if (leafLevel < 0) return Math.Max(ssr, 0);
+        var path = _path;
+        Array.Copy(beta, path, p);
+        for (int leaf = 0; leaf < _s.LeafCount; leaf++)
+        {
+            // The u's along the path from the root to this innermost group (β is already in place).
+            for (int k = leafLevel, node = leaf; k >= 0; k--)
+            {
+                int q = _q[k];
+                Array.Copy(state.U[k], node * q, path, _zOffset[k], q);
+                node = _parent[k][node];
+            }
+            var c = _s.Leaf(leaf);
+            // u·(2 C_ZX β + C_ZZ u − 2 c_Zy)
+            for (int a = p; a < w; a++)
+            {
+                double ua = path[a];
+                if (ua == 0) continue;
+                var rowA = c.Slice(a * m, m);
+                double g = -2 * rowA[yi];
+                for (int b = 0; b < p; b++) g += 2 * rowA[b] * beta[b];
+                for (int b = p; b < w; b++) g += rowA[b] * path[b];
+                ssr += ua * g;
+            }
+        }
+        return Math.Max(ssr, 0);
+    }
+}
