@@ -21,20 +21,13 @@ internal sealed class CovarianceParameters
         _criterion = new ProfiledDeviance(s, reml);
         _known = s.KnownResidualVariance;
         _v = _known ? (double[])theta.Clone() : theta.Append(Math.Sqrt(sigma2)).ToArray();
-        var all = new List<(int Level, int Row, int Col)>();
-        for (int k = 0; k < s.Levels.Count; k++)
-        {
-            var level = s.Levels[k];
-            for (int i = 0; i < level.Size; i++) all.Add((k, i, i));
-            for (int i = 0; i < level.Size; i++)
-                for (int j = i + 1; j < level.Size; j++)
-                    if (level.Free[j, i]) all.Add((k, i, j));
-        }
-        Parameters = all;
+        _layout = new CovarianceLayout(s.Levels);
     }
 
+    private readonly CovarianceLayout _layout;
+
     /// <summary>The entries of the Σ_k in output order: per level the variances, then the covariances.</summary>
-    public IReadOnlyList<(int Level, int Row, int Col)> Parameters { get; }
+    public IReadOnlyList<CovarianceEntry> Parameters => _layout.Parameters;
 
     private ReadOnlySpan<double> Theta(double[] v) => _known ? v : v.AsSpan(0, v.Length - 1);
     private double Sigma2(double[] v) => _known ? 1 : v[^1] * v[^1];
@@ -63,12 +56,7 @@ internal sealed class CovarianceParameters
         double sigma2 = Sigma2(v);
         var sigma = _criterion.Map.ToCovariances(Theta(v), sigma2);
         var result = new double[Parameters.Count + 1];
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            var (k, r, c) = Parameters[i];
-            int q = (int)Math.Round(Math.Sqrt(sigma[k].Length));
-            result[i] = sigma[k][r * q + c];
-        }
+        for (int i = 0; i < Parameters.Count; i++) result[i] = _layout.Get(sigma, Parameters[i]);
         result[^1] = sigma2;
         return result;
     }

@@ -16,6 +16,7 @@ internal sealed class EmAlgorithm
     private readonly ProfiledDeviance _criterion;
     private readonly bool _reml;
     private readonly int[] _q;
+    private readonly CovarianceLayout _layout;
 
     public EmAlgorithm(SufficientStatistics s, bool reml)
     {
@@ -23,6 +24,7 @@ internal sealed class EmAlgorithm
         _reml = reml;
         _criterion = new ProfiledDeviance(s, reml);
         _q = s.Levels.Select(l => l.Size).ToArray();
+        _layout = new CovarianceLayout(s.Levels);
     }
 
     public sealed record Result(double Sigma2, double[][] Sigma, int Iterations, bool Converged);
@@ -96,28 +98,13 @@ internal sealed class EmAlgorithm
         return false;
     }
 
-    private double[] Pack(double sigma2, double[][] sigma)
-    {
-        var list = new List<double> { sigma2 };
-        for (int k = 0; k < sigma.Length; k++)
-            for (int i = 0; i < _q[k]; i++)
-                for (int j = 0; j <= i; j++)
-                    if (_s.Levels[k].Free[i, j]) list.Add(sigma[k][i * _q[k] + j]);
-        return list.ToArray();
-    }
+    /// <summary>x = (σ², the free entries of every Σ_k in the layout's θ order): the vector SQUAREM extrapolates.</summary>
+    private double[] Pack(double sigma2, double[][] sigma) => [sigma2, .. _layout.Theta.Select(e => _layout.Get(sigma, e))];
 
     private (double Sigma2, double[][] Sigma) Unpack(double[] x)
     {
-        int t = 1;
-        var sigma = new double[_q.Length][];
-        for (int k = 0; k < _q.Length; k++)
-        {
-            int q = _q[k];
-            sigma[k] = new double[q * q];
-            for (int i = 0; i < q; i++)
-                for (int j = 0; j <= i; j++)
-                    if (_s.Levels[k].Free[i, j]) { sigma[k][i * q + j] = x[t]; sigma[k][j * q + i] = x[t]; t++; }
-        }
+        var sigma = _layout.NewMatrices();
+        for (int t = 0; t < _layout.Theta.Count; t++) _layout.Set(sigma, _layout.Theta[t], x[t + 1]);
         return (x[0], sigma);
     }
 

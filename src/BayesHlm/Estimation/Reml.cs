@@ -131,7 +131,7 @@ public static class Reml
         var covariance = new List<CovarianceEstimate>();
         for (int i = 0; i < cp.Parameters.Count; i++)
         {
-            var (k, r, c) = cp.Parameters[i];
+            var (k, r, c, _) = cp.Parameters[i];
             var level = s.Levels[k];
             // No Wald test for a parameter pinned at the boundary: its SE is not meaningful there.
             bool boundary = singularLevel[k] && AtBoundary(level, sigma[k], sigma2, r, c);

@@ -14,15 +14,7 @@ internal sealed class ThetaMap
     public ThetaMap(IReadOnlyList<RandomLevel> levels)
     {
         _q = levels.Select(l => l.Size).ToArray();
-        var entries = new List<(int, int, int)>();
-        for (int k = 0; k < levels.Count; k++)
-        {
-            int q = levels[k].Size;
-            for (int c = 0; c < q; c++)
-                for (int r = c; r < q; r++)
-                    if (levels[k].Free[r, c]) entries.Add((k, r, c));
-        }
-        _entries = entries.ToArray();
+        _entries = new CovarianceLayout(levels).Theta.Select(e => (e.Level, e.Row, e.Col)).ToArray();
     }
 
     public int Count => _entries.Length;
