@@ -13,6 +13,7 @@ internal static class PriorKinds
         VariancePrior.HalfCauchySd.Definition,
         VariancePrior.HalfTSd.Definition,
         VariancePrior.UniformSd.Definition,
+        VariancePrior.LogNormalSd.Definition,
         VariancePrior.InverseWishart.Definition,
         VariancePrior.IndependentGammaPrecision.Definition,
         VariancePrior.LkjHalfT.Definition,
