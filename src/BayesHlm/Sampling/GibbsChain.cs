@@ -200,7 +200,7 @@ internal sealed class GibbsChain
         {
             // The chain's u's (β is already in place): one level's own, or every level's along the nesting.
             if (leafLevel == 0) Array.Copy(_u[0], leaf * (w - p), _chain, p, w - p);
-            else _kernel.ChainMean(leafLevel, leaf, _beta, _u, _chain);
+            else _kernel.PathValues(leafLevel, leaf, _beta, _u, _chain);
             var c = _s.Leaf(leaf);
             // u·(2 C_ZX β + C_ZZ u − 2 c_Zy)
             for (int a = p; a < w; a++)
