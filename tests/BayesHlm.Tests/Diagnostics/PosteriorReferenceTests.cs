@@ -1,6 +1,5 @@
 using System.Globalization;
 using BayesHlm.Diagnostics;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Diagnostics;
 
@@ -10,7 +9,7 @@ public class PosteriorReferenceTests
 {
     private static readonly Lazy<(DiagnosticsTable Table, DrawSet Draws, Dictionary<string, Dictionary<string, double>> Expected)> Case = new(() =>
     {
-        string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "diagnostics");
+        string dir = RepositoryPaths.Reference("diagnostics");
         var draws = DrawsReader.Read([Path.Combine(dir, "draws.csv")]).Draws;
         var table = PosteriorSummary.Summarise(draws);
         var lines = File.ReadAllLines(Path.Combine(dir, "expected.csv"));
@@ -27,7 +26,7 @@ public class PosteriorReferenceTests
     });
 
     public static TheoryData<string> Variables() => new(
-        File.ReadAllLines(Path.Combine(RemlReference.SharedDirectory, "reference", "diagnostics", "expected.csv")).Skip(1).Select(l => l.Split(',')[0].Trim('"')));
+        File.ReadAllLines(RepositoryPaths.Reference("diagnostics", "expected.csv")).Skip(1).Select(l => l.Split(',')[0].Trim('"')));
 
     [Theory, MemberData(nameof(Variables))]
     public void Summary_MatchesPosterior(string variable)
