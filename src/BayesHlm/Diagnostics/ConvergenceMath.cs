@@ -5,7 +5,10 @@ namespace BayesHlm.Diagnostics;
 /// the R package posterior: split chains, rank normalisation (Blom's offset 3/8), folding, Geyer's initial
 /// positive and monotone sequences, the improved (antithetic-safe) estimate capped at ESS·log10(ESS).
 /// One instance is a workspace for draws of one shape (chains × iterations); its buffers are made once,
-/// so the per-parameter loops allocate nothing. The draws passed in must be finite and not constant: the
+/// so the per-parameter loops allocate nothing. <see cref="Sort"/> takes one parameter's draws and returns
+/// them as <see cref="SortedDraws"/>, which carries every statistic of those draws: nothing can be asked of
+/// draws that were not sorted, nor of draws other than the ones sorted (a view goes stale, and throws, once
+/// the workspace sorts another parameter). The ESS and R̂ need draws that are finite and not constant: the
 /// caller (<see cref="PosteriorSummary"/>) checks that once per parameter, where the answer is NaN anyway.
 /// </summary>
 internal sealed class ConvergenceMath
@@ -122,43 +125,43 @@ internal sealed class ConvergenceMath
         }
     }
 
-    /// <summary>Median absolute deviation about the median (unscaled), from the sort.</summary>
-    public double MedianAbsoluteDeviation(double median)
+    /// <summary>Median absolute deviation about <paramref name="median"/>, the median of the sorted draws (unscaled).</summary>
+    internal double MedianAbsoluteDeviation(double median)
     {
         FoldFromSorted(median, MiddlePair.Tied);
         // Only the two smallest distances were touched; the median distance is unaffected for n ≥ 4.
         return Median(_foldValues);
     }
 
-    public int Chains => _chains;
-    public int Iterations => _iterations;
-
-    /// <summary>The draws sorted (into <see cref="Sorted"/>) with the order permutation; call before the quantile methods.</summary>
-    public void Sort(ReadOnlySpan<double> x)
+    /// <summary>Sorts one parameter's draws (chains × iterations, chain by chain) into the workspace and returns
+    /// them with their statistics. Sorting again, for the next parameter, makes the returned view stale.</summary>
+    public SortedDraws Sort(ReadOnlySpan<double> x)
     {
-        foreach (double v in x)
-            if (double.IsNaN(v))
-            {
-                x.CopyTo(_sorted);
-                for (int i = 0; i < _total; i++) _order[i] = i;
-                Array.Sort(_sorted, _order);
-                _bulkReady = false;
-                _middleLow = _order[(_total - 1) / 2];
-                _middleHigh = _order[_total / 2];
-                return;
-            }
-        _radix.Sort(x, _sorted, _order);
+        if (x.Length != _total) throw new ArgumentException($"Expected {_total} draws ({_chains} chains × {_iterations}), got {x.Length}.", nameof(x));
+        bool hasNaN = false;
+        foreach (double v in x) if (double.IsNaN(v)) { hasNaN = true; break; }
+        if (hasNaN)
+        {
+            x.CopyTo(_sorted);
+            for (int i = 0; i < _total; i++) _order[i] = i;
+            Array.Sort(_sorted, _order);
+        }
+        else _radix.Sort(x, _sorted, _order);
         _bulkReady = false;
-        _middleLow = _order[(_total - 1) / 2];
-        _middleHigh = _order[_total / 2];
+        _generation++;
+        return new SortedDraws(this, x, _generation);
     }
 
-    private int _middleLow, _middleHigh; // the draws either side of the median (the same draw for an odd count)
+    /// <summary>Counts sorts, so that a <see cref="SortedDraws"/> can tell whether the workspace still holds its draws.</summary>
+    private int _generation;
 
-    public ReadOnlySpan<double> Sorted => _sorted;
+    internal void EnsureCurrent(int generation)
+    {
+        if (generation != _generation)
+            throw new InvalidOperationException("These sorted draws are stale: the workspace has since sorted other draws.");
+    }
 
-    /// <summary>R's quantile type 7 of the sorted draws.</summary>
-    public double Quantile(double p) => Quantile(_sorted, p);
+    internal ReadOnlySpan<double> Sorted => _sorted;
 
     /// <summary>R's quantile type 7, with R's arithmetic: (1 − h)·x_lo + h·x_hi.</summary>
     public static double Quantile(ReadOnlySpan<double> sorted, double p)
@@ -221,23 +224,21 @@ internal sealed class ConvergenceMath
         return Math.Sqrt((varBetween / varWithin + n - 1) / n);
     }
 
-    /// <summary>Split R̂ on the draws as they are (posterior's rhat_basic).</summary>
-    public double RhatBasic(ReadOnlySpan<double> x)
+    /// <summary>Split R̂ of <paramref name="x"/> as they are (posterior's rhat_basic).</summary>
+    internal double RhatBasic(ReadOnlySpan<double> x)
     {
         SplitInto(x, _split);
         return RhatOfSplit();
     }
-
-    /// <summary>Rank-normalised split R̂: the larger of the bulk and the folded (tail) version
-    /// (requires <see cref="Sort"/> of x first).</summary>
-    public double Rhat(ReadOnlySpan<double> x, double median) => Rhat(x, median, MiddlePair.Tied);
 
     /// <summary>How the two draws either side of the median rank once folded. They are equally far from it by the
     /// median's definition, so <see cref="MiddlePair.Tied"/> is exact; in floating point they can also come out an
     /// ulp apart either way (as R's own arithmetic sometimes leaves them), which the other two reproduce.</summary>
     internal enum MiddlePair { Tied, LowCloser, HighCloser }
 
-    internal double Rhat(ReadOnlySpan<double> x, double median, MiddlePair middle)
+    /// <summary>Rank-normalised split R̂ of the sorted draws, whose median is <paramref name="median"/>: the larger of
+    /// the bulk and the folded (tail) version.</summary>
+    internal double RankNormalisedRhat(double median, MiddlePair middle)
     {
         BulkIntoSplit();
         double bulk = RhatOfSplit();
@@ -365,25 +366,25 @@ internal sealed class ConvergenceMath
         return ess / tau;
     }
 
-    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains (requires <see cref="Sort"/> of x first).</summary>
-    public double EssBulk(ReadOnlySpan<double> x)
+    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains of the sorted draws.</summary>
+    internal double EssBulk()
     {
         BulkIntoSplit();
         return EssOfSplit();
     }
 
-    /// <summary>ESS of the split chains as they are (posterior's ess_basic and ess_mean).</summary>
-    public double EssBasic(ReadOnlySpan<double> x)
+    /// <summary>ESS of the split chains of <paramref name="x"/> as they are (posterior's ess_basic and ess_mean).</summary>
+    internal double EssBasic(ReadOnlySpan<double> x)
     {
         SplitInto(x, _split);
         return EssOfSplit();
     }
 
-    /// <summary>ESS of the indicator x ≤ quantile(x, p) (requires <see cref="Sort"/> of x first).</summary>
-    public double EssQuantile(ReadOnlySpan<double> x, double p)
+    /// <summary>ESS of the indicator x ≤ quantile(x, p), <paramref name="x"/> being the draws just sorted, in chain order.</summary>
+    internal double EssQuantile(ReadOnlySpan<double> x, double p)
     {
         if (p == 1) p = (_total - 0.5) / _total;
-        double q = Quantile(p);
+        double q = Quantile(_sorted, p);
         SplitIndicator(x, q);
         return EssOfSplit();
     }
@@ -395,7 +396,7 @@ internal sealed class ConvergenceMath
     }
 
     /// <summary>ESS of (x − mean)², for the MCSE of the sd (posterior's mcse_sd).</summary>
-    public double EssOfSquaredDeviation(ReadOnlySpan<double> x, double mean)
+    internal double EssOfSquaredDeviation(ReadOnlySpan<double> x, double mean)
     {
         var f = _transformed;
         for (int i = 0; i < _total; i++) f[i] = (x[i] - mean) * (x[i] - mean);
@@ -415,4 +416,88 @@ internal sealed class ConvergenceMath
 
     /// <summary>Standard normal quantile (MathNet; accurate to ~1e-15).</summary>
     internal static double NormalQuantile(double p) => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p);
+}
+
+/// <summary>
+/// One parameter's draws as sorted by <see cref="ConvergenceMath.Sort"/>, with the statistics that need the sort
+/// (quantiles, median, MAD, rank-normalised R̂ and ESS) and those that need the draws in chain order (basic R̂ and
+/// ESS). It borrows the workspace: once the workspace sorts other draws, every member throws.
+/// </summary>
+internal readonly ref struct SortedDraws
+{
+    private readonly ConvergenceMath _math;
+    private readonly ReadOnlySpan<double> _draws;
+    private readonly int _generation;
+
+    internal SortedDraws(ConvergenceMath math, ReadOnlySpan<double> draws, int generation)
+    {
+        _math = math;
+        _draws = draws;
+        _generation = generation;
+        Median = ConvergenceMath.Median(math.Sorted);
+    }
+
+    /// <summary>The draws in ascending order.</summary>
+    public ReadOnlySpan<double> Values
+    {
+        get { _math.EnsureCurrent(_generation); return _math.Sorted; }
+    }
+
+    /// <summary>R's median of the draws.</summary>
+    public double Median { get; }
+
+    /// <summary>R's quantile type 7 of the draws.</summary>
+    public double Quantile(double p) => ConvergenceMath.Quantile(Values, p);
+
+    /// <summary>Median absolute deviation about the median (unscaled).</summary>
+    public double MedianAbsoluteDeviation()
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.MedianAbsoluteDeviation(Median);
+    }
+
+    /// <summary>Rank-normalised split R̂: the larger of the bulk and the folded (tail) version.</summary>
+    public double Rhat() => Rhat(ConvergenceMath.MiddlePair.Tied);
+
+    /// <summary>Rank-normalised split R̂ with the two draws either side of the median ranked as <paramref name="middle"/> says.</summary>
+    internal double Rhat(ConvergenceMath.MiddlePair middle)
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.RankNormalisedRhat(Median, middle);
+    }
+
+    /// <summary>Split R̂ on the draws as they are (posterior's rhat_basic).</summary>
+    public double RhatBasic()
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.RhatBasic(_draws);
+    }
+
+    /// <summary>Bulk-ESS: ESS of the rank-normalised split chains.</summary>
+    public double EssBulk()
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.EssBulk();
+    }
+
+    /// <summary>ESS of the split chains as they are (posterior's ess_basic and ess_mean).</summary>
+    public double EssBasic()
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.EssBasic(_draws);
+    }
+
+    /// <summary>ESS of the indicator x ≤ quantile(x, p); tail-ESS is the smaller of p = 0.05 and 0.95.</summary>
+    public double EssQuantile(double p)
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.EssQuantile(_draws, p);
+    }
+
+    /// <summary>ESS of (x − mean)², for the MCSE of the sd (posterior's mcse_sd); <paramref name="mean"/> is the draws' mean.</summary>
+    public double EssOfSquaredDeviation(double mean)
+    {
+        _math.EnsureCurrent(_generation);
+        return _math.EssOfSquaredDeviation(_draws, mean);
+    }
 }

@@ -78,11 +78,12 @@ public static class PosteriorSummary
         double ss = 0, m4 = 0;
         foreach (double v in x) { double d = v - mean; ss += d * d; m4 += d * d * d * d; }
         double sd = Math.Sqrt(ss / (n - 1));
-        math.Sort(x);
-        var sorted = math.Sorted;
-        double median = ConvergenceMath.Median(sorted);
-        double mad = 1.4826 * math.MedianAbsoluteDeviation(median);
-        var quantiles = probs.Select(p => (p, math.Quantile(p))).ToArray();
+        var draws = math.Sort(x);
+        var sorted = draws.Values;
+        double median = draws.Median;
+        double mad = 1.4826 * draws.MedianAbsoluteDeviation();
+        var quantiles = new (double, double)[probs.Length];
+        for (int i = 0; i < probs.Length; i++) quantiles[i] = (probs[i], draws.Quantile(probs[i]));
         double lo = (1 - level) / 2;
         var (hdiLower, hdiUpper) = Hdi(sorted, level);
         // A constant parameter has no R̂, ESS or MCSE (posterior gives NA).
@@ -90,19 +91,19 @@ public static class PosteriorSummary
         {
             double nan = double.NaN;
             return new ParameterSummary(name, mean, median, sd, mad, quantiles, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan,
-                math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, Constant: true);
+                draws.Quantile(lo), draws.Quantile(1 - lo), hdiLower, hdiUpper, Constant: true);
         }
 
-        double essBasic = math.EssBasic(x);
-        double essQ5 = math.EssQuantile(x, 0.05), essQ95 = math.EssQuantile(x, 0.95);
-        double essSq = math.EssOfSquaredDeviation(x, mean);
+        double essBasic = draws.EssBasic();
+        double essQ5 = draws.EssQuantile(0.05), essQ95 = draws.EssQuantile(0.95);
+        double essSq = draws.EssOfSquaredDeviation(mean);
         double evar = ss / n;
         double mcseSd = Math.Sqrt((m4 / n - evar * evar) / essSq / evar / 4);
         return new ParameterSummary(
             name, mean, median, sd, mad, quantiles,
-            math.Rhat(x, median), math.RhatBasic(x), math.EssBulk(x), Math.Min(essQ5, essQ95), essBasic, essBasic,
+            draws.Rhat(), draws.RhatBasic(), draws.EssBulk(), Math.Min(essQ5, essQ95), essBasic, essBasic,
             sd / Math.Sqrt(essBasic), mcseSd, McseQuantile(sorted, 0.05, essQ5), McseQuantile(sorted, 0.95, essQ95),
-            math.Quantile(lo), math.Quantile(1 - lo), hdiLower, hdiUpper, Constant: false);
+            draws.Quantile(lo), draws.Quantile(1 - lo), hdiLower, hdiUpper, Constant: false);
     }
 
     /// <summary>posterior's mcse_quantile: half the width of the ±1 sd interval of the quantile's beta posterior, read off the sorted draws.</summary>

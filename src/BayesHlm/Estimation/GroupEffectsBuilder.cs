@@ -18,9 +18,9 @@ internal static class GroupEffectsBuilder
         var owners = Enumerable.Range(0, s.Levels.Count).Select(k => FixedColumnOwners(s, k, j => Rows(k, j))).ToArray();
         var coef = s.Levels.Select(l => new double[]?[l.Grouping.Count]).ToArray();
         var coefSe = s.Levels.Select(l => new double[]?[l.Grouping.Count]).ToArray();
-        // The group coefficients need each group's whole chain (β integrated out): computed as the posterior visits it.
-        f.ComputePosterior(includeFixedUncertainty: true, (k, j, chain, cov) =>
-            (coef[k][j], coefSe[k][j]) = Coefficients(s, k, Rows(k, j), owners[k], chain, cov, sigma2));
+        // The group coefficients need each group's whole path through the nesting (β integrated out): computed as the posterior visits it.
+        f.ComputePosterior(includeFixedUncertainty: true, (k, j, path, cov) =>
+            (coef[k][j], coefSe[k][j]) = Coefficients(s, k, Rows(k, j), owners[k], path, cov, sigma2));
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
@@ -72,11 +72,11 @@ internal static class GroupEffectsBuilder
 
     /// <summary>
     /// One group's coefficients β_j = Σ γ·W_j (the fixed columns that are its Z column times a group-level
-    /// constant W_j) + the random effects of this and outer levels on the same term, with SEs from the chain's
+    /// constant W_j) + the random effects of this and outer levels on the same term, with SEs from the path's
     /// posterior covariance (β integrated out).
     /// </summary>
     private static (double[], double[]) Coefficients(SufficientStatistics s, int k, ReadOnlySpan<double> c, int[] owner,
-        ReadOnlySpan<double> chain, ReadOnlySpan<double> cov, double sigma2)
+        ReadOnlySpan<double> path, ReadOnlySpan<double> cov, double sigma2)
     {
         int p = s.P, m = s.M, q = s.Levels[k].Size, z0 = s.ZOffset[k], d = z0 + q;
         var ancestors = AncestorColumns(s, k);
@@ -98,7 +98,7 @@ internal static class GroupEffectsBuilder
             for (int x = 0; x < d; x++)
             {
                 if (g[x] == 0) continue;
-                mean += g[x] * chain[x];
+                mean += g[x] * path[x];
                 for (int y = 0; y < d; y++) v += g[x] * cov[x * d + y] * g[y];
             }
             cj[a] = mean;
@@ -134,7 +134,7 @@ internal static class GroupEffectsBuilder
         return owner;
     }
 
-    /// <summary>For each random coefficient of level k, the chain positions of the same term at outer levels.</summary>
+    /// <summary>For each random coefficient of level k, the path positions of the same term at outer levels.</summary>
     private static List<int>[] AncestorColumns(SufficientStatistics s, int k)
     {
         var level = s.Levels[k];

@@ -24,7 +24,6 @@ internal sealed class ProfiledDeviance
     public bool Reml { get; }
     public ThetaMap Map { get; }
     public NestedFactorization Factorization { get; }
-    public int Evaluations { get; private set; }
 
     /// <summary>σ² at the current θ: profiled, or 1 when the level-1 variances are known.</summary>
     public double Sigma2 => Statistics.KnownResidualVariance ? 1 : Factorization.ProfiledSigma2(Reml);
@@ -32,7 +31,6 @@ internal sealed class ProfiledDeviance
     /// <summary>The criterion at θ; +∞ where the fixed-effect block is singular.</summary>
     public double Evaluate(ReadOnlySpan<double> theta)
     {
-        Evaluations++;
         Map.ToLambdas(theta, _lambdas);
         if (!Factorization.Update(_lambdas)) return double.PositiveInfinity;
         // Known level-1 variances: the C_j are weighted by them, so σ² = 1 is not profiled but fixed.

@@ -236,7 +236,6 @@ public static class Reml
         bool reml = criterion.Reml;
         // Unconstrained: flipping the sign of a column of Λ leaves Σ unchanged, so the criterion is smooth and
         // symmetric through Λ_jj = 0 and a fit at the boundary is simply a minimum at 0. Signs are normalised after.
-        var bounded = new bool[map.Count];
         if (s.KnownResidualVariance && options.Algorithm != EstimationAlgorithm.Newton)
         {
             // EM's σ² step has nothing to estimate here; Newton on the criterion with σ² = 1 is the fit.
@@ -250,7 +249,7 @@ public static class Reml
             var theta = map.FromCovariances(em.Sigma, em.Sigma2) ?? throw new InvalidOperationException("EM ended at an indefinite covariance matrix.");
             return (map.Normalize(theta), em.Iterations, em.Converged, EstimationAlgorithm.Em);
         }
-        var newton = BoundedNewton.Minimize(x => criterion.Evaluate(x), map.Initial(), bounded);
+        var newton = NewtonMinimizer.Minimize(x => criterion.Evaluate(x), map.Initial());
         if (newton.Converged || options.Algorithm == EstimationAlgorithm.Newton)
         {
             if (!newton.Converged) warnings.Add($"Newton iterations did not converge ({newton.Iterations} iterations); try --algorithm em.");
@@ -259,7 +258,7 @@ public static class Reml
         // Fallback: EM to get close (a bounded number of steps), then Newton to polish.
         var fallback = RunEm(s, criterion, options with { MaxEmIterations = Math.Min(options.MaxEmIterations, 10_000) });
         var start = map.FromCovariances(fallback.Sigma, fallback.Sigma2) ?? map.Initial();
-        var polished = BoundedNewton.Minimize(x => criterion.Evaluate(x), start, bounded);
+        var polished = NewtonMinimizer.Minimize(x => criterion.Evaluate(x), start);
         if (!polished.Converged) warnings.Add("Neither Newton nor EM converged cleanly; treat the estimates with caution.");
         return (map.Normalize(polished.X), newton.Iterations + fallback.Iterations + polished.Iterations, polished.Converged, EstimationAlgorithm.Em);
     }

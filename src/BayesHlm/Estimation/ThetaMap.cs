@@ -4,7 +4,9 @@ namespace BayesHlm.Estimation;
 
 /// <summary>
 /// θ, the free entries of the relative covariance factors Λ_k (lower triangular, Σ_k = σ²Λ_kΛ_kᵀ),
-/// as lme4 parameterises them: column by column within each level, diagonal entries bounded below by 0.
+/// as lme4 parameterises them: column by column within each level. Unlike lme4's, θ is not bounded: flipping
+/// a column of Λ_k leaves Σ_k unchanged, so the fit is unconstrained and <see cref="Normalize"/> makes the
+/// diagonal non-negative afterwards.
 /// </summary>
 internal sealed class ThetaMap
 {

@@ -8,7 +8,7 @@ public sealed class CliErrorTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string HsbPath => Path.Combine(CliRunner.RepoRoot, "data", "hsb.csv");
+    private static string HsbPath => RepositoryPaths.Data("hsb.csv");
 
     /// <summary>Exit code 2, every fragment on stderr, no stack trace or exception type name, no tables on stdout.</summary>
     private static void AssertBadInput(CliResult r, params string[] fragments)

@@ -10,7 +10,7 @@ public sealed class CliOutputTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string HsbPath => Path.Combine(CliRunner.RepoRoot, "data", "hsb.csv");
+    private static string HsbPath => RepositoryPaths.Data("hsb.csv");
 
     private static CliResult Ok(CliResult r)
     {
@@ -50,7 +50,7 @@ public sealed class CliOutputTests : IDisposable
     public static TheoryData<string> ModelFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Path.Combine(CliRunner.RepoRoot, "models"), "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
+        foreach (var f in Directory.GetFiles(Path.Combine(RepositoryPaths.RepositoryDirectory, "models"), "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
             data.Add("models/" + Path.GetFileName(f));
         return data;
     }
@@ -122,7 +122,7 @@ public sealed class CliOutputTests : IDisposable
     private static HashSet<string> ReferenceKeyPaths()
     {
         var keys = new HashSet<string>();
-        string folder = Path.GetFullPath(Path.Combine(CliRunner.RepoRoot, "..", "shared", "reference", "reml"));
+        string folder = RepositoryPaths.Reference("reml");
         if (!Directory.Exists(folder)) return keys;
         foreach (var file in Directory.GetFiles(folder, "*.json"))
         {

@@ -21,11 +21,7 @@ public static class CliRunner
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
 
-    private static readonly Lazy<string> RepoRootLazy = new(FindRepoRoot);
     private static readonly Lazy<string> CliDllLazy = new(FindCliDll);
-
-    /// <summary>The folder containing BayesHlm.sln.</summary>
-    public static string RepoRoot => RepoRootLazy.Value;
 
     /// <summary>Full path of bayeshlm.dll.</summary>
     public static string CliDll => CliDllLazy.Value;
@@ -43,7 +39,7 @@ public static class CliRunner
     {
         var psi = new ProcessStartInfo(DotnetHost())
         {
-            WorkingDirectory = workingDirectory ?? RepoRoot,
+            WorkingDirectory = workingDirectory ?? RepositoryPaths.RepositoryDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -95,50 +91,15 @@ public static class CliRunner
         return "dotnet";
     }
 
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BayesHlm.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No folder containing BayesHlm.sln above '{AppContext.BaseDirectory}'.");
-    }
-
     private static string FindCliDll()
     {
         // Test binaries live in tests/BayesHlm.Tests/bin/<Configuration>/<tfm>/.
         var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         string configuration = tfmDir.Parent?.Name ?? "Debug";
         string tfm = tfmDir.Name.StartsWith("net", StringComparison.Ordinal) ? tfmDir.Name : "net10.0";
-        string path = Path.Combine(RepoRoot, "src", "BayesHlm.Cli", "bin", configuration, tfm, "bayeshlm.dll");
+        string path = Path.Combine(RepositoryPaths.RepositoryDirectory, "src", "BayesHlm.Cli", "bin", configuration, tfm, "bayeshlm.dll");
         if (!File.Exists(path))
             throw new FileNotFoundException($"The CLI was not found at '{path}'. Build src/BayesHlm.Cli in {configuration} (dotnet build builds it with the tests).", path);
         return path;
-    }
-}
-
-/// <summary>A temporary folder for one test, deleted afterwards.</summary>
-public sealed class TestFolder : IDisposable
-{
-    public TestFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bayeshlm-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    /// <summary>Writes <paramref name="content"/> to a file in the folder and returns its full path.</summary>
-    public string Write(string name, string content)
-    {
-        string file = System.IO.Path.Combine(Path, name);
-        File.WriteAllText(file, content, new UTF8Encoding(false));
-        return file;
-    }
-
-    /// <summary>Full path of <paramref name="name"/> in the folder (the file need not exist).</summary>
-    public string PathOf(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

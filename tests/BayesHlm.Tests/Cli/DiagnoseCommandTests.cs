@@ -1,5 +1,4 @@
 using System.Text.Json;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Cli;
 
@@ -10,7 +9,7 @@ public sealed class DiagnoseCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string ReferenceDraws => Path.Combine(RemlReference.SharedDirectory, "reference", "diagnostics", "draws.csv");
+    private static string ReferenceDraws => RepositoryPaths.Reference("diagnostics", "draws.csv");
 
     [Fact]
     public void ReferenceDraws_PrintTableAndWarnings_WriteCsvAndJson()

@@ -3,7 +3,6 @@ using BayesHlm.Data;
 using BayesHlm.Estimation;
 using BayesHlm.Model;
 using BayesHlm.Statistics;
-using BayesHlm.Tests.Cli;
 
 namespace BayesHlm.Tests.Data;
 

@@ -1,7 +1,6 @@
 using BayesHlm.Data;
 using BayesHlm.Estimation;
 using BayesHlm.Model;
-using BayesHlm.Tests.Cli;
 
 namespace BayesHlm.Tests.Data;
 

@@ -27,4 +27,21 @@ public sealed class DiagnosticsEdgeTests : IDisposable
         Assert.Contains(table.Warnings, w => w.Contains("NaN or infinite") && w.Contains("bad"));
         Assert.DoesNotContain(table.Warnings, w => w.Contains("Constant"));
     }
+
+    [Fact]
+    public void SortedDrawsGoStaleWhenTheWorkspaceSortsOtherDraws()
+    {
+        var math = new ConvergenceMath(2, 10);
+        double[] a = Enumerable.Range(0, 20).Select(i => Math.Sin(i)).ToArray();
+        double[] b = Enumerable.Range(0, 20).Select(i => Math.Cos(i)).ToArray();
+        var first = math.Sort(a);
+        double median = first.Median;
+        var second = math.Sort(b);
+        Assert.Equal(ConvergenceMath.Median(b.Order().ToArray()), second.Median);
+        bool threw = false;
+        try { first.Rhat(); } catch (InvalidOperationException) { threw = true; }
+        Assert.True(threw);
+        Assert.Equal(median, math.Sort(a).Median);
+        Assert.Throws<ArgumentException>(() => { math.Sort(new double[19]); });
+    }
 }

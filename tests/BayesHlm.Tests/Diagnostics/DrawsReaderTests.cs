@@ -6,21 +6,11 @@ namespace BayesHlm.Tests.Diagnostics;
 /// (one file per chain, with and without saved warm-up), and the errors a user must be able to act on.</summary>
 public sealed class DrawsReaderTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bayeshlm-draws-" + Guid.NewGuid().ToString("N"));
+    private readonly TestFolder _dir = new();
 
-    public DrawsReaderTests() => Directory.CreateDirectory(_dir);
+    public void Dispose() => _dir.Dispose();
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text.ReplaceLineEndings("\n"));
-        return path;
-    }
+    private string Write(string name, string text) => _dir.Write(name, text.ReplaceLineEndings("\n"));
 
     private static DataException Fails(params string[] paths) => Assert.Throws<DataException>(() => DrawsReader.Read(paths));
 
@@ -313,7 +303,7 @@ public sealed class DrawsReaderTests : IDisposable
     [Fact]
     public void MissingFile_AndNoFile_AreRefused()
     {
-        string path = Path.Combine(_dir, "absent.csv");
+        string path = _dir.PathOf("absent.csv");
         Assert.Contains("absent.csv", Fails(path).Message);
         Assert.Contains("No draws file", Fails().Message);
     }

@@ -2,7 +2,6 @@ using BayesHlm.Data;
 using BayesHlm.Estimation;
 using BayesHlm.Model;
 using BayesHlm.Statistics;
-using BayesHlm.Tests.Reference;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace BayesHlm.Tests.Estimation;
@@ -150,7 +149,7 @@ public class ClosedFormTests
     public void ThreeLevelSimulation_RecoversTheGeneratingValuesWithinThreeStandardErrors()
     {
         // data/three_level_sim.csv: y = 10 + 2x + school (var 4) + classroom (var 1) + e (var 9), 40 × 4 × 15.
-        var data = DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "three_level_sim.csv"));
+        var data = TestData.ThreeLevelSim();
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school/classroom)"), data);
         void Within(double truth, double est, double? se, string what) =>
             Assert.True(se is double s && Math.Abs(est - truth) <= 3 * s, $"{what}: {est} ± {se} vs {truth}");
@@ -252,7 +251,7 @@ public class NestingDetectionTests
     public void SeparateTermsWithUniqueInnerIds_AreRecognisedAsNested()
     {
         // Classroom ids 1..4 repeat in every school; make them unique, then write the nesting as two terms.
-        var data = DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "three_level_sim.csv"));
+        var data = TestData.ThreeLevelSim();
         var school = (NumericColumn)data["school"];
         var classroom = (NumericColumn)data["classroom"];
         var unique = Enumerable.Range(0, data.RowCount).Select(i => school[i] * 100 + classroom[i]).ToArray();

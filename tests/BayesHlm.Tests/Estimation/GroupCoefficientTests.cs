@@ -1,19 +1,16 @@
 using BayesHlm.Data;
 using BayesHlm.Estimation;
 using BayesHlm.Model;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Estimation;
 
 /// <summary>Group coefficients read back the level-by-level model: β_qj = γ_q0 + Σ γ_qs W_sj + u_qj (Raudenbush and Bryk ch. 4).</summary>
 public class GroupCoefficientTests
 {
-    private static DataTable Hsb => DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv"));
-
     [Fact]
     public void SlopesAsOutcomes_CoefficientsAreTheLevelTwoEquationsPlusU()
     {
-        var data = Hsb;
+        var data = TestData.Hsb();
         var fit = Reml.Fit(ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + sector * center(ses, school) + (1 + center(ses, school) | school)"), data);
         double G(string term) => fit.FixedEffects.Single(f => f.Term == term).Estimate;
         var school = (NumericColumn)data["school"];
@@ -35,7 +32,7 @@ public class GroupCoefficientTests
     public void UncentredLevelOnePredictorWithFixedSlope_IsNotPartOfTheIntercept()
     {
         // lme4's coef(): β_0j = γ_00 + u_0j, whatever the group's mean of a level-1 predictor with a fixed slope.
-        var fit = Reml.Fit(ModelSpec.FromFormula("mathach ~ ses + (1 | school)"), Hsb);
+        var fit = Reml.Fit(ModelSpec.FromFormula("mathach ~ ses + (1 | school)"), TestData.Hsb());
         var g = fit.Groups[0];
         for (int j = 0; j < g.Levels.Count; j++)
             Assert.Equal(fit.FixedEffects[0].Estimate + g.RandomEffects[j][0], g.Coefficients[j]![0], 1e-9);
@@ -44,7 +41,7 @@ public class GroupCoefficientTests
     [Fact]
     public void ThreeLevels_ClassroomCoefficientIncludesItsSchoolEffect()
     {
-        var data = DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "three_level_sim.csv"));
+        var data = TestData.ThreeLevelSim();
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school/classroom)"), data);
         var schools = fit.Groups.Single(g => g.Group == "school");
         var classes = fit.Groups.Single(g => g.Group == "school:classroom");

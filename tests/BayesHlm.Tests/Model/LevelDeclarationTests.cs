@@ -1,11 +1,10 @@
 using BayesHlm.Model;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Model;
 
 public class LevelDeclarationTests
 {
-    private static string ModelPath(string name) => Path.Combine(RemlReference.RepositoryDirectory, "models", name + ".yaml");
+    private static string ModelPath(string name) => RepositoryPaths.Model(name);
 
     [Theory]
     [InlineData("hsb_anova", "mathach ~ 1 + (1 | school)")]
@@ -70,15 +69,10 @@ public class LevelDeclarationTests
     [Fact]
     public void ModelFile_WithFormula_AndRelativeDataPath()
     {
-        var dir = Directory.CreateTempSubdirectory();
-        try
-        {
-            File.WriteAllText(Path.Combine(dir.FullName, "m.yaml"), "data: sub/d.csv\nformula: y ~ x + (1 | g)\nmethod: ML\n");
-            var m = ModelFile.Load(Path.Combine(dir.FullName, "m.yaml"));
-            Assert.Equal(Path.Combine(dir.FullName, "sub", "d.csv"), m.DataPath);
-            Assert.Equal("ml", m.Method);
-        }
-        finally { dir.Delete(true); }
+        using var folder = new TestFolder();
+        var m = ModelFile.Load(folder.Write("m.yaml", "data: sub/d.csv\nformula: y ~ x + (1 | g)\nmethod: ML\n"));
+        Assert.Equal(Path.Combine(folder.Path, "sub", "d.csv"), m.DataPath);
+        Assert.Equal("ml", m.Method);
     }
 
     [Theory]
@@ -89,16 +83,11 @@ public class LevelDeclarationTests
     [InlineData("data: d.csv\nlevel1: y = b0 + e\nlevel2:\n  group: g\n  equations: [b0 = g00 + u0]\nmethod: bayes\n", "line 6", "reml or ml")]
     public void ModelFile_Errors_NameTheLine(string yaml, string line, string fragment)
     {
-        var dir = Directory.CreateTempSubdirectory();
-        try
-        {
-            var path = Path.Combine(dir.FullName, "m.yaml");
-            File.WriteAllText(path, yaml);
-            var e = Assert.Throws<ModelSpecificationException>(() => ModelFile.Load(path));
-            Assert.Contains(line, e.Message);
-            Assert.Contains(fragment, e.Message);
-        }
-        finally { dir.Delete(true); }
+        using var folder = new TestFolder();
+        var path = folder.Write("m.yaml", yaml);
+        var e = Assert.Throws<ModelSpecificationException>(() => ModelFile.Load(path));
+        Assert.Contains(line, e.Message);
+        Assert.Contains(fragment, e.Message);
     }
 }
 

@@ -1,16 +1,15 @@
 using BayesHlm.Model;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Model;
 
 public class PriorSpecTests
 {
-    public static TheoryData<string> Cases() => new(Directory.GetDirectories(Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors")).Select(Path.GetFileName)!);
+    public static TheoryData<string> Cases() => new(Directory.GetDirectories(RepositoryPaths.Reference("posteriors")).Select(Path.GetFileName)!);
 
     [Theory, MemberData(nameof(Cases))]
     public void EveryReferenceCaseFile_ParsesAsPriors(string id)
     {
-        var spec = PriorSpec.Load(Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id, "case.json"));
+        var spec = PriorSpec.Load(Path.Combine(RepositoryPaths.ReferenceCase(id), "case.json"));
         Assert.True(spec.Fixed!.Variance > 0);
         Assert.NotEmpty(spec.Groups);
     }
@@ -18,7 +17,7 @@ public class PriorSpecTests
     [Fact]
     public void KnownVarianceCase_HasNoResidualPrior()
     {
-        var spec = PriorSpec.Load(Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", "eight_schools", "case.json"));
+        var spec = PriorSpec.Load(Path.Combine(RepositoryPaths.ReferenceCase("eight_schools"), "case.json"));
         Assert.Null(spec.Residual);
     }
 

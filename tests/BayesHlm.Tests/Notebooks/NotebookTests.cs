@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BayesHlm.Tests.Cli;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 
@@ -19,12 +18,12 @@ public class NotebookCollection;
 public class NotebookTests
 {
     public static TheoryData<string> Notebooks() =>
-        new(Directory.GetFiles(Path.Combine(CliRunner.RepoRoot, "notebooks"), "*.ipynb").Select(Path.GetFileName).Order()!);
+        new(Directory.GetFiles(Path.Combine(RepositoryPaths.RepositoryDirectory, "notebooks"), "*.ipynb").Select(Path.GetFileName).Order()!);
 
     [Theory, MemberData(nameof(Notebooks))]
     public async Task EveryCodeCell_Runs(string name)
     {
-        string path = Path.Combine(CliRunner.RepoRoot, "notebooks", name);
+        string path = Path.Combine(RepositoryPaths.RepositoryDirectory, "notebooks", name);
         var notebook = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         var options = ScriptOptions.Default
             .AddReferences(typeof(BayesHlm.Data.DataTable).Assembly, typeof(MathNet.Numerics.Distributions.Normal).Assembly)

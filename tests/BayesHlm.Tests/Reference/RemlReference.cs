@@ -11,39 +11,16 @@ public sealed class RemlReference
     public required string Method { get; init; }
     public required JsonElement Root { get; init; }
 
-    public static string SharedDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared");
-                if (Directory.Exists(Path.Combine(candidate, "reference"))) return candidate;
-                candidate = Path.Combine(dir.FullName, "..", "shared");
-                if (Directory.Exists(Path.Combine(candidate, "reference"))) return Path.GetFullPath(candidate);
-                dir = dir.Parent;
-            }
-            throw new DirectoryNotFoundException("../shared (the reference fixtures) not found beside the repository.");
-        }
-    }
-
-    public static string RepositoryDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BayesHlm.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new DirectoryNotFoundException("BayesHlm.sln not found above the test binaries.");
-        }
-    }
+    // Forwards for tests that still name them here; new tests use RepositoryPaths.
+    public static string SharedDirectory => RepositoryPaths.SharedDirectory;
+    public static string RepositoryDirectory => RepositoryPaths.RepositoryDirectory;
 
     public static IEnumerable<string> Ids =>
-        Directory.GetFiles(Path.Combine(SharedDirectory, "reference", "reml"), "*.json").Select(Path.GetFileNameWithoutExtension).Order()!;
+        Directory.GetFiles(RepositoryPaths.Reference("reml"), "*.json").Select(Path.GetFileNameWithoutExtension).Order()!;
 
     public static RemlReference Load(string id)
     {
-        var dir = Path.Combine(SharedDirectory, "reference", "reml");
+        var dir = RepositoryPaths.Reference("reml");
         var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, id + ".json")));
         var root = doc.RootElement;
         return new RemlReference

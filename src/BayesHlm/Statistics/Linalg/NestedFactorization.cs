@@ -54,10 +54,7 @@ internal sealed class NestedFactorization
         _tmp = new double[maxQ * _m + maxQ * maxQ];
     }
 
-    public SufficientStatistics Statistics => _s;
-    public int LevelCount => _k;
     public int NodeCount(int level) => _nodes[level];
-    public int Q(int level) => _q[level];
 
     /// <summary>log|Λᵀ ZᵀZ Λ + I| (sum over all groups).</summary>
     public double LogDetZ { get; private set; }
@@ -65,8 +62,6 @@ internal sealed class NestedFactorization
     public double LogDetX { get; private set; }
     /// <summary>Penalised weighted residual sum of squares at the conditional optimum (β̂, b̂).</summary>
     public double Pwrss { get; private set; }
-
-    public ReadOnlySpan<double> Lambda(int level) => _lambda[level];
 
     /// <summary>Sets Λ_k (row-major lower q_k×q_k each) and factorises. Returns false when the fixed-effect
     /// block is not positive definite at this θ (the random-effect blocks always are: T ⪰ I).</summary>
@@ -340,11 +335,11 @@ internal sealed class NestedFactorization
     /// Posterior means of u (unscaled random effects) and their covariances (in units of σ²) for every group,
     /// given y and θ. With <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out
     /// (REML, HLM's "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
-    /// <paramref name="visit"/>, when given, sees each group's whole chain (β, u_1, …, u_k) covariance once.
-    /// Chain covariances are kept only for levels with levels below them, so memory grows with the number of
+    /// <paramref name="visit"/>, when given, sees each group's whole path (β, u_1, …, u_k) covariance once.
+    /// Path covariances are kept only for levels with levels below them, so memory grows with the number of
     /// innermost groups times q², not times (p + Σq)².
     /// </summary>
-    public Posterior ComputePosterior(bool includeFixedUncertainty, ChainVisitor? visit = null)
+    public Posterior ComputePosterior(bool includeFixedUncertainty, PathVisitor? visit = null)
     {
         var beta = FixedEffects();
         var means = new double[_k][];
@@ -358,27 +353,27 @@ internal sealed class NestedFactorization
             nodeCov[k] = new double[_nodes[k] * q * q];
             bool keep = k < _k - 1;
             cov[k] = keep ? new double[_nodes[k] * dNew * dNew] : [];
-            var leafChain = keep || visit is null ? null : new double[dNew * dNew];
+            var leafPath = keep || visit is null ? null : new double[dNew * dNew];
             var fullMean = new double[dNew];
             var lam = _lambda[k];
             var g = new double[q * d];     // G = L⁻ᵀ Y_a (scaled b on a)
             var lg = new double[q * d];    // ΛG
             var tinv = new double[q * q];
             var gp = new double[q * d];
-            var chainMean = new double[d];
+            var pathMean = new double[d];
             var bBuf = new double[q];
             for (int node = 0; node < _nodes[k]; node++)
             {
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
-                // Parent chain mean: β then ancestors' u.
-                ChainMean(k - 1, k == 0 ? 0 : _parent[k][node], beta, means, chainMean);
+                // Parent path mean: β then ancestors' u.
+                PathValues(k - 1, k == 0 ? 0 : _parent[k][node], beta, means, pathMean);
                 // b = L⁻ᵀ (Y_y − Y_a a)
                 Span<double> b = bBuf;
                 for (int i = 0; i < q; i++)
                 {
                     double s = y[i * r + r - 1];
-                    for (int c = 0; c < d; c++) s -= y[i * r + c] * chainMean[c];
+                    for (int c = 0; c < d; c++) s -= y[i * r + c] * pathMean[c];
                     b[i] = s;
                 }
                 Dense.BackSolve(l, q, b, 0, 1);
@@ -420,9 +415,9 @@ internal sealed class NestedFactorization
                         for (int c = 0; c < d; c++) s += gp[i * d + c] * lg[j * d + c];
                         nc[i * q + j] += s;
                     }
-                if (keep || leafChain is not null)
+                if (keep || leafPath is not null)
                 {
-                    var cc = keep ? cov[k].AsSpan(node * dNew * dNew, dNew * dNew) : leafChain;
+                    var cc = keep ? cov[k].AsSpan(node * dNew * dNew, dNew * dNew) : leafPath;
                     for (int a = 0; a < d; a++) for (int c = 0; c < d; c++) cc[a * dNew + c] = parentCov[a * d + c];
                     for (int i = 0; i < q; i++)
                     {
@@ -431,7 +426,7 @@ internal sealed class NestedFactorization
                     }
                     if (visit is not null)
                     {
-                        Array.Copy(chainMean, fullMean, d);
+                        Array.Copy(pathMean, fullMean, d);
                         Array.Copy(means[k], node * q, fullMean, d, q);
                         visit(k, node, fullMean, cc);
                     }
@@ -457,22 +452,22 @@ internal sealed class NestedFactorization
     {
         for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * rng.NextStandardNormal();
         Dense.BackSolve(_lx, _p, beta, 0, 1);
-        var chain = _drawChain ??= new double[_m];
+        var path = _drawPath ??= new double[_m];
         var b = _drawB ??= new double[_q.Length == 0 ? 1 : _q.Max()];
         for (int k = 0; k < _k; k++)
         {
             int q = _q[k], r = _rest[k].Length, d = _s.ZOffset[k];
             var lam = _lambda[k];
-            if (k == 0) Array.Copy(beta, chain, _p); // the outermost level's chain is β alone, the same for every node
+            if (k == 0) Array.Copy(beta, path, _p); // the outermost level's path is β alone, the same for every node
             for (int node = 0; node < _nodes[k]; node++)
             {
-                if (k > 0) ChainMean(k - 1, _parent[k][node], beta, u, chain);
+                if (k > 0) PathValues(k - 1, _parent[k][node], beta, u, path);
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
                 for (int i = 0; i < q; i++)
                 {
                     double s = y[i * r + r - 1];
-                    for (int c = 0; c < d; c++) s -= y[i * r + c] * chain[c];
+                    for (int c = 0; c < d; c++) s -= y[i * r + c] * path[c];
                     b[i] = s + sigma * rng.NextStandardNormal();
                 }
                 Dense.BackSolve(l, q, b, 0, 1);
@@ -486,16 +481,16 @@ internal sealed class NestedFactorization
         }
     }
 
-    private double[]? _drawChain, _drawB;
+    private double[]? _drawPath, _drawB;
 
-    /// <summary>(β, u_1, …, u_level) along the chain from the root to <paramref name="node"/> of
-    /// <paramref name="level"/> (level −1: β alone).</summary>
-    internal void ChainMean(int level, int node, double[] beta, double[][] means, double[] chain)
+    /// <summary>(β, u_1, …, u_level) along the path through the nesting from the root to <paramref name="node"/> of
+    /// <paramref name="level"/> (level −1: β alone), with u taken from <paramref name="values"/> (posterior means or draws).</summary>
+    internal void PathValues(int level, int node, double[] beta, double[][] values, double[] path)
     {
-        Array.Copy(beta, chain, _p);
+        Array.Copy(beta, path, _p);
         for (int k = level; k >= 0; k--)
         {
-            Array.Copy(means[k], node * _q[k], chain, _s.ZOffset[k], _q[k]);
+            Array.Copy(values[k], node * _q[k], path, _s.ZOffset[k], _q[k]);
             node = _parent[k][node];
         }
     }
@@ -511,6 +506,6 @@ internal sealed record FixedEffectPrior(double[] Precision, double[] PrecisionTi
 /// <param name="FixedCovariance">p × p covariance of β (zero when β is held fixed).</param>
 internal sealed record Posterior(double[] Beta, double[][] Means, double[][] NodeCovariance, double[] FixedCovariance);
 
-/// <summary>Receives one group's chain (β, u_1, …, u_level): its posterior mean and its d×d covariance in units
-/// of σ², valid during the call.</summary>
-internal delegate void ChainVisitor(int level, int node, ReadOnlySpan<double> chainMean, ReadOnlySpan<double> chainCovariance);
+/// <summary>Receives one group's path through the nesting (β, u_1, …, u_level): its posterior mean and its d×d
+/// covariance in units of σ², valid during the call.</summary>
+internal delegate void PathVisitor(int level, int node, ReadOnlySpan<double> pathMean, ReadOnlySpan<double> pathCovariance);
