@@ -44,22 +44,17 @@ public class GibbsBenchmarks
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula(HsbRemlBenchmarks.SlopesFormula), data);
         var priors = PriorSpec.Load(Path.Combine(RepoPaths.Root, "..", "shared", "reference", "posteriors",
             "hsb_slopes_as_outcomes", "case.json"));
-        var resolved = PriorResolution.Resolve(priors, stats);
+        var resolved = ResolvedPriors.Resolve(priors, stats);
         var reml = Reml.Fit(stats);
         Check.Converged(reml, $"HSB slopes as outcomes x {Replication}");
 
+        // The REML estimates as the start, a variance at the boundary moved off it (a singular Σ would not start).
+        var layout = new CovarianceLayout(stats.Levels);
+        var sigma = layout.FromFit(reml);
+        foreach (var e in layout.Parameters.Where(e => e.IsVariance)) layout.Set(sigma, e, Math.Max(layout.Get(sigma, e), 1e-3));
         var level = stats.Levels[0];
-        var terms = level.TermNames.ToList();
-        int q = level.Size;
-        var sigma = new double[q * q];
-        foreach (var c in reml.Covariance.Where(c => c.Group == level.Grouping.Name))
-        {
-            int i = terms.IndexOf(c.Term1!), j = c.Term2 is null ? i : terms.IndexOf(c.Term2);
-            // A variance at the boundary would start the chain on a singular Σ.
-            sigma[i * q + j] = sigma[j * q + i] = c.Term2 is null ? Math.Max(c.Estimate, 1e-3) : c.Estimate;
-        }
 
-        _chain = new GibbsChain(stats, resolved, Gibbs.ChainRandom(1, 0), reml.ResidualVariance, new[] { sigma }) { Adapting = true };
+        _chain = new GibbsChain(stats, resolved, Gibbs.ChainRandom(1, 0), reml.ResidualVariance, sigma) { Adapting = true };
         for (int t = 0; t < WarmupSweeps; t++) _chain.Step();
         _chain.Adapting = false;
         Console.WriteLine($"// Replication = {Replication}: N = {stats.N}, {level.Grouping.Count} groups, " +
