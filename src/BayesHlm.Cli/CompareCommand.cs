@@ -20,8 +20,8 @@ internal static class CompareCommand
         {
             string path = parse.GetValue(dir)!;
             CliApp.RejectUnknownOption([path], "compare");
-            var run = RunDirectory.Load(path);
-            var table = Compare.Posterior(run.Statistics, run.Reml, run.Draws, run.Priors);
+            var run = FinishedRun.Load(path);
+            var table = Compare.Posterior(run);
             AtomicFile.WriteText(Path.Combine(path, "compare.csv"), ComparisonWriters.ToCsv(table));
             output.Write(ComparisonWriters.ToText(table, parse.GetValue(top)));
             output.WriteLine($"\ncompare.csv written to {path}.");

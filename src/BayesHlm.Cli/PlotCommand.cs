@@ -21,8 +21,8 @@ internal static class PlotCommand
         {
             string path = parse.GetValue(dir)!;
             CliApp.RejectUnknownOption([path], "plot");
-            var run = RunDirectory.Load(path);
-            var table = Compare.Posterior(run.Statistics, run.Reml, run.Draws, run.Priors);
+            var run = FinishedRun.Load(path);
+            var table = Compare.Posterior(run);
             var files = Plots.WriteAll(run.Draws, table, Path.Combine(path, "plots"), parse.GetValue(format) == "svg" ? PlotFormat.Svg : PlotFormat.Png);
             foreach (var f in files) output.WriteLine(f);
             output.WriteLine($"{files.Count} plots written to {Path.Combine(path, "plots")}.");

@@ -19,8 +19,8 @@ internal static class ReportCommand
         {
             string path = parse.GetValue(dir)!;
             CliApp.RejectUnknownOption([path], "report");
-            var run = RunDirectory.Load(path);
-            var table = Compare.Posterior(run.Statistics, run.Reml, run.Draws, run.Priors);
+            var run = FinishedRun.Load(path);
+            var table = Compare.Posterior(run);
             var plots = Plots.WriteAll(run.Draws, table, Path.Combine(path, "plots"));
             var html = HtmlReport.Render(run, table, PosteriorSummary.Summarise(run.Draws), plots);
             string file = Path.Combine(path, "report.html");

@@ -122,7 +122,7 @@ internal static class SampleCommand
             var result = BayesianRun.Execute(request, dir, display?.Stage, display?.Sampler, cancel.Token);
             display?.Finish();
             if (result.Summary is { } summary) output.Write(SummaryWriters.ToText(summary));
-            var t = result.Timings;
+            var t = result.Manifest.Timings;
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Time: read {t.Read:F2} s, statistics {t.Statistics:F2} s, REML {t.Reml:F2} s, warm-up {t.Warmup:F2} s, sampling {t.Sampling:F2} s, summary {t.Summary:F2} s, writing {t.Writing:F2} s."));

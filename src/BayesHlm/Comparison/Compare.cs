@@ -64,17 +64,25 @@ public static class Compare
     /// <summary>At most this many draws of the variances are used for the group-level averages.</summary>
     public const int GroupDraws = 200;
 
+    /// <summary>A finished run's posterior beside its EB/ML fit.</summary>
+    public static ComparisonTable Posterior(Reporting.FinishedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Posterior(run.Statistics, run.Reml, run.Draws, run.Priors);
+    }
+
     /// <param name="statistics">The model on its data.</param>
     /// <param name="reml">The REML/ML fit of the same model.</param>
     /// <param name="draws">The posterior draws (names as the sampler writes them).</param>
-    /// <param name="priors">The priors as used (for the prior-versus-posterior check and the group averages).</param>
-    public static ComparisonTable Posterior(SufficientStatistics statistics, RemlFit reml, DrawSet draws, Model.PriorSpec priors)
+    /// <param name="priors">The priors as used, resolved for <paramref name="statistics"/> (for the prior-versus-posterior
+    /// check and the group averages).</param>
+    public static ComparisonTable Posterior(SufficientStatistics statistics, RemlFit reml, DrawSet draws, ResolvedPriors priors)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(reml);
         ArgumentNullException.ThrowIfNull(draws);
         ArgumentNullException.ThrowIfNull(priors);
-        var resolved = PriorResolution.Resolve(priors, statistics);
+        var resolved = priors;
         var parameters = new List<ParameterComparison>();
         for (int i = 0; i < reml.FixedEffects.Count; i++)
         {
@@ -152,24 +160,14 @@ public static class Compare
         var sumRel = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var kernel = new NestedFactorization(s);
         var map = new ThetaMap(s.Levels);
+        var layout = priors.Layout;
         var lambdas = map.NewLambdas();
         var prior = priors.KernelPrior(s);
         for (int d = 0; d < used; d++)
         {
             int index = (int)((long)d * total / used);
             double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws(ParameterNames.ResidualVariance)[index];
-            var sigma = s.Levels.Select(level =>
-            {
-                int q = level.Size;
-                var m = new double[q * q];
-                for (int a = 0; a < q; a++)
-                {
-                    m[a * q + a] = draws.Draws(ParameterNames.Variance(level.Grouping.Name, level.TermNames[a]))[index];
-                    for (int b = a + 1; b < q; b++)
-                        if (level.Free[b, a]) m[a * q + b] = m[b * q + a] = draws.Draws(ParameterNames.Covariance(level.Grouping.Name, level.TermNames[a], level.TermNames[b]))[index];
-                }
-                return m;
-            }).ToArray();
+            var sigma = layout.Unpack(e => draws.Draws(e.Name)[index]);
             var theta = map.FromCovariances(sigma, sigma2);
             if (theta is null) continue;
             map.ToLambdas(theta, lambdas);

@@ -28,12 +28,13 @@ public sealed record RunRequest(string DataPath, ModelSpec Spec, PriorSpec Prior
     public string? Command { get; init; }
 }
 
-/// <summary>Wall time of each stage, in seconds.</summary>
-public sealed record RunTimings(double Read, double Statistics, double Reml, double Warmup, double Sampling, double Summary, double Writing);
-
 /// <summary>A finished (or interrupted) run: everything that was written to its directory, as objects.</summary>
 public sealed record RunResult(string Directory, RunRequest Request, SufficientStatistics? Statistics, RemlFit? Reml,
-    PosteriorSample? Posterior, DiagnosticsTable? Summary, RunTimings Timings, bool Interrupted);
+    PosteriorSample? Posterior, DiagnosticsTable? Summary, RunManifest Manifest)
+{
+    /// <summary>The run stopped before its last iteration.</summary>
+    public bool Interrupted => !Manifest.Complete;
+}
 
 /// <summary>
 /// A whole Bayesian fit into a run directory (ARCHITECTURE.md): read the data, build the statistics, fit REML,
@@ -96,112 +97,26 @@ public static class BayesianRun
             AtomicFile.WriteText(Path.Combine(directory, "summary.csv"), SummaryWriters.ToCsv(summary));
             writing = Lap();
         }
-        bool interrupted = posterior is null || posterior.Interrupted;
-        var timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, summarySeconds, writing);
-        var result = new RunResult(directory, request, stats, reml, posterior, summary, timings, interrupted);
-        AtomicFile.WriteText(Path.Combine(directory, "run.json"), RunJson(result));
-        return result;
-    }
-
-    /// <summary>run.json: what was fitted and how, so the run can be repeated exactly and its time accounted for.</summary>
-    public static string RunJson(RunResult run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var r = run.Request;
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var manifest = new RunManifest
         {
-            w.WriteStartObject();
-            w.WriteString("status", run.Interrupted ? "interrupted" : "complete");
-            if (run.Posterior is { } p)
-            {
-                w.WriteStartArray("iterations_reached");
-                foreach (int i in p.IterationsReached) w.WriteNumberValue(i);
-                w.WriteEndArray();
-                w.WriteNumber("draws_per_chain", p.Draws.Iterations);
-            }
-            w.WriteString("name", r.Name);
-            w.WriteString("command", r.Command);
-            w.WriteStartObject("model");
-            w.WriteString("formula", r.Spec.ToFormula());
-            if (r.Spec.KnownResidual is { } k)
-            {
-                w.WriteString(k.IsStandardDeviation ? "known_sd" : "known_variance", k.Column);
-            }
-            if (r.Levels is { } levels) WriteLevels(w, levels);
-            w.WriteEndObject();
-            w.WriteStartObject("data");
-            w.WriteString("path", Path.GetFullPath(r.DataPath));
-            w.WriteString("sha256", Sha256(r.DataPath));
-            if (run.Statistics is { } s)
-            {
-                w.WriteNumber("rows_read", s.Frame.RowsRead);
-                w.WriteNumber("rows_used", s.Frame.RowsUsed);
-                w.WriteStartObject("missing");
-                foreach (var (col, n) in s.Frame.MissingByColumn) w.WriteNumber(col, n);
-                w.WriteEndObject();
-                w.WriteStartObject("groups");
-                foreach (var level in s.Levels) w.WriteNumber(level.Grouping.Name, level.Grouping.Count);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
-            w.WriteStartObject("priors");
-            (run.Posterior?.Priors ?? r.Priors).WriteTo(w);
-            w.WriteEndObject();
-            var o = r.Options;
-            w.WriteStartObject("sampler");
-            w.WriteNumber("chains", o.Chains);
-            w.WriteNumber("iter", o.Iterations);
-            w.WriteNumber("warmup", o.Warmup);
-            w.WriteNumber("thin", o.Thin);
-            w.WriteNumber("seed", o.Seed);
-            w.WriteBoolean("save_group_effects", o.SaveGroupEffects);
-            if (o.Initial is { } init)
-            {
-                w.WriteStartObject("init");
-                foreach (var (name, v) in init) w.WriteNumber(name, v);
-                w.WriteEndObject();
-            }
-            if (run.Posterior is { } post && post.AncillaryAcceptance.Any(double.IsFinite))
-            {
-                w.WriteStartArray("ancillary_acceptance");
-                foreach (var a in post.AncillaryAcceptance) w.WriteNumberValue(Math.Round(a, 4));
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-            w.WriteStartObject("timings");
-            var t = run.Timings;
-            foreach (var (name, v) in new[] { ("read", t.Read), ("statistics", t.Statistics), ("reml", t.Reml), ("warmup", t.Warmup), ("sampling", t.Sampling), ("summary", t.Summary), ("writing", t.Writing) })
-                w.WriteNumber(name, Math.Round(v, 4));
-            w.WriteEndObject();
-            w.WriteStartArray("warnings");
-            foreach (var warning in (run.Reml?.Warnings ?? []).Select(x => "REML: " + x).Concat(run.Summary?.Warnings ?? []))
-                w.WriteStringValue(warning);
-            w.WriteEndArray();
-            w.WriteStartObject("versions");
-            w.WriteString("bayeshlm", typeof(BayesianRun).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
-            w.WriteString("dotnet", Environment.Version.ToString());
-            w.WriteString("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
-            w.WriteEndObject();
-            w.WriteStartArray("files");
-            foreach (var f in new[] { "reml.json", "draws.csv", "summary.csv" })
-                if (File.Exists(Path.Combine(run.Directory, f))) w.WriteStringValue(f);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void WriteLevels(Utf8JsonWriter w, HierarchicalModel levels)
-    {
-        w.WriteStartArray("levels");
-        foreach (var line in levels.Equations()) w.WriteStringValue(line);
-        w.WriteEndArray();
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+            Complete = posterior is { Interrupted: false },
+            IterationsReached = posterior?.IterationsReached ?? [],
+            DrawsPerChain = posterior?.Draws.Iterations,
+            Name = request.Name,
+            Command = request.Command,
+            Model = request.Spec,
+            Method = request.Reml.Method,
+            Equations = request.Levels?.Equations().ToArray(),
+            Data = RunManifest.DescribeData(request.DataPath, stats),
+            Priors = priors.Complete,
+            Sampler = request.Options,
+            AncillaryAcceptance = posterior?.AncillaryAcceptance ?? [],
+            Timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, summarySeconds, writing),
+            Warnings = [.. reml.Warnings.Select(x => "REML: " + x), .. summary?.Warnings ?? []],
+            Versions = RunVersions.Current,
+            Files = new[] { "reml.json", "draws.csv", "summary.csv" }.Where(f => File.Exists(Path.Combine(directory, f))).ToArray(),
+        };
+        AtomicFile.WriteText(Path.Combine(directory, "run.json"), manifest.ToJson());
+        return new RunResult(directory, request, stats, reml, posterior, summary, manifest);
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using BayesHlm.Comparison;
 using BayesHlm.Diagnostics;
 
@@ -16,16 +15,16 @@ public static class HtmlReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Builds the page; writes the plots into <c>DIR/plots</c> on the way (they are embedded too).</summary>
-    public static string Render(RunDirectory run, ComparisonTable comparison, DiagnosticsTable diagnostics, IReadOnlyList<string> pngPlots)
+    /// <summary>Builds the page from the run, its comparison and diagnostics, embedding the PNG plots already written.</summary>
+    public static string Render(FinishedRun run, ComparisonTable comparison, DiagnosticsTable diagnostics, IReadOnlyList<string> pngPlots)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(comparison);
         ArgumentNullException.ThrowIfNull(diagnostics);
         ArgumentNullException.ThrowIfNull(pngPlots);
-        var j = run.RunJson;
+        var m = run.Manifest;
         var sb = new StringBuilder();
-        string title = run.Name ?? Path.GetFileName(Path.GetFullPath(run.Directory).TrimEnd(Path.DirectorySeparatorChar));
+        string title = m.Name ?? Path.GetFileName(Path.GetFullPath(run.Directory).TrimEnd(Path.DirectorySeparatorChar));
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append(" — BayesHlm report</title>\n");
         sb.Append("<style>body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}")
           .Append("table{border-collapse:collapse;margin:.5em 0 1em}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}")
@@ -33,12 +32,12 @@ public static class HtmlReport
           .Append(".ok{background:#eef7ee;border-left:4px solid #009e73;padding:.5em 1em}pre{background:#f6f6f6;padding:.7em;overflow-x:auto}")
           .Append("img{max-width:100%;border:1px solid #eee;margin:.5em 0}h2{border-bottom:2px solid #0072b2;padding-bottom:.2em}.flag{color:#d55e00;font-weight:bold}</style>\n");
         sb.Append("</head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
-        string status = j.TryGetProperty("status", out var st) ? st.GetString() ?? "" : "";
+        string status = m.Complete ? "complete" : "interrupted";
         sb.Append("<p>Run directory <code>").Append(E(Path.GetFullPath(run.Directory))).Append("</code> · status <b>").Append(E(status)).Append("</b></p>\n");
 
         // Warnings first: what the reader must know before trusting anything below.
         var warnings = new List<string>();
-        if (status == "interrupted") warnings.Add("The run was interrupted: the draws are those the chains had made when it stopped.");
+        if (!m.Complete) warnings.Add("The run was interrupted: the draws are those the chains had made when it stopped.");
         warnings.AddRange(diagnostics.Warnings);
         warnings.AddRange(run.Reml.Warnings.Select(w => "REML: " + w));
         warnings.AddRange(comparison.Parameters.Where(p => p.Disagree).Select(p => $"Bayes and REML disagree on {p.Parameter} (by {p.Difference:F2} posterior sds); see the comparison."));
@@ -46,12 +45,11 @@ public static class HtmlReport
         if (warnings.Count == 0) sb.Append("<div class=\"ok\">No convergence warnings (R̂ ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain) and no REML warnings.</div>\n");
         else sb.Append("<div class=\"warn\"><ul>").Append(string.Concat(warnings.Select(w => $"<li>{E(w)}</li>"))).Append("</ul></div>\n");
 
-        sb.Append("<h2>Model</h2>\n<p>Formula: <code>").Append(E(run.Spec.ToFormula())).Append("</code></p>\n");
-        if (j.TryGetProperty("model", out var model) && model.TryGetProperty("levels", out var levels))
-            sb.Append("<pre>").Append(E(string.Join("\n", levels.EnumerateArray().Select(l => l.GetString())))).Append("</pre>\n");
-        if (run.Spec.KnownResidual is { } known) sb.Append("<p>Level-1 variances known: ").Append(E(known.ToString())).Append(".</p>\n");
+        sb.Append("<h2>Model</h2>\n<p>Formula: <code>").Append(E(m.Model.ToFormula())).Append("</code></p>\n");
+        if (m.Equations is { } equations) sb.Append("<pre>").Append(E(string.Join("\n", equations))).Append("</pre>\n");
+        if (m.Model.KnownResidual is { } known) sb.Append("<p>Level-1 variances known: ").Append(E(known.ToString())).Append(".</p>\n");
 
-        sb.Append("<h2>Data</h2>\n<p><code>").Append(E(run.DataPath)).Append("</code>: ")
+        sb.Append("<h2>Data</h2>\n<p><code>").Append(E(m.Data.Path)).Append("</code>: ")
           .Append(run.Statistics.Frame.RowsUsed.ToString("N0", Inv)).Append(" rows used of ").Append(run.Statistics.Frame.RowsRead.ToString("N0", Inv)).Append(" read.</p>\n");
         var missing = run.Statistics.Frame.MissingByColumn.Where(m => m.Value > 0).ToList();
         sb.Append("<p>Missing values dropped: ").Append(missing.Count == 0 ? "none" : E(string.Join(", ", missing.Select(m => $"{m.Key} {m.Value}")))).Append(".</p>\n");
@@ -64,13 +62,12 @@ public static class HtmlReport
         sb.Append(groups).Append("</table>\n");
 
         sb.Append("<h2>Priors</h2>\n<p>Every prior as used, defaults filled in (pass this object back as <code>--priors</code> to repeat the run):</p>\n<pre>")
-          .Append(E(j.TryGetProperty("priors", out var priors) ? JsonSerializer.Serialize(priors, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) : "")).Append("</pre>\n");
+          .Append(E(m.Priors.ToJson())).Append("</pre>\n");
 
         sb.Append("<h2>Sampler</h2>\n");
-        if (j.TryGetProperty("sampler", out var sampler))
-            sb.Append("<p>").Append(E(string.Join(", ", new[] { "chains", "iter", "warmup", "thin", "seed" }.Where(k => sampler.TryGetProperty(k, out _)).Select(k => $"{k} {sampler.GetProperty(k)}")))).Append(".</p>\n");
-        if (j.TryGetProperty("timings", out var timings))
-            sb.Append("<p>Wall time (s): ").Append(E(string.Join(", ", timings.EnumerateObject().Select(t => $"{t.Name} {t.Value.GetDouble().ToString("0.###", Inv)}")))).Append(".</p>\n");
+        var o = m.Sampler;
+        sb.Append("<p>").Append(E(string.Create(Inv, $"chains {o.Chains}, iter {o.Iterations}, warmup {o.Warmup}, thin {o.Thin}, seed {o.Seed}"))).Append(".</p>\n");
+        sb.Append("<p>Wall time (s): ").Append(E(string.Join(", ", m.Timings.Stages.Select(t => $"{t.Stage} {Math.Round(t.Seconds, 4).ToString("0.###", Inv)}")))).Append(".</p>\n");
 
         sb.Append("<h2>Diagnostics</h2>\n<p>").Append(diagnostics.Chains).Append(" chains × ").Append(diagnostics.Iterations)
           .Append(" draws; R̂ and ESS as Vehtari et al. (2021).</p>\n<table><tr><th>Parameter</th><th>Mean</th><th>sd</th><th>5%</th><th>95%</th><th>R̂</th><th>Bulk-ESS</th><th>Tail-ESS</th></tr>");
@@ -99,8 +96,8 @@ public static class HtmlReport
             sb.Append("<figure><img alt=\"").Append(E(Path.GetFileNameWithoutExtension(file))).Append("\" src=\"data:image/png;base64,")
               .Append(Convert.ToBase64String(File.ReadAllBytes(file))).Append("\"><figcaption>").Append(E(Path.GetFileNameWithoutExtension(file).Replace('_', ' '))).Append("</figcaption></figure>\n");
 
-        sb.Append("<h2>Reproduce</h2>\n<pre>").Append(E(j.TryGetProperty("command", out var cmd) && cmd.ValueKind == JsonValueKind.String ? cmd.GetString()! : "(command not recorded)"))
-          .Append("</pre>\n<p>The seed is in the command or the model file (").Append(E(sampler.ValueKind == JsonValueKind.Object && sampler.TryGetProperty("seed", out var seed) ? $"seed {seed}" : "seed not recorded"))
+        sb.Append("<h2>Reproduce</h2>\n<pre>").Append(E(m.Command ?? "(command not recorded)"))
+          .Append("</pre>\n<p>The seed is in the command or the model file (").Append(E(string.Create(Inv, $"seed {o.Seed}")))
           .Append("); the same seed gives the same draws on any machine and any number of threads.</p>\n");
         // Marks, once the page has loaded, how many images were decoded and shown (read by the report's browser test).
         sb.Append("<script>window.addEventListener('load',function(){var i=document.images,n=0;for(var k=0;k<i.length;k++)if(i[k].complete&&i[k].naturalWidth>0)n++;")

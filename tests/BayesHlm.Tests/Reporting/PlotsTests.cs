@@ -13,15 +13,15 @@ namespace BayesHlm.Tests.Reporting;
 /// just files): PNG decoded and measured, SVG parsed.</summary>
 public class PlotsTests
 {
-    internal static (RunDirectory Run, ComparisonTable Table) HsbRun(TestFolder folder)
+    internal static (FinishedRun Run, ComparisonTable Table) HsbRun(TestFolder folder)
     {
         string dir = folder.PathOf("run");
         var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + (1 + center(ses, school) | school)");
         var priors = PriorSpec.FromJson("""{"group:school":{"dist":"inv_wishart","df":3,"scale":[[1,0],[0,1]]}}""");
-        BayesianRun.Execute(new RunRequest(Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv"), spec, priors,
+        BayesianRun.Execute(new RunRequest(RepositoryPaths.Data("hsb.csv"), spec, priors,
             new SamplerOptions { Chains = 2, Iterations = 500, Warmup = 250, Seed = 3 }), dir);
-        var run = RunDirectory.Load(dir);
-        return (run, Compare.Posterior(run.Statistics, run.Reml, run.Draws, run.Priors));
+        var run = FinishedRun.Load(dir);
+        return (run, Compare.Posterior(run));
     }
 
     [Fact]

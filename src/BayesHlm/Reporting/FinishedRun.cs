@@ -1,0 +1,34 @@
+using BayesHlm.Data;
+using BayesHlm.Diagnostics;
+using BayesHlm.Estimation;
+using BayesHlm.Sampling;
+using BayesHlm.Statistics;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>
+/// A finished (or interrupted) run read back from its directory, what compare, plot and report work from: the
+/// manifest (run.json), the statistics and the EB/ML fit rebuilt from the data (deterministic, and fast), the priors
+/// resolved once from the manifest, and the draws from draws.csv.
+/// </summary>
+public sealed record FinishedRun(string Directory, RunManifest Manifest, SufficientStatistics Statistics, RemlFit Reml, ResolvedPriors Priors, DrawSet Draws)
+{
+    /// <summary>Reads the run in <paramref name="directory"/>; a directory that is not a run, or whose data file is gone
+    /// or changed, is a <see cref="ModelSpecificationException"/> saying what to do.</summary>
+    public static FinishedRun Load(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string runJson = Path.Combine(directory, "run.json");
+        if (!File.Exists(runJson))
+            throw new ModelSpecificationException($"'{directory}' is not a run directory: no run.json there. Give the directory 'bayeshlm fit' or 'bayeshlm sample --out' wrote.");
+        var manifest = RunManifest.Read(runJson);
+        string dataPath = manifest.Data.Path;
+        if (!File.Exists(dataPath)) throw new ModelSpecificationException($"The run's data file '{dataPath}' (from run.json) is not there any more.");
+        string draws = Path.Combine(directory, "draws.csv");
+        if (!File.Exists(draws)) throw new ModelSpecificationException($"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
+        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath));
+        var reml = Estimation.Reml.Fit(stats, new RemlOptions { Method = manifest.Method });
+        var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
+        return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws);
+    }
+}

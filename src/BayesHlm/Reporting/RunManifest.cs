@@ -1,0 +1,243 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BayesHlm.Estimation;
+using BayesHlm.Model;
+using BayesHlm.Sampling;
+
+namespace BayesHlm.Reporting;
+
+/// <summary>What a run's data were: the file, its content hash, and what the model frame made of it.</summary>
+/// <param name="Path">The data file's full path.</param>
+/// <param name="Sha256">SHA-256 of its bytes, so a changed file is noticed.</param>
+/// <param name="RowsRead">Rows in the file (null when the statistics were never built).</param>
+/// <param name="RowsUsed">Rows the model used.</param>
+/// <param name="Missing">Rows dropped for a missing value, per column.</param>
+/// <param name="Groups">Groups per grouping factor.</param>
+public sealed record RunData(string Path, string Sha256, int? RowsRead, int? RowsUsed, IReadOnlyDictionary<string, int> Missing, IReadOnlyDictionary<string, int> Groups);
+
+/// <summary>Wall time of each stage, in seconds.</summary>
+public sealed record RunTimings(double Read, double Statistics, double Reml, double Warmup, double Sampling, double Summary, double Writing)
+{
+    /// <summary>Stage names as run.json writes them, with their times.</summary>
+    public IEnumerable<(string Stage, double Seconds)> Stages =>
+        [("read", Read), ("statistics", Statistics), ("reml", Reml), ("warmup", Warmup), ("sampling", Sampling), ("summary", Summary), ("writing", Writing)];
+}
+
+/// <summary>The software a run was made with.</summary>
+public sealed record RunVersions(string BayesHlm, string DotNet, string Os)
+{
+    /// <summary>This process's versions.</summary>
+    public static RunVersions Current { get; } = new(
+        typeof(RunVersions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+        Environment.Version.ToString(), System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+}
+
+/// <summary>
+/// run.json as one typed record, with its one writer (<see cref="ToJson"/>) and its one reader (<see cref="Read"/>):
+/// what was fitted (model, data, priors as used, sampler settings), how far it got, how long each stage took, the
+/// warnings, and the software — enough to repeat the run exactly and to rebuild everything but the draws.
+/// </summary>
+public sealed record RunManifest
+{
+    /// <summary>False when the run was stopped (Ctrl-C) before its last iteration.</summary>
+    public required bool Complete { get; init; }
+    /// <summary>Iterations each chain completed, warm-up included (empty when no chain started).</summary>
+    public IReadOnlyList<int> IterationsReached { get; init; } = [];
+    /// <summary>Kept draws per chain in draws.csv (null when none were kept).</summary>
+    public int? DrawsPerChain { get; init; }
+    /// <summary>The model's name (from the model file).</summary>
+    public string? Name { get; init; }
+    /// <summary>The command line that started the run.</summary>
+    public string? Command { get; init; }
+    /// <summary>The model, as a formula with its known level-1 spread if any.</summary>
+    public required ModelSpec Model { get; init; }
+    /// <summary>REML or ML for the EB/ML fit beside the posterior.</summary>
+    public required EstimationMethod Method { get; init; }
+    /// <summary>The level-by-level equations, when the model was declared that way.</summary>
+    public IReadOnlyList<string>? Equations { get; init; }
+    /// <summary>The data.</summary>
+    public required RunData Data { get; init; }
+    /// <summary>Every prior as used, defaults filled in.</summary>
+    public required PriorSpec Priors { get; init; }
+    /// <summary>The sampler's settings.</summary>
+    public required SamplerOptions Sampler { get; init; }
+    /// <summary>Per chain, the acceptance rate of the ancillary move (empty without one).</summary>
+    public IReadOnlyList<double> AncillaryAcceptance { get; init; } = [];
+    /// <summary>Wall time of each stage.</summary>
+    public required RunTimings Timings { get; init; }
+    /// <summary>REML and convergence warnings, as the run printed them.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The software.</summary>
+    public required RunVersions Versions { get; init; }
+    /// <summary>The run directory's files.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>The data file's facts, hashed from its bytes.</summary>
+    public static RunData DescribeData(string path, Statistics.SufficientStatistics? s)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string sha;
+        using (var stream = File.OpenRead(path)) sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+        return new RunData(System.IO.Path.GetFullPath(path), sha, s?.Frame.RowsRead, s?.Frame.RowsUsed,
+            s?.Frame.MissingByColumn ?? new Dictionary<string, int>(), s?.Levels.ToDictionary(l => l.Grouping.Name, l => l.Grouping.Count) ?? []);
+    }
+
+    /// <summary>run.json's text.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("status", Complete ? "complete" : "interrupted");
+            if (DrawsPerChain is { } kept)
+            {
+                Numbers(w, "iterations_reached", IterationsReached.Select(i => (double)i));
+                w.WriteNumber("draws_per_chain", kept);
+            }
+            w.WriteString("name", Name);
+            w.WriteString("command", Command);
+            w.WriteStartObject("model");
+            w.WriteString("formula", Model.ToFormula());
+            if (Model.KnownResidual is { } k) w.WriteString(k.IsStandardDeviation ? "known_sd" : "known_variance", k.Column);
+            w.WriteString("method", Method == EstimationMethod.Ml ? "ML" : "REML");
+            if (Equations is { } equations) Strings(w, "levels", equations);
+            w.WriteEndObject();
+            w.WriteStartObject("data");
+            w.WriteString("path", Data.Path);
+            w.WriteString("sha256", Data.Sha256);
+            if (Data.RowsRead is { } read)
+            {
+                w.WriteNumber("rows_read", read);
+                w.WriteNumber("rows_used", Data.RowsUsed ?? 0);
+                Counts(w, "missing", Data.Missing);
+                Counts(w, "groups", Data.Groups);
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("priors");
+            Priors.WriteTo(w);
+            w.WriteEndObject();
+            w.WriteStartObject("sampler");
+            w.WriteNumber("chains", Sampler.Chains);
+            w.WriteNumber("iter", Sampler.Iterations);
+            w.WriteNumber("warmup", Sampler.Warmup);
+            w.WriteNumber("thin", Sampler.Thin);
+            w.WriteNumber("seed", Sampler.Seed);
+            w.WriteBoolean("save_group_effects", Sampler.SaveGroupEffects);
+            if (Sampler.Initial is { } init)
+            {
+                w.WriteStartObject("init");
+                foreach (var (name, v) in init) w.WriteNumber(name, v);
+                w.WriteEndObject();
+            }
+            if (AncillaryAcceptance.Any(double.IsFinite)) Numbers(w, "ancillary_acceptance", AncillaryAcceptance.Select(a => Math.Round(a, 4)));
+            w.WriteEndObject();
+            w.WriteStartObject("timings");
+            foreach (var (stage, seconds) in Timings.Stages) w.WriteNumber(stage, Math.Round(seconds, 4));
+            w.WriteEndObject();
+            Strings(w, "warnings", Warnings);
+            w.WriteStartObject("versions");
+            w.WriteString("bayeshlm", Versions.BayesHlm);
+            w.WriteString("dotnet", Versions.DotNet);
+            w.WriteString("os", Versions.Os);
+            w.WriteEndObject();
+            Strings(w, "files", Files);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Reads run.json; a missing or malformed part is a <see cref="ModelSpecificationException"/> naming it.</summary>
+    public static RunManifest Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        JsonElement root;
+        try { root = JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone(); }
+        catch (JsonException e) { throw new ModelSpecificationException($"'{path}' is not valid JSON ({e.Message}).", e); }
+        JsonElement Get(JsonElement e, string key, string where) =>
+            e.TryGetProperty(key, out var v) ? v : throw new ModelSpecificationException($"'{path}' has no '{where}{key}'.");
+        string Text(JsonElement e, string key, string where) =>
+            Get(e, key, where).GetString() ?? throw new ModelSpecificationException($"'{path}': '{where}{key}' is empty.");
+        string? Optional(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        try
+        {
+            var model = Get(root, "model", "");
+            var spec = ModelSpec.FromFormula(Text(model, "formula", "model."));
+            if (Optional(model, "known_sd") is { } sd) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
+            if (Optional(model, "known_variance") is { } variance) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
+            var data = Get(root, "data", "");
+            var sampler = Get(root, "sampler", "");
+            var timings = Get(root, "timings", "");
+            var versions = root.TryGetProperty("versions", out var v) ? v : default;
+            double Time(string stage) => timings.TryGetProperty(stage, out var t) ? t.GetDouble() : 0;
+            return new RunManifest
+            {
+                Complete = Text(root, "status", "") == "complete",
+                IterationsReached = root.TryGetProperty("iterations_reached", out var reached) ? reached.EnumerateArray().Select(x => x.GetInt32()).ToArray() : [],
+                DrawsPerChain = root.TryGetProperty("draws_per_chain", out var kept) ? kept.GetInt32() : null,
+                Name = Optional(root, "name"),
+                Command = Optional(root, "command"),
+                Model = spec,
+                Method = (Optional(model, "method") ?? MethodOfOlderRun(path)) == "ML" ? EstimationMethod.Ml : EstimationMethod.Reml,
+                Equations = model.TryGetProperty("levels", out var levels) ? levels.EnumerateArray().Select(l => l.GetString() ?? "").ToArray() : null,
+                Data = new RunData(Text(data, "path", "data."), Optional(data, "sha256") ?? "",
+                    data.TryGetProperty("rows_read", out var rr) ? rr.GetInt32() : null, data.TryGetProperty("rows_used", out var ru) ? ru.GetInt32() : null,
+                    CountsOf(data, "missing"), CountsOf(data, "groups")),
+                Priors = PriorSpec.FromJson(Get(root, "priors", "").GetRawText(), $"'{path}' priors"),
+                Sampler = new SamplerOptions
+                {
+                    Chains = Get(sampler, "chains", "sampler.").GetInt32(),
+                    Iterations = Get(sampler, "iter", "sampler.").GetInt32(),
+                    Warmup = Get(sampler, "warmup", "sampler.").GetInt32(),
+                    Thin = Get(sampler, "thin", "sampler.").GetInt32(),
+                    Seed = Get(sampler, "seed", "sampler.").GetUInt64(),
+                    SaveGroupEffects = sampler.TryGetProperty("save_group_effects", out var save) && save.GetBoolean(),
+                    Initial = sampler.TryGetProperty("init", out var init) ? init.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble()) : null,
+                },
+                AncillaryAcceptance = sampler.TryGetProperty("ancillary_acceptance", out var acc) ? acc.EnumerateArray().Select(x => x.GetDouble()).ToArray() : [],
+                Timings = new RunTimings(Time("read"), Time("statistics"), Time("reml"), Time("warmup"), Time("sampling"), Time("summary"), Time("writing")),
+                Warnings = root.TryGetProperty("warnings", out var warnings) ? warnings.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : [],
+                Versions = versions.ValueKind == JsonValueKind.Object
+                    ? new RunVersions(Optional(versions, "bayeshlm") ?? "unknown", Optional(versions, "dotnet") ?? "unknown", Optional(versions, "os") ?? "unknown")
+                    : new RunVersions("unknown", "unknown", "unknown"),
+                Files = root.TryGetProperty("files", out var files) ? files.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : [],
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new ModelSpecificationException($"'{path}' is not a run.json this version can read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs written before run.json recorded the method: reml.json beside it says.</summary>
+    private static string? MethodOfOlderRun(string runJson)
+    {
+        string reml = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(runJson) ?? ".", "reml.json");
+        return File.Exists(reml) && JsonDocument.Parse(File.ReadAllText(reml)).RootElement.TryGetProperty("method", out var m) ? m.GetString() : null;
+    }
+
+    private static IReadOnlyDictionary<string, int> CountsOf(JsonElement e, string key) =>
+        e.TryGetProperty(key, out var o) && o.ValueKind == JsonValueKind.Object ? o.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()) : new Dictionary<string, int>();
+
+    private static void Counts(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, int> counts)
+    {
+        w.WriteStartObject(name);
+        foreach (var (key, n) in counts) w.WriteNumber(key, n);
+        w.WriteEndObject();
+    }
+
+    private static void Numbers(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+}
