@@ -34,6 +34,12 @@ public class GibbsBenchmarks
     [Params(1, 100)]
     public int Replication;
 
+    /// <summary>"reference": the case's conjugate priors (gamma residual, inverse-Wishart Σ: exact draws plus the
+    /// ancillary move); "default": the defaults (half-t residual sd, half-t sds with LKJ correlations: Metropolis–Hastings
+    /// walks on σ and on Σ's Cholesky coordinates, plus the ancillary move).</summary>
+    [Params("reference", "default")]
+    public string Priors = "reference";
+
     private GibbsChain _chain = null!;
 
     [GlobalSetup]
@@ -42,7 +48,7 @@ public class GibbsBenchmarks
         var csv = DataTable.ReadCsv(RepoPaths.Data("hsb.csv"));
         var data = Replication == 1 ? csv : Replicate(csv, Replication, new Random(20240612));
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula(HsbRemlBenchmarks.SlopesFormula), data);
-        var priors = PriorSpec.Load(Path.Combine(RepoPaths.Root, "..", "shared", "reference", "posteriors",
+        var priors = Priors == "default" ? PriorSpec.Default : PriorSpec.Load(Path.Combine(RepoPaths.Root, "..", "shared", "reference", "posteriors",
             "hsb_slopes_as_outcomes", "case.json"));
         var resolved = ResolvedPriors.Resolve(priors, stats);
         var reml = Reml.Fit(stats);

@@ -30,7 +30,8 @@ internal sealed class RatioToSmallestRowsColumn(string parameter) : IColumn
     {
         var baseline = summary.BenchmarksCases
             .Where(b => b.Descriptor.WorkloadMethod == benchmarkCase.Descriptor.WorkloadMethod
-                        && b.Job.DisplayInfo == benchmarkCase.Job.DisplayInfo)
+                        && b.Job.DisplayInfo == benchmarkCase.Job.DisplayInfo
+                        && b.Parameters.Items.Where(x => x.Name != parameter).All(x => Equals(x.Value, benchmarkCase.Parameters[x.Name])))
             .MinBy(b => Convert.ToInt64(b.Parameters[parameter]));
         double? mine = summary[benchmarkCase]?.ResultStatistics?.Median;
         double? theirs = baseline is null ? null : summary[baseline]?.ResultStatistics?.Median;
