@@ -71,6 +71,13 @@ public static class Compare
         return Posterior(run.Statistics, run.Reml, run.Draws, run.Priors);
     }
 
+    /// <summary>A posterior just sampled beside the EB/ML fit of the same model.</summary>
+    public static ComparisonTable Posterior(SufficientStatistics statistics, RemlFit reml, PosteriorSample posterior)
+    {
+        ArgumentNullException.ThrowIfNull(posterior);
+        return Posterior(statistics, reml, posterior.Draws, posterior.Resolved);
+    }
+
     /// <param name="statistics">The model on its data.</param>
     /// <param name="reml">The REML/ML fit of the same model.</param>
     /// <param name="draws">The posterior draws (names as the sampler writes them).</param>
@@ -177,7 +184,7 @@ public static class Compare
             {
                 var e = effects[k];
                 int q = e.Terms.Count;
-                for (int j = 0; j < e.Levels.Count; j++)
+                for (int j = 0; j < e.GroupNames.Count; j++)
                     for (int a = 0; a < q; a++)
                     {
                         double mean = e.Coefficients[j]?[a] ?? double.NaN, se = e.CoefficientSe[j]?[a] ?? double.NaN;
@@ -194,7 +201,7 @@ public static class Compare
             int q = g.Terms.Count;
             var relSum = new double[q];
             var postRelSum = new double[q];
-            for (int j = 0; j < g.Levels.Count; j++)
+            for (int j = 0; j < g.GroupNames.Count; j++)
                 for (int a = 0; a < q; a++)
                 {
                     int i = j * q + a;
@@ -202,12 +209,12 @@ public static class Compare
                     double eb = g.Coefficients[j]?[a] ?? double.NaN, fixedPart = eb - g.RandomEffects[j][a];
                     double? ols = g.Ols[j]?[a], olsSe = g.OlsSe[j]?[a];
                     double? Shrink(double v) => ols is double o && olsSe is double se && Math.Abs(o - fixedPart) > se ? (o - v) / (o - fixedPart) : null;
-                    rows.Add(new GroupComparison(g.Group, g.Levels[j], g.Terms[a], g.RowCounts[j], ols, olsSe, fixedPart, eb, g.CoefficientSe[j]?[a] ?? double.NaN,
+                    rows.Add(new GroupComparison(g.Group, g.GroupNames[j], g.Terms[a], g.RowCounts[j], ols, olsSe, fixedPart, eb, g.CoefficientSe[j]?[a] ?? double.NaN,
                         g.Reliability[j][a], mean, Math.Sqrt(variance), sumRel[k][i] / used, Shrink(eb), Shrink(mean)));
                     relSum[a] += g.Reliability[j][a];
                     postRelSum[a] += sumRel[k][i] / used;
                 }
-            for (int a = 0; a < q; a++) averages.Add((g.Group, g.Terms[a], relSum[a] / g.Levels.Count, postRelSum[a] / g.Levels.Count));
+            for (int a = 0; a < q; a++) averages.Add((g.Group, g.Terms[a], relSum[a] / g.GroupNames.Count, postRelSum[a] / g.GroupNames.Count));
         }
         return (rows, averages);
     }

@@ -64,7 +64,7 @@ internal static class GroupEffectsBuilder
                 ols[j] = estimate;
                 olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
             }
-            result.Add(new GroupEffects(level.Grouping.Name, level.Grouping.LevelNames, level.TermNames, level.Grouping.RowCount,
+            result.Add(new GroupEffects(level.Grouping.Name, level.Grouping.GroupNames, level.TermNames, level.Grouping.RowCount,
                 u, uSe, coef[k], coefSe[k], ols, olsSe, rel));
         }
         return result;

@@ -27,7 +27,7 @@ public sealed record FitStatistics(double Minus2LogLikelihood, double Aic, doubl
 /// reliabilities λ_j (diagonal of Σ(Σ + V_j)⁻¹).</summary>
 public sealed record GroupEffects(
     string Group,
-    IReadOnlyList<string> Levels,
+    IReadOnlyList<string> GroupNames,
     IReadOnlyList<string> Terms,
     IReadOnlyList<int> RowCounts,
     double[][] RandomEffects,

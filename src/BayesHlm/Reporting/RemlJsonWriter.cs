@@ -91,7 +91,7 @@ public static class RemlJsonWriter
         {
             w.WriteStartObject();
             w.WriteString("group", g.Group);
-            Strings(w, "levels", g.Levels);
+            Strings(w, "levels", g.GroupNames);
             Strings(w, "terms", g.Terms);
             w.WriteStartArray("n");
             foreach (var n in g.RowCounts) w.WriteNumberValue(n);

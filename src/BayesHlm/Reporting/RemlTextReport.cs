@@ -73,7 +73,7 @@ public static class RemlTextReport
 
         foreach (var g in fit.Groups)
         {
-            sb.Append($"\nReliability of the {g.Group} coefficients (average over {g.Levels.Count} groups)\n");
+            sb.Append($"\nReliability of the {g.Group} coefficients (average over {g.GroupNames.Count} groups)\n");
             t = new TextTable("Coefficient", "Reliability");
             var avg = g.AverageReliability;
             for (int i = 0; i < g.Terms.Count; i++) t.Add(g.Terms[i], Format.Fixed(avg[i], 3));
@@ -84,8 +84,8 @@ public static class RemlTextReport
             {
                 sb.Append($"{g.Terms[i]}\n");
                 t = new TextTable(g.Group, "n", "EB coef", "Std.Err", "u", "OLS", "Reliab.");
-                for (int j = 0; j < g.Levels.Count; j++)
-                    t.Add(g.Levels[j], g.RowCounts[j].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                for (int j = 0; j < g.GroupNames.Count; j++)
+                    t.Add(g.GroupNames[j], g.RowCounts[j].ToString(System.Globalization.CultureInfo.InvariantCulture),
                         g.Coefficients[j] is { } c ? Format.Num(c[i], 5) : ".",
                         g.CoefficientSe[j] is { } cs ? Format.Num(cs[i], 4) : ".",
                         Format.Num(g.RandomEffects[j][i], 5),

@@ -16,7 +16,9 @@ namespace BayesHlm.Sampling;
 public sealed record PosteriorSample(DrawSet Draws, bool Interrupted, double WarmupSeconds, double SamplingSeconds, IReadOnlyList<double> AncillaryAcceptance)
 {
     /// <summary>The priors as used, every default filled in (the vocabulary of <see cref="PriorSpec"/>).</summary>
-    public required PriorSpec Priors { get; init; }
+    public PriorSpec Priors => Resolved.Complete;
+    /// <summary>The priors as the sampler used them (what the comparison with EB/ML needs).</summary>
+    public required ResolvedPriors Resolved { get; init; }
     /// <summary>The options as used.</summary>
     public required SamplerOptions Options { get; init; }
     /// <summary>Iterations each chain completed, warm-up included.</summary>
@@ -182,7 +184,7 @@ public static class Gibbs
         var final = draws;
         return new PosteriorSample(new DrawSet(names, options.Chains, done, final), interrupted, warmupSeconds, total - warmupSeconds, acceptance)
         {
-            Priors = priors.Complete,
+            Resolved = priors,
             Options = options,
             IterationsReached = reached,
         };

@@ -108,7 +108,7 @@ internal sealed class GibbsChain
         }
         foreach (var level in s.Levels)
             for (int j = 0; j < Math.Min(groupEffects, level.Grouping.Count); j++)
-                foreach (var term in level.TermNames) names.Add(ParameterNames.GroupEffect(level.Grouping.Name, level.Grouping.LevelNames[j], term));
+                foreach (var term in level.TermNames) names.Add(ParameterNames.GroupEffect(level.Grouping.Name, level.Grouping.GroupNames[j], term));
         return names;
     }
 }

@@ -3,19 +3,20 @@ using BayesHlm.Model;
 
 namespace BayesHlm.Statistics;
 
-/// <summary>One level of grouping: a factor, its levels, and for each level its parent at the level above.</summary>
+/// <summary>One level of grouping (a depth in the nesting): a factor, its groups, and for each group its parent group at
+/// the level above.</summary>
 public sealed class GroupingLevel
 {
-    internal GroupingLevel(string name, string[] levelNames, int[] parent, int[] rowCount)
+    internal GroupingLevel(string name, string[] groupNames, int[] parent, int[] rowCount)
     {
-        Name = name; LevelNames = levelNames; Parent = parent; RowCount = rowCount;
+        Name = name; GroupNames = groupNames; Parent = parent; RowCount = rowCount;
     }
 
     /// <summary>The factor's name: <c>school</c>, or <c>school:classroom</c> for a nested one.</summary>
     public string Name { get; }
 
     /// <summary>Names of the groups (<c>1224</c>; <c>3:2</c> for classroom 2 of school 3).</summary>
-    public IReadOnlyList<string> LevelNames { get; }
+    public IReadOnlyList<string> GroupNames { get; }
 
     /// <summary>Index of each group's parent at the level above (all 0 at the top level).</summary>
     public IReadOnlyList<int> Parent { get; }
@@ -23,7 +24,7 @@ public sealed class GroupingLevel
     /// <summary>Rows in each group.</summary>
     public IReadOnlyList<int> RowCount { get; }
 
-    public int Count => LevelNames.Count;
+    public int Count => GroupNames.Count;
 }
 
 /// <summary>The random coefficients of one grouping level: their names and which covariance entries are free.</summary>

@@ -24,7 +24,7 @@ public class CompareTests
         var priors = PriorSpec.Load(Path.Combine(dir, "case.json"));
         var reml = Reml.Fit(stats);
         var post = Gibbs.Sample(stats, priors, reml, new SamplerOptions { Chains = 4, Iterations = 11_000, Warmup = 1_000, Seed = 5 });
-        var table = Compare.Posterior(stats, reml, post.Draws, ResolvedPriors.Resolve(post.Priors, stats));
+        var table = Compare.Posterior(stats, reml, post);
 
         // θ_j = μ + u_j: the reference's posterior means, from 10,000 NUTS draws (MCSE ≈ 0.05).
         var reference = File.ReadAllLines(Path.Combine(dir, "summary.csv")).Skip(1).Select(l => l.Split(','))
@@ -82,7 +82,7 @@ public class CompareNestedTests
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ 1 + (1 | s/c)"), DataTable.FromColumns([("s", s), ("c", c), ("y", y)]));
         var reml = Reml.Fit(stats);
         var post = Gibbs.Sample(stats, PriorSpec.Default, reml, new SamplerOptions { Chains = 2, Iterations = 800, Warmup = 300, Seed = 1 });
-        var table = Compare.Posterior(stats, reml, post.Draws, ResolvedPriors.Resolve(post.Priors, stats));
+        var table = Compare.Posterior(stats, reml, post);
         var classroom = table.Parameters.Single(p => p.Parameter == "tau2[s:c:(Intercept)]");
         var school = table.Parameters.Single(p => p.Parameter == "tau2[s:(Intercept)]");
         Assert.Contains(classroom.Reasons, r => r.Contains("Only 12 groups"));

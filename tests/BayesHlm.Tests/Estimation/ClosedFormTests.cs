@@ -115,7 +115,7 @@ public class ClosedFormTests
         }
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 + x | g)"), Table(("g", gc.ToArray()), ("x", xc.ToArray()), ("y", yc.ToArray())));
         var g = fit.Groups[0];
-        for (int j = 0; j < g.Levels.Count; j++)
+        for (int j = 0; j < g.GroupNames.Count; j++)
             for (int t = 0; t < 2; t++)
                 Assert.Equal(g.Ols[j]![t], g.Coefficients[j]![t], 1e-3 * (1 + Math.Abs(g.Ols[j]![t])));
     }

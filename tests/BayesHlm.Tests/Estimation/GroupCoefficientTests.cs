@@ -17,9 +17,9 @@ public class GroupCoefficientTests
         var meanses = (NumericColumn)data["meanses"];
         var sector = (NumericColumn)data["sector"];
         var g = fit.Groups[0];
-        for (int j = 0; j < g.Levels.Count; j++)
+        for (int j = 0; j < g.GroupNames.Count; j++)
         {
-            int row = Enumerable.Range(0, data.RowCount).First(i => school[i].ToString(System.Globalization.CultureInfo.InvariantCulture) == g.Levels[j]);
+            int row = Enumerable.Range(0, data.RowCount).First(i => school[i].ToString(System.Globalization.CultureInfo.InvariantCulture) == g.GroupNames[j]);
             double b0 = G("(Intercept)") + G("meanses") * meanses[row] + G("sector") * sector[row] + g.RandomEffects[j][0];
             double b1 = G("center(ses, school)") + G("meanses:center(ses, school)") * meanses[row] + G("center(ses, school):sector") * sector[row] + g.RandomEffects[j][1];
             Assert.Equal(b0, g.Coefficients[j]![0], 1e-9);
@@ -34,7 +34,7 @@ public class GroupCoefficientTests
         // lme4's coef(): β_0j = γ_00 + u_0j, whatever the group's mean of a level-1 predictor with a fixed slope.
         var fit = Reml.Fit(ModelSpec.FromFormula("mathach ~ ses + (1 | school)"), TestData.Hsb());
         var g = fit.Groups[0];
-        for (int j = 0; j < g.Levels.Count; j++)
+        for (int j = 0; j < g.GroupNames.Count; j++)
             Assert.Equal(fit.FixedEffects[0].Estimate + g.RandomEffects[j][0], g.Coefficients[j]![0], 1e-9);
     }
 
@@ -45,9 +45,9 @@ public class GroupCoefficientTests
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school/classroom)"), data);
         var schools = fit.Groups.Single(g => g.Group == "school");
         var classes = fit.Groups.Single(g => g.Group == "school:classroom");
-        for (int j = 0; j < classes.Levels.Count; j++)
+        for (int j = 0; j < classes.GroupNames.Count; j++)
         {
-            int s = schools.Levels.ToList().IndexOf(classes.Levels[j].Split(':')[0]);
+            int s = schools.GroupNames.ToList().IndexOf(classes.GroupNames[j].Split(':')[0]);
             double expected = fit.FixedEffects[0].Estimate + schools.RandomEffects[s][0] + classes.RandomEffects[j][0];
             Assert.Equal(expected, classes.Coefficients[j]![0], 1e-9);
         }

@@ -166,7 +166,7 @@ public class RemlAgainstLme4Tests
             var se = block.GetProperty("se").EnumerateArray().Select(row => row.EnumerateArray().Select(x => x.GetDouble()).ToArray()).ToList();
             if (se.Count == terms.Count && se.Count != levels.Count)
                 se = Enumerable.Range(0, levels.Count).Select(i => se.Select(col => col[i]).ToArray()).ToList(); // stored terms × levels
-            Assert.Equal(levels.Count, ours.Levels.Count);
+            Assert.Equal(levels.Count, ours.GroupNames.Count);
             var termIndex = terms.Select(t => ours.Terms.ToList().FindIndex(o => RemlReference.SameTerm(t, o))).ToArray();
             Assert.DoesNotContain(-1, termIndex);
             for (int t = 0; t < terms.Count; t++)
@@ -175,7 +175,7 @@ public class RemlAgainstLme4Tests
                 double scale = est.Max(row => Math.Abs(row[t]));
                 for (int i = 0; i < levels.Count; i++)
                 {
-                    int j = ours.Levels.ToList().IndexOf(OurLevelName(group, levels[i]));
+                    int j = ours.GroupNames.ToList().IndexOf(OurLevelName(group, levels[i]));
                     Assert.True(j >= 0, $"level {levels[i]} of {group} missing");
                     double a = ours.RandomEffects[j][termIndex[t]], b = est[i][t];
                     Assert.True(Math.Abs(a - b) <= 1e-4 * Math.Max(Math.Abs(b), scale * 1e-3), $"{id} {group}={levels[i]} {terms[t]}: {a} vs {b}");

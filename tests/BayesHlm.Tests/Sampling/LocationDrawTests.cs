@@ -82,7 +82,7 @@ public class LocationDrawTests
         var Z = Matrix<double>.Build.Dense(n, blocks.Count, (i, c) =>
         {
             var (k, gi, a) = blocks[c];
-            string level = stats.Levels[k].Grouping.LevelNames[gi];
+            string level = stats.Levels[k].Grouping.GroupNames[gi];
             string mine = stats.Levels[k].Grouping.Name == "g" || stats.Levels[k].Grouping.Name == "s:g"
                 ? (stats.Levels[k].Grouping.Name == "g" ? rows[i].g.ToString() : $"{rows[i].s}:{rows[i].g}")
                 : rows[i].s.ToString();

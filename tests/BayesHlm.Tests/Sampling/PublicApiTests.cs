@@ -5,7 +5,6 @@ using BayesHlm.Model;
 using BayesHlm.Reporting;
 using BayesHlm.Sampling;
 using BayesHlm.Statistics;
-using BayesHlm.Tests.Reference;
 
 namespace BayesHlm.Tests.Sampling;
 
@@ -16,7 +15,7 @@ public class PublicApiTests
     [Fact]
     public void ReadmeTour_DeclareSetPriorsSampleSummarise_AndWriteARun()
     {
-        string hsb = Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv");
+        string hsb = RepositoryPaths.Data("hsb.csv");
         var data = DataTable.ReadCsv(hsb);
         var model = HlmBuilder.Level1("mathach = b0 + b1*center(ses, school) + e")
             .Level2("school", "b0 = g00 + g01*meanses + u0", "b1 = g10 + g11*meanses + u1")
@@ -32,7 +31,12 @@ public class PublicApiTests
         Assert.IsType<VariancePrior.HalfTSd>(post.Priors.Residual);            // the default, filled in
         Assert.IsType<VariancePrior.InverseWishart>(post.Priors.Groups["school"]); // as given
 
-        using var folder = new BayesHlm.Tests.Cli.TestFolder();
+        // The long form gives the same draws: resolved priors and the start from the REML fit.
+        var full = Gibbs.Sample(stats, ResolvedPriors.Resolve(priors, stats), StartValues.FromFit(Reml.Fit(stats), stats),
+            new SamplerOptions { Chains = 2, Iterations = 600, Warmup = 200, Seed = 1 });
+        Assert.Equal(tau2.ToArray(), full.Draws.Draws("tau2[school:center(ses, school)]").ToArray());
+
+        using var folder = new TestFolder();
         string dir = folder.PathOf("run");
         var run = BayesianRun.Execute(new RunRequest(hsb, model, priors, new() { Chains = 2, Iterations = 400, Warmup = 200, Seed = 1 }), dir);
         Assert.False(run.Interrupted);
@@ -44,5 +48,11 @@ public class PublicApiTests
         DrawsCsvWriter.Write(run.Posterior.Draws, rewritten);
         Assert.Equal(File.ReadAllBytes(rewritten), File.ReadAllBytes(Path.Combine(dir, "draws.csv")));
         Assert.Empty(Directory.GetFiles(dir, "*.part"));
+
+        // Read back as compare, plot and report read it.
+        var finished = FinishedRun.Load(dir);
+        var table = BayesHlm.Comparison.Compare.Posterior(finished);
+        Assert.Contains(table.Parameters, p => p.Parameter == "tau2[school:center(ses, school)]");
+        Assert.Equal(run.Posterior.Draws.Draws("sigma2").ToArray(), finished.Draws.Draws("sigma2").ToArray());
     }
 }

@@ -2,8 +2,8 @@ using System.Text;
 
 namespace BayesHlm.Tests.Support;
 
-/// <summary>A temporary folder for one test, deleted afterwards. Not sealed only for the forward in Cli/TestFolder.cs.</summary>
-public class TestFolder : IDisposable
+/// <summary>A temporary folder for one test, deleted afterwards.</summary>
+public sealed class TestFolder : IDisposable
 {
     public TestFolder()
     {
