@@ -155,9 +155,9 @@ public sealed record MultivariateNormalPrior(string[] Terms, double[] Mean, doub
     {
         w.WriteStartObject();
         w.WriteString("dist", "mv_normal");
-        PriorJson.Write(w, "terms", Terms);
-        PriorJson.Write(w, "mean", Mean);
-        PriorJson.Write(w, "covariance", Covariance);
+        JsonArrays.Write(w, "terms", Terms);
+        JsonArrays.Write(w, "mean", Mean);
+        JsonArrays.Write(w, "covariance", Covariance);
         w.WriteEndObject();
     }
 }
@@ -177,9 +177,9 @@ public sealed record LinearHyperprior(string[] Terms, double[][] Design, string[
     internal void Write(Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        PriorJson.Write(w, "terms", Terms);
-        PriorJson.Write(w, "design", Design);
-        PriorJson.Write(w, "predictors", Predictors);
+        JsonArrays.Write(w, "terms", Terms);
+        JsonArrays.Write(w, "design", Design);
+        JsonArrays.Write(w, "predictors", Predictors);
         w.WritePropertyName("delta");
         Delta.Write(w);
         w.WritePropertyName("omega");

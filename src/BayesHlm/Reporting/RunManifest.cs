@@ -93,7 +93,7 @@ public sealed record RunManifest
             w.WriteString("status", Complete ? "complete" : "interrupted");
             if (DrawsPerChain is { } kept)
             {
-                Numbers(w, "iterations_reached", IterationsReached.Select(i => (double)i));
+                JsonArrays.Write(w, "iterations_reached", IterationsReached.Select(i => (double)i));
                 w.WriteNumber("draws_per_chain", kept);
             }
             w.WriteString("name", Name);
@@ -102,7 +102,7 @@ public sealed record RunManifest
             w.WriteString("formula", Model.ToFormula());
             if (Model.KnownResidual is { } k) w.WriteString(k.IsStandardDeviation ? "known_sd" : "known_variance", k.Column);
             w.WriteString("method", Method == EstimationMethod.Ml ? "ML" : "REML");
-            if (Equations is { } equations) Strings(w, "levels", equations);
+            if (Equations is { } equations) JsonArrays.Write(w, "levels", equations);
             w.WriteEndObject();
             w.WriteStartObject("data");
             w.WriteString("path", Data.Path);
@@ -131,18 +131,18 @@ public sealed record RunManifest
                 foreach (var (name, v) in init) w.WriteNumber(name, v);
                 w.WriteEndObject();
             }
-            if (AncillaryAcceptance.Any(double.IsFinite)) Numbers(w, "ancillary_acceptance", AncillaryAcceptance.Select(a => Math.Round(a, 4)));
+            if (AncillaryAcceptance.Any(double.IsFinite)) JsonArrays.Write(w, "ancillary_acceptance", AncillaryAcceptance.Select(a => Math.Round(a, 4)));
             w.WriteEndObject();
             w.WriteStartObject("timings");
             foreach (var (stage, seconds) in Timings.Stages) w.WriteNumber(stage, Math.Round(seconds, 4));
             w.WriteEndObject();
-            Strings(w, "warnings", Warnings);
+            JsonArrays.Write(w, "warnings", Warnings);
             w.WriteStartObject("versions");
             w.WriteString("bayeshlm", Versions.BayesHlm);
             w.WriteString("dotnet", Versions.DotNet);
             w.WriteString("os", Versions.Os);
             w.WriteEndObject();
-            Strings(w, "files", Files);
+            JsonArrays.Write(w, "files", Files);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
@@ -225,19 +225,5 @@ public sealed record RunManifest
         w.WriteStartObject(name);
         foreach (var (key, n) in counts) w.WriteNumber(key, n);
         w.WriteEndObject();
-    }
-
-    private static void Numbers(Utf8JsonWriter w, string name, IEnumerable<double> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
     }
 }

@@ -19,7 +19,7 @@ public abstract partial record VariancePrior
         internal override void WriteFields(Utf8JsonWriter w)
         {
             w.WriteNumber("df", Df);
-            PriorJson.Write(w, "scale", Scale);
+            JsonArrays.Write(w, "scale", Scale);
         }
 
         internal override void CheckFits(CovarianceLayout layout, int k)

@@ -20,7 +20,7 @@ public abstract partial record VariancePrior
         {
             w.WriteNumber("eta", Eta);
             w.WriteNumber("df", Df);
-            PriorJson.Write(w, "scales", Scales);
+            JsonArrays.Write(w, "scales", Scales);
         }
 
         internal override void CheckFits(CovarianceLayout layout, int k)

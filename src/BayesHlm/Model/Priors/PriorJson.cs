@@ -38,30 +38,4 @@ internal static class PriorJson
         if (square && rows.Any(r => r.Length != rows.Length)) throw new ModelSpecificationException($"{where}: '{key}' must be square.");
         return rows;
     }
-
-    public static void Write(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    public static void Write(Utf8JsonWriter w, string name, IEnumerable<double> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
-    }
-
-    public static void Write(Utf8JsonWriter w, string name, double[][] rows)
-    {
-        w.WriteStartArray(name);
-        foreach (var r in rows)
-        {
-            w.WriteStartArray();
-            foreach (var v in r) w.WriteNumberValue(v);
-            w.WriteEndArray();
-        }
-        w.WriteEndArray();
-    }
 }

@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace BayesHlm;
+
+/// <summary>Arrays written as JSON properties, the same way by every writer (priors, run.json).</summary>
+internal static class JsonArrays
+{
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    public static void Write(Utf8JsonWriter w, string name, double[][] rows)
+    {
+        w.WriteStartArray(name);
+        foreach (var r in rows)
+        {
+            w.WriteStartArray();
+            foreach (var v in r) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+}
