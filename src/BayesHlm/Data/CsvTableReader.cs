@@ -11,6 +11,8 @@ namespace BayesHlm.Data;
 /// </summary>
 public static class CsvTableReader
 {
+    /// <summary>Reads the file at <paramref name="path"/>; a <see cref="DataException"/> naming the file, and the line and
+    /// column where known, for anything it cannot read.</summary>
     public static DataTable Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

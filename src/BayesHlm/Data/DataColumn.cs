@@ -34,12 +34,19 @@ public sealed class NumericColumn : DataColumn
 {
     private readonly double[] _values;
 
+    /// <param name="name">The column name.</param>
+    /// <param name="values">One value per row, NaN for missing; kept, not copied.</param>
     public NumericColumn(string name, double[] values) : base(name) => _values = values;
 
+    /// <summary>One value per row, NaN where missing.</summary>
     public ReadOnlySpan<double> Values => _values;
+    /// <inheritdoc/>
     public override int Length => _values.Length;
+    /// <inheritdoc/>
     public override bool IsMissing(int row) => double.IsNaN(_values[row]);
+    /// <summary>The value of row <paramref name="row"/>; NaN when missing.</summary>
     public double this[int row] => _values[row];
+    /// <summary>The value of row <paramref name="row"/>, round-trippable (invariant culture); <c>NaN</c> when missing.</summary>
     public override string TextAt(int row) => _values[row].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
@@ -54,6 +61,9 @@ public sealed class TextColumn : DataColumn
     private readonly string[] _values;
     private readonly bool[] _isNumber;
 
+    /// <param name="name">The column name.</param>
+    /// <param name="codes">Per row, the index of its value in <paramref name="distinctValues"/>; −1 for missing.</param>
+    /// <param name="distinctValues">The distinct present values, in order of first appearance.</param>
     public TextColumn(string name, int[] codes, string[] distinctValues) : base(name)
     {
         _codes = codes;
@@ -88,7 +98,10 @@ public sealed class TextColumn : DataColumn
         }
     }
 
+    /// <inheritdoc/>
     public override int Length => _codes.Length;
+    /// <inheritdoc/>
     public override bool IsMissing(int row) => _codes[row] < 0;
+    /// <summary>The value of row <paramref name="row"/> as read; empty when missing.</summary>
     public override string TextAt(int row) => _codes[row] < 0 ? "" : _values[_codes[row]];
 }

@@ -35,8 +35,10 @@ public sealed class DataTable
     /// <summary>Where the table came from (a file path), for messages; null when built in memory.</summary>
     public string? Source { get; }
 
+    /// <summary>The columns, in the header's order.</summary>
     public IReadOnlyList<DataColumn> Columns { get; }
 
+    /// <summary>Number of data rows (the header not counted).</summary>
     public int RowCount { get; }
 
     /// <summary>The line of the source file that row <paramref name="row"/> was read from, for messages.</summary>
@@ -45,10 +47,13 @@ public sealed class DataTable
     /// <summary>"'file', line N" for messages about a row.</summary>
     internal string Where(int row) => $"{SourceLabel(Source)}, line {LineOf(row)}";
 
+    /// <summary>The column names, in the header's order.</summary>
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 
+    /// <summary>True when a column is called exactly <paramref name="name"/> (case-sensitive).</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
+    /// <summary>The column called exactly <paramref name="name"/>, or false, without the indexer's error.</summary>
     public bool TryGetColumn(string name, out DataColumn column) => _byName.TryGetValue(name, out column!);
 
     /// <summary>The column called <paramref name="name"/>; a <see cref="DataException"/> listing the

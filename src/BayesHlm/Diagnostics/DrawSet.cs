@@ -26,9 +26,13 @@ public sealed class DrawSet
         _draws = draws;
     }
 
+    /// <summary>Parameter names; parameter i's draws are <see cref="Draws(int)"/> of i.</summary>
     public IReadOnlyList<string> Names { get; }
+    /// <summary>Number of chains.</summary>
     public int Chains { get; }
+    /// <summary>Draws per chain (kept draws: warm-up excluded).</summary>
     public int Iterations { get; }
+    /// <summary>Number of parameters.</summary>
     public int ParameterCount => Names.Count;
 
     /// <summary>All draws of parameter <paramref name="parameter"/>, chain after chain.</summary>

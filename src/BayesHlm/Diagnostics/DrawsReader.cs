@@ -14,6 +14,9 @@ public static partial class DrawsReader
     /// <summary>What was read: the draws, and CmdStan's divergent transitions if any were recorded.</summary>
     public sealed record Result(DrawSet Draws, int DivergentTransitions, IReadOnlyList<string> Sources);
 
+    /// <summary>Reads the files and puts their chains together in the order given. A <see cref="DataException"/>
+    /// when the files name different parameters, the chains differ in length, or a chain has fewer than 4 draws.</summary>
+    /// <param name="paths">draws.csv files or CmdStan CSV files, one or more.</param>
     public static Result Read(IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);

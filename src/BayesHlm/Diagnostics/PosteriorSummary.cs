@@ -11,6 +11,7 @@ public sealed record SummaryOptions
     /// <summary>Coverage of the central and highest-density intervals.</summary>
     public double IntervalLevel { get; init; } = 0.9;
 
+    /// <summary>Quantiles 5, 25, 50, 75 and 95%, and 90% intervals.</summary>
     public static SummaryOptions Default { get; } = new();
 }
 
@@ -23,8 +24,12 @@ public sealed record ParameterSummary(
     double CentralLower, double CentralUpper, double HdiLower, double HdiUpper,
     bool Constant)
 {
+    /// <summary>The 5% quantile (always computed).</summary>
     public double Q5 => Quantile(0.05);
+    /// <summary>The 95% quantile (always computed).</summary>
     public double Q95 => Quantile(0.95);
+    /// <summary>The quantile at probability <paramref name="p"/>, which must be one of <see cref="Quantiles"/>
+    /// (<see cref="SummaryOptions.Probabilities"/>, 5% and 95%); an <see cref="InvalidOperationException"/> otherwise.</summary>
     public double Quantile(double p) => Quantiles.First(q => Math.Abs(q.Probability - p) < 1e-12).Value;
 }
 
@@ -43,6 +48,10 @@ public static class PosteriorSummary
     /// <summary>Bulk- and tail-ESS below this many per chain is a precision warning.</summary>
     public const double EssPerChainThreshold = 100;
 
+    /// <summary>Summarises every parameter of <paramref name="draws"/> (in parallel) and lists the warnings: R̂ above
+    /// <see cref="RhatThreshold"/>, bulk- or tail-ESS below <see cref="EssPerChainThreshold"/> per chain.</summary>
+    /// <param name="draws">The draws, warm-up excluded.</param>
+    /// <param name="options">Quantiles and interval level; <see cref="SummaryOptions.Default"/> when null.</param>
     public static DiagnosticsTable Summarise(DrawSet draws, SummaryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(draws);

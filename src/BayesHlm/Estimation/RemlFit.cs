@@ -15,6 +15,7 @@ public sealed record CovarianceEstimate(
     string Group, string? Term1, string? Term2, double Estimate,
     double? StandardError, double? Z, double? P)
 {
+    /// <summary>True for a variance (the residual's included), false for a covariance.</summary>
     public bool IsVariance => Term2 is null;
 }
 
@@ -49,25 +50,47 @@ public sealed record GroupEffects(
 /// </summary>
 public sealed record RemlFit
 {
+    /// <summary>The model that was fitted.</summary>
     public required ModelSpec Spec { get; init; }
+    /// <summary>REML or ML: which likelihood the variance components maximise and <see cref="Fit"/> reports.</summary>
     public required EstimationMethod Method { get; init; }
+    /// <summary>The algorithm that gave the estimates: <see cref="EstimationAlgorithm.Em"/> also when Newton failed and EM
+    /// took over; as requested when there was nothing to optimise (no random part, covariances given).</summary>
     public required EstimationAlgorithm Algorithm { get; init; }
+    /// <summary>Rows the fit used (N), after rows with a missing value in a column the model reads were dropped.</summary>
     public required int Observations { get; init; }
+    /// <summary>Number of groups per grouping level, outermost first; empty for ordinary least squares.</summary>
     public required IReadOnlyList<(string Group, int Count)> GroupCounts { get; init; }
+    /// <summary>What the data stage did: rows read, rows used, missing values per column.</summary>
     public required ModelFrameSummary Frame { get; init; }
+    /// <summary>One per column of the fixed-effect design, in its order; t tests and intervals use
+    /// <see cref="DegreesOfFreedom"/>.</summary>
     public required IReadOnlyList<FixedEffectEstimate> FixedEffects { get; init; }
+    /// <summary>Variances and covariances of the random effects (not SDs or correlations), level by level
+    /// outermost first, then the residual variance σ² unless the level-1 variances are known.</summary>
     public required IReadOnlyList<CovarianceEstimate> Covariance { get; init; }
+    /// <summary>−2 log-likelihood (REML or ML, as <see cref="Method"/>), AIC, AICc and BIC. Under REML the
+    /// likelihood is only comparable between models with the same fixed effects.</summary>
     public required FitStatistics Fit { get; init; }
+    /// <summary>Empirical Bayes estimates per grouping level, outermost first; empty for ordinary least squares.</summary>
     public required IReadOnlyList<GroupEffects> Groups { get; init; }
     /// <summary>Intraclass correlation per level, for models whose random part is intercepts only; else empty.</summary>
     public required IReadOnlyList<(string Group, double Icc)> Icc { get; init; }
+    /// <summary>σ², the level-1 variance (a variance, not an SD); 1 when the level-1 variances are known,
+    /// since the rows are then weighted by 1/v_i.</summary>
     public required double ResidualVariance { get; init; }
+    /// <summary>False when the optimiser did not meet its convergence test: the estimates are the last iterate and
+    /// <see cref="Warnings"/> says so. True when there was nothing to optimise.</summary>
     public required bool Converged { get; init; }
+    /// <summary>Optimiser iterations, Newton's and EM's added when one took over from the other; 0 when
+    /// nothing was optimised.</summary>
     public required int Iterations { get; init; }
     /// <summary>A variance component at zero or a covariance matrix of less than full rank.</summary>
     public required bool Singular { get; init; }
     /// <summary>True when the model has no random part: ordinary least squares.</summary>
     public bool IsOrdinaryLeastSquares => Groups.Count == 0;
+    /// <summary>What the user must know about the fit (non-convergence, a singular fit, few groups,
+    /// df set to 1, no covariance-parameter SEs), each a full sentence.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
     /// <summary>The fit's own time in seconds: model set-up from the loaded data through the final estimates.</summary>
     public required double Seconds { get; init; }

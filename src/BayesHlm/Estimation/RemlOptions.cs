@@ -1,7 +1,15 @@
 namespace BayesHlm.Estimation;
 
 /// <summary>REML (restricted) or ML (full) likelihood.</summary>
-public enum EstimationMethod { Reml, Ml }
+public enum EstimationMethod
+{
+    /// <summary>Restricted likelihood: variance components allow for the fixed effects having been estimated (the
+    /// default, as in lme4 and SAS).</summary>
+    Reml,
+    /// <summary>Full likelihood: variance components biased down, but −2LL comparable between models that differ
+    /// in their fixed effects.</summary>
+    Ml,
+}
 
 /// <summary>How the variance components are found.</summary>
 public enum EstimationAlgorithm
@@ -26,14 +34,18 @@ public enum DegreesOfFreedomMethod
 /// <summary>Settings of an EB/ML fit.</summary>
 public sealed record RemlOptions
 {
+    /// <summary>REML (default) or ML.</summary>
     public EstimationMethod Method { get; init; } = EstimationMethod.Reml;
+    /// <summary>How the variance components are found; by default Newton, falling back to EM.</summary>
     public EstimationAlgorithm Algorithm { get; init; } = EstimationAlgorithm.Auto;
+    /// <summary>Which df the fixed-effect t tests and intervals use; by default between-within.</summary>
     public DegreesOfFreedomMethod DegreesOfFreedom { get; init; } = DegreesOfFreedomMethod.BetweenWithin;
     /// <summary>Coverage of the confidence intervals of fixed effects.</summary>
     public double ConfidenceLevel { get; init; } = 0.95;
     /// <summary>Iteration cap for EM (each SQUAREM cycle counts its EM steps).</summary>
     public int MaxEmIterations { get; init; } = 200_000;
 
+    /// <summary>REML, Newton with EM as fallback, between-within df, 95% intervals.</summary>
     public static RemlOptions Default { get; } = new();
 
     /// <summary>"reml" or "ml", in any case.</summary>

@@ -10,6 +10,8 @@ namespace BayesHlm.Formula;
 /// </summary>
 public static class FormulaParser
 {
+    /// <summary>Parses <paramref name="formula"/>; a <see cref="ModelSpecificationException"/> pointing at the column of
+    /// the error when it is not valid.</summary>
     public static ModelSpec Parse(string formula)
     {
         ArgumentNullException.ThrowIfNull(formula);

@@ -10,6 +10,7 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
     /// <summary>A plain column.</summary>
     public static Variable Of(string column) => new(VariableFunction.None, column);
 
+    /// <summary>The canonical spelling, never quoted: the column, or <c>center(ses, school)</c>.</summary>
     public string Name => Function switch
     {
         VariableFunction.None => Column,
@@ -43,15 +44,30 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
     /// <summary>The data columns this variable reads.</summary>
     public IEnumerable<string> Columns => Group is null ? [Column] : [Column, Group];
 
+    /// <summary>The <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }
 
-public enum VariableFunction { None, Center, Mean, Factor, Log }
+/// <summary>What a <see cref="Variable"/> does to its column; centring and means use the rows the model uses.</summary>
+public enum VariableFunction
+{
+    /// <summary>The column as it is (a factor when its values are text).</summary>
+    None,
+    /// <summary><c>center(x)</c>: x minus its grand mean; <c>center(x, g)</c>: x minus the mean of its group of g.</summary>
+    Center,
+    /// <summary><c>mean(x, g)</c>: the mean of x over the row's group of g, a group-level predictor.</summary>
+    Mean,
+    /// <summary><c>factor(x)</c>: the column as categorical even when its values are numbers.</summary>
+    Factor,
+    /// <summary><c>log(x)</c>: natural logarithm; every value must be positive.</summary>
+    Log,
+}
 
 /// <summary>A model term: one variable, or an interaction of several (<c>a:b</c>), named with its
 /// variables in the order they first appear in the formula, as lme4 names them.</summary>
 public sealed record Term(IReadOnlyList<Variable> Variables)
 {
+    /// <summary>The variables' names joined by <c>:</c>, the term's name in all output.</summary>
     public string Name => string.Join(":", Variables.Select(v => v.Name));
 
     /// <summary>The term as written in a formula (names quoted where needed).</summary>
@@ -61,5 +77,6 @@ public sealed record Term(IReadOnlyList<Variable> Variables)
     public bool SameAs(Term other) =>
         Variables.Count == other.Variables.Count && Variables.All(v => other.Variables.Contains(v));
 
+    /// <summary>The <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }

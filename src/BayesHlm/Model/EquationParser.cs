@@ -13,6 +13,9 @@ public static class EquationParser
     /// <summary>A parsed equation: left side, intercept coefficient, coefficient·predictor terms, random effect.</summary>
     public sealed record Parsed(string Left, string? Intercept, IReadOnlyList<(string Coefficient, Term Predictor)> Terms, bool Random);
 
+    /// <summary>Parses one equation; a <see cref="ModelSpecificationException"/> naming the column when it is not valid.</summary>
+    /// <param name="equation">The equation, e.g. <c>b1 = g10 + g11*meanses + u1</c>.</param>
+    /// <param name="where">Where it was declared, to begin messages: <c>level 2</c>.</param>
     public static Parsed Parse(string equation, string where)
     {
         ArgumentNullException.ThrowIfNull(equation);

@@ -108,6 +108,7 @@ public sealed record Coefficient(string Name, Term? Variable);
 /// <param name="Correlated">Whether the random effects of this level are correlated (unstructured Σ) or independent.</param>
 public sealed record UpperLevel(string Group, IReadOnlyList<Equation> Equations, bool Correlated = true)
 {
+    /// <summary>The equation of <paramref name="coefficient"/>, or null when it has none here (fixed, no predictors).</summary>
     public Equation? Find(string coefficient) => Equations.FirstOrDefault(e => e.Coefficient == coefficient);
 }
 

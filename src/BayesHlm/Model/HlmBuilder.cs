@@ -41,6 +41,7 @@ public sealed class HlmBuilder
     /// <summary>Adds level 3: equations for the level-2 coefficients (γ's), over groups of <paramref name="group"/>.</summary>
     public HlmBuilder Level3(string group, params string[] equations) => AddLevel(3, group, true, equations);
 
+    /// <summary>As <see cref="Level3(string, string[])"/>, choosing correlated or independent random effects.</summary>
     public HlmBuilder Level3(string group, bool correlated, params string[] equations) => AddLevel(3, group, correlated, equations);
 
     private HlmBuilder AddLevel(int level, string group, bool correlated, string[] equations)

@@ -29,6 +29,8 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
     /// <summary>The <c>sampler:</c> section (chains, iter, warmup, thin, seed, save_group_effects), or the defaults.</summary>
     public Sampling.SamplerOptions Sampler { get; init; } = new();
 
+    /// <summary>Reads and checks the model file at <paramref name="path"/>; the data path is resolved relative to it, the
+    /// data not read. A <see cref="ModelSpecificationException"/> naming the line where it can.</summary>
     public static ModelFile Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -75,12 +75,14 @@ public sealed record ModelSpec(
         return parts;
     }
 
+    /// <summary>The model as a formula (<see cref="ToFormula"/>).</summary>
     public override string ToString() => ToFormula();
 }
 
 /// <summary>A data column holding each row's known level-1 variance, or its standard deviation.</summary>
 public sealed record KnownResidual(string Column, bool IsStandardDeviation)
 {
+    /// <summary>For messages: <c>sd from column 'se'</c>.</summary>
     public override string ToString() => $"{(IsStandardDeviation ? "sd" : "variance")} from column '{Column}'";
 }
 
@@ -93,6 +95,8 @@ public sealed record RandomFactorSpec(IReadOnlyList<string> Factor, IReadOnlyLis
     /// <summary>The factor's name in output: <c>school</c>, <c>school:classroom</c>.</summary>
     public string Name => string.Join(":", Factor);
 
+    /// <summary>True when both declare the same grouping columns and the same blocks, however the blocks and their
+    /// terms were ordered.</summary>
     public bool IsEquivalentTo(RandomFactorSpec other) =>
         Factor.SequenceEqual(other.Factor)
         && Blocks.Count == other.Blocks.Count
@@ -105,6 +109,7 @@ public sealed record RandomFactorSpec(IReadOnlyList<string> Factor, IReadOnlyLis
 /// <param name="Correlated">False for <c>||</c>: a diagonal covariance within the block.</param>
 public sealed record RandomBlockSpec(bool Intercept, IReadOnlyList<Term> Terms, bool Correlated)
 {
+    /// <summary>True when both blocks have the same intercept, slopes and correlation, the slopes in any order.</summary>
     public bool IsEquivalentTo(RandomBlockSpec other) =>
         Intercept == other.Intercept && Correlated == other.Correlated && ModelSpec.SameTerms(Terms, other.Terms);
 }

@@ -4,6 +4,10 @@ namespace BayesHlm.Reporting;
 /// leaves a half-written file that looks whole.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, creating its folder if needed. The file
+    /// appears, replacing any old one, only when <paramref name="write"/> returns; if it throws, nothing changes.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="write">Writes the content to the stream of the temporary file.</param>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -24,6 +28,7 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM), as <see cref="Write"/> does.</summary>
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s); w.Write(text); });
 }

@@ -11,6 +11,7 @@ namespace BayesHlm.Reporting;
 /// </summary>
 public static class DrawsCsvWriter
 {
+    /// <summary>Writes <paramref name="draws"/> to <paramref name="path"/> as draws.csv, rows chain after chain.</summary>
     public static void Write(DrawSet draws, string path)
     {
         ArgumentNullException.ThrowIfNull(draws);

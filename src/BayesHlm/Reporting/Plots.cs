@@ -6,7 +6,13 @@ using SkiaSharp;
 namespace BayesHlm.Reporting;
 
 /// <summary>Image formats a plot is written in.</summary>
-public enum PlotFormat { Png, Svg }
+public enum PlotFormat
+{
+    /// <summary>Raster images (the default).</summary>
+    Png,
+    /// <summary>Vector images, which scale without loss.</summary>
+    Svg,
+}
 
 /// <summary>
 /// The pictures of a run (ScottPlot), each a grid of panels paged so a page stays readable at 100%: trace, density

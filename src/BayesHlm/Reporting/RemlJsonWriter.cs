@@ -134,6 +134,10 @@ public static class RemlJsonWriter
         w.WriteEndObject();
     }
 
+    /// <summary>The fit as an indented JSON document (see <see cref="Write"/>).</summary>
+    /// <param name="fit">The fit.</param>
+    /// <param name="id">The model's name, if it has one.</param>
+    /// <param name="dataSource">The data file.</param>
     public static string ToJson(RemlFit fit, string? id = null, string? dataSource = null)
     {
         using var ms = new MemoryStream();

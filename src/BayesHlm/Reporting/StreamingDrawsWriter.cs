@@ -23,6 +23,7 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
 
     private string PartPath(int chain) => Path.Combine(Path.GetDirectoryName(_path)!, $"{Path.GetFileNameWithoutExtension(_path)}.chain{chain + 1}.csv.part");
 
+    /// <summary>Creates one part file per chain beside the target; draws.csv itself is written by <see cref="Complete"/>.</summary>
     public void Begin(IReadOnlyList<string> names, int chains)
     {
         ArgumentNullException.ThrowIfNull(names);
@@ -34,6 +35,7 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
         _rowEnds = Enumerable.Range(0, chains).Select(_ => new List<long>()).ToArray();
     }
 
+    /// <summary>Appends one kept draw to the part file of <paramref name="chain"/>; chains may call it at the same time, each for its own.</summary>
     public void Write(int chain, int index, double[] values)
     {
         ArgumentNullException.ThrowIfNull(values);

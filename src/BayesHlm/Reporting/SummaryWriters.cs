@@ -38,6 +38,7 @@ public static class SummaryWriters
         yield return ($"hdi{level}_upper", r.HdiUpper);
     }
 
+    /// <summary>summary.csv: a row per parameter, columns as posterior names them; non-finite values as <c>NA</c>.</summary>
     public static string ToCsv(DiagnosticsTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -55,6 +56,10 @@ public static class SummaryWriters
 
     private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
+    /// <summary>The table as JSON: chains, iterations, divergent transitions, the summary.csv columns per parameter
+    /// (null where not finite) and the warnings.</summary>
+    /// <param name="table">The summaries.</param>
+    /// <param name="divergentTransitions">Divergent transitions the sampler recorded (CmdStan's); 0 when none.</param>
     public static string ToJson(DiagnosticsTable table, int divergentTransitions = 0)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -84,6 +89,9 @@ public static class SummaryWriters
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
+    /// <summary>The console table: mean, sd, q5, q95, R̂ and bulk- and tail-ESS per parameter, then the warnings.</summary>
+    /// <param name="table">The summaries.</param>
+    /// <param name="divergentTransitions">Divergent transitions the sampler recorded (CmdStan's); 0 when none.</param>
     public static string ToText(DiagnosticsTable table, int divergentTransitions = 0)
     {
         ArgumentNullException.ThrowIfNull(table);

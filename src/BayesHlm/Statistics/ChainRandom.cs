@@ -44,8 +44,10 @@ public sealed class ChainRandom : Random
     /// <summary>Uniform on [0, 1), 53 bits.</summary>
     public override double NextDouble() => (NextBits() >> 11) * (1.0 / (1UL << 53));
 
+    /// <inheritdoc/>
     protected override double Sample() => NextDouble();
 
+    /// <inheritdoc/>
     public override int Next()
     {
         while (true)
@@ -55,25 +57,30 @@ public sealed class ChainRandom : Random
         }
     }
 
+    /// <inheritdoc/>
     public override int Next(int maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
         return (int)(NextDouble() * maxValue);
     }
 
+    /// <inheritdoc/>
     public override int Next(int minValue, int maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
         return minValue + (int)(NextDouble() * ((long)maxValue - minValue));
     }
 
+    /// <inheritdoc/>
     public override long NextInt64() => (long)(NextBits() >> 1);
 
+    /// <inheritdoc/>
     public override void NextBytes(Span<byte> buffer)
     {
         for (int i = 0; i < buffer.Length; i++) buffer[i] = (byte)(NextBits() >> 56);
     }
 
+    /// <inheritdoc/>
     public override void NextBytes(byte[] buffer) => NextBytes(buffer.AsSpan());
 
     // Ziggurat tables: x[i] is the right edge of layer i (x[0] the base layer's equivalent width, x[256] = 0),

@@ -24,6 +24,7 @@ public sealed class GroupingLevel
     /// <summary>Rows in each group.</summary>
     public IReadOnlyList<int> RowCount { get; }
 
+    /// <summary>Number of groups.</summary>
     public int Count => GroupNames.Count;
 }
 
@@ -35,6 +36,7 @@ public sealed class RandomLevel
         Grouping = grouping; TermNames = termNames; Free = free;
     }
 
+    /// <summary>The groups these coefficients vary over.</summary>
     public GroupingLevel Grouping { get; }
 
     /// <summary>Names of the random coefficients: <c>(Intercept)</c>, <c>center(ses, school)</c>.</summary>
@@ -44,8 +46,11 @@ public sealed class RandomLevel
     /// (independent blocks, <c>||</c>).</summary>
     internal bool[,] Free { get; }
 
+    /// <summary>Number of random coefficients q; the level's covariance matrix is q×q.</summary>
     public int Size => TermNames.Count;
 
+    /// <summary>True when every covariance is estimated (one correlated block: unstructured Σ); false when
+    /// <c>||</c> or separate blocks fix some at zero.</summary>
     public bool IsUnstructured
     {
         get

@@ -23,6 +23,7 @@ public sealed class SufficientStatistics
         M = off + 1;
     }
 
+    /// <summary>The model the statistics were built for.</summary>
     public ModelSpec Spec { get; }
     /// <summary>Names of the fixed-effect columns: <c>(Intercept)</c>, <c>meanses:center(ses, school)</c>.</summary>
     public IReadOnlyList<string> FixedNames { get; }
@@ -40,6 +41,7 @@ public sealed class SufficientStatistics
     internal int[] ConstantBelowLevel { get; }
     /// <summary>Rows read, rows used, and missing values per column.</summary>
     public ModelFrameSummary Frame { get; }
+    /// <summary>Number of innermost groups, one C_j each; 1 when the model has no random part.</summary>
     public int LeafCount => LeafRowCount.Length;
 
     /// <summary>Σ (y − ȳ)², computed from the rows.</summary>
