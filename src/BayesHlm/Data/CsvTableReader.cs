@@ -6,15 +6,18 @@ namespace BayesHlm.Data;
 /// <summary>
 /// Reads a delimited text file into a <see cref="DataTable"/> with Sylvan.Data.Csv: header row
 /// required; comma, semicolon, tab or pipe delimiter detected from the header; quoted fields.
-/// A column is numeric when every present value parses as a number, text otherwise.
+/// A column is numeric when every present value parses as a number, text otherwise; a column named as a label column
+/// is always text, its values kept exactly as written (trimmed).
 /// Missing values are empty fields, <c>NA</c> and <c>.</c>.
 /// </summary>
 public static class CsvTableReader
 {
     /// <summary>Reads the file at <paramref name="path"/>; a <see cref="DataException"/> naming the file, and the line and
-    /// column where known, for anything it cannot read.</summary>
-    public static DataTable Read(string path)
+    /// column where known, for anything it cannot read. Columns named in <paramref name="labelColumns"/> are read as
+    /// text (grouping factors: their values are labels, compared as written).</summary>
+    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null)
     {
+        var labels = labelColumns?.ToHashSet(StringComparer.Ordinal) ?? [];
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
             throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
@@ -25,7 +28,7 @@ public static class CsvTableReader
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, forcedText, out var flipped);
+                var table = ReadOnce(path, forcedText, labels, out var flipped);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
@@ -42,7 +45,7 @@ public static class CsvTableReader
         }
     }
 
-    private static DataTable? ReadOnce(string path, HashSet<int> forcedText, out List<int> flipped)
+    private static DataTable? ReadOnce(string path, HashSet<int> forcedText, HashSet<string> labels, out List<int> flipped)
     {
         flipped = new List<int>();
         using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
@@ -67,7 +70,7 @@ public static class CsvTableReader
                 string name = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                builders[c] = new ColumnBuilder(name, forcedText.Contains(c));
+                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name));
             }
             int row = 0, line = 1;
             var lines = new List<int>();
@@ -106,6 +109,16 @@ public static class CsvTableReader
 
     internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) => FastDouble.TryParse(s, out value);
 
+    /// <summary>An integer written as a double writes it back: an optional minus, then 0 or up to 15 digits with no
+    /// leading zero. Its number's text is then exactly the field's.</summary>
+    internal static bool IsPlainInteger(ReadOnlySpan<char> s)
+    {
+        if (s.Length > 0 && s[0] == '-') s = s[1..];
+        if (s.IsEmpty || s.Length > 15 || (s[0] == '0' && s.Length > 1)) return false;
+        foreach (char ch in s) if (ch is < '0' or > '9') return false;
+        return true;
+    }
+
     /// <summary>Accumulates one column: numeric while every value parses, text after.</summary>
     private sealed class ColumnBuilder
     {
@@ -117,6 +130,7 @@ public static class CsvTableReader
         private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
         private List<string>? _distinct;
         private int _count;
+        private bool _plainIntegers = true;
 
         public ColumnBuilder(string name, bool asText)
         {
@@ -153,7 +167,12 @@ public static class CsvTableReader
             }
             if (_count == _numbers.Length) Array.Resize(ref _numbers, _numbers.Length * 2);
             if (IsMissingToken(field)) { _numbers[_count++] = double.NaN; return false; }
-            if (TryParseNumber(field, out double v) && double.IsFinite(v)) { _numbers[_count++] = v; return false; }
+            if (TryParseNumber(field, out double v) && double.IsFinite(v))
+            {
+                _numbers[_count++] = v;
+                _plainIntegers = _plainIntegers && IsPlainInteger(field);
+                return false;
+            }
             if (_count == 0 || AllMissingSoFar())
             {
                 // Nothing numeric stored yet: switch to text in place, no re-read needed.
@@ -181,7 +200,7 @@ public static class CsvTableReader
                 return new TextColumn(_name, _codes, _distinct!.ToArray());
             }
             Array.Resize(ref _numbers, _count);
-            return new NumericColumn(_name, _numbers);
+            return new NumericColumn(_name, _numbers) { SpellingLost = !_plainIntegers };
         }
     }
 }

@@ -48,6 +48,11 @@ public sealed class NumericColumn : DataColumn
     public double this[int row] => _values[row];
     /// <summary>The value of row <paramref name="row"/>, round-trippable (invariant culture); <c>NaN</c> when missing.</summary>
     public override string TextAt(int row) => _values[row].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Read from a file where some value was not written as a plain integer (a leading zero, decimals, more
+    /// than 15 digits, an exponent): the numbers may not tell apart labels the file tells apart ("01" and "1"), so the
+    /// column must not be used as labels. False for a column built from code: its numbers are its values.</summary>
+    public bool SpellingLost { get; init; }
 }
 
 /// <summary>

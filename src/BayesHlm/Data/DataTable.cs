@@ -76,8 +76,9 @@ public sealed class DataTable
 
     internal static string SourceLabel(string? source) => source is null ? "the data" : $"'{source}'";
 
-    /// <summary>Reads a delimited text file (see <see cref="CsvTableReader"/>).</summary>
-    public static DataTable ReadCsv(string path) => CsvTableReader.Read(path);
+    /// <summary>Reads a delimited text file (see <see cref="CsvTableReader"/>); the columns named in
+    /// <paramref name="labelColumns"/> are read as text whatever they hold (a model's <c>LabelColumns</c>).</summary>
+    public static DataTable ReadCsv(string path, IEnumerable<string>? labelColumns = null) => CsvTableReader.Read(path, labelColumns);
 
     /// <summary>Builds a table from numeric arrays, for use from code.</summary>
     public static DataTable FromColumns(IEnumerable<(string Name, double[] Values)> columns) =>
@@ -96,7 +97,7 @@ public sealed class DataTable
                 case NumericColumn n:
                     var v = new double[idx.Count];
                     for (int i = 0; i < v.Length; i++) v[i] = n[idx[i]];
-                    cols.Add(new NumericColumn(n.Name, v));
+                    cols.Add(new NumericColumn(n.Name, v) { SpellingLost = n.SpellingLost });
                     break;
                 case TextColumn t:
                     var codes = new int[idx.Count];

@@ -42,6 +42,19 @@ public sealed record ModelSpec(
             .Concat(KnownResidual is { } k ? [k.Column] : [])
             .Distinct();
 
+    /// <summary>Columns the model reads as labels only — grouping factors, the groups of <c>center(x, g)</c> and
+    /// <c>mean(x, g)</c>, and <c>factor(x)</c>. Read them as text (<c>DataTable.ReadCsv(path,
+    /// spec.LabelColumns)</c>) so that labels are compared as written: "01" and "1" are two groups, and a 17-digit id is
+    /// not rounded into another.</summary>
+    public IEnumerable<string> LabelColumns
+    {
+        get =>
+            RandomFactors.SelectMany(r => r.Factor)
+                .Concat(Variables.Where(v => v.Group is not null).Select(v => v.Group!))
+                .Concat(Variables.Where(v => v.Function == VariableFunction.Factor).Select(v => v.Column))
+                .Distinct();
+    }
+
     /// <summary>True when the two specs describe the same model, however their terms were ordered.</summary>
     public bool IsEquivalentTo(ModelSpec other)
     {

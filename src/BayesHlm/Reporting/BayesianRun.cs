@@ -59,7 +59,7 @@ public static class BayesianRun
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
         stage?.Report($"reading {request.DataPath}");
-        var data = DataTable.ReadCsv(request.DataPath);
+        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
         var stats = SufficientStatistics.Build(request.Spec, data);

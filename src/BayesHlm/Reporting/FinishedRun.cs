@@ -26,7 +26,7 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
         if (!File.Exists(dataPath)) throw new ModelSpecificationException($"The run's data file '{dataPath}' (from run.json) is not there any more.");
         string draws = Path.Combine(directory, "draws.csv");
         if (!File.Exists(draws)) throw new ModelSpecificationException($"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
-        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath));
+        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns));
         var reml = Estimation.Reml.Fit(stats, new RemlOptions { Method = manifest.Method });
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
         return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws);

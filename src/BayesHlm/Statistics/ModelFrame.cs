@@ -147,6 +147,11 @@ internal sealed class ModelFrame
         else
         {
             var n = (NumericColumn)col;
+            if (n.SpellingLost)
+                throw new DataException(
+                    $"Column '{n.Name}' is used as labels (groups or categories) but was read as numbers, and some of its values are " +
+                    $"not plain integers (a leading zero, decimals, over 15 digits), so labels written differently could merge. " +
+                    $"Read it as text: DataTable.ReadCsv(path, model.LabelColumns).");
             var map = new Dictionary<double, int>();
             for (int i = 0; i < rows.Length; i++)
             {
