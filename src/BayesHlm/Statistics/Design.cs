@@ -214,7 +214,11 @@ internal sealed class Design
                     next.Add((prefix + v.Name, x));
                     continue;
                 }
-                for (int level = full ? 0 : 1; level < ev.Levels!.Length; level++)
+                if (ev.Levels!.Length < 2)
+                    throw new ModelSpecificationException(
+                        $"The factor {v.Name} has one level ('{ev.Levels.FirstOrDefault()}') in the {frame.RowCount} rows used, so its effect cannot be estimated " +
+                        $"(lme4: contrasts need 2 or more levels). Remove {v.Name} from the formula, or check the data: are rows with its other levels missing a value?");
+                for (int level = full ? 0 : 1; level < ev.Levels.Length; level++)
                 {
                     var x = new double[values.Length];
                     var codes = ev.Codes!;

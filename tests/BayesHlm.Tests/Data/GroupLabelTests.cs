@@ -69,3 +69,30 @@ public class GroupLabelTests
         Assert.Equal(18, Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school)"), DataTable.ReadCsv(plain)).GroupCounts[0].Count);
     }
 }
+
+/// <summary>A factor with one level in the rows used cannot be estimated: said, never dropped silently (also per BY value).</summary>
+public class OneLevelFactorTests
+{
+    [Fact]
+    public void AOneLevelFactor_IsRefused_AndPerByValueReported()
+    {
+        using var folder = new TestFolder();
+        var sb = new StringBuilder("school,sex,region,x,y\n");
+        var rng = new Random(2);
+        for (int j = 0; j < 12; j++)
+            for (int i = 0; i < 5; i++)
+                sb.Append(CultureInfo.InvariantCulture, $"{j},{(j < 9 || i % 2 == 0 ? "M" : "F")},{(j < 6 ? "north" : "south")},{rng.NextDouble():R},{rng.NextDouble() + j % 3:R}\n");
+        string path = folder.Write("boys.csv", sb.ToString());
+        // In the north every student is M.
+        string north = folder.Write("north.csv", string.Join("\n", sb.ToString().Split('\n').Where(l => !l.Contains("south"))));
+        var r = CliRunner.Run("reml", "--data", north, "--formula", "y ~ x + sex + (1 | school)");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("sex has one level ('M')", r.StdErr);
+        Assert.DoesNotContain("   at ", r.StdErr);
+
+        // By region: the north says why it has no fit, the south (M and F) is fitted.
+        var by = CliRunner.Run("reml", "--data", path, "--formula", "y ~ x + sex + (1 | school)", "--by", "region");
+        Assert.Contains("region = north: The factor sex has one level", by.StdOut + by.StdErr);
+        Assert.Contains("=== region = south ===", by.StdOut);
+    }
+}
