@@ -7,8 +7,135 @@ internal static class DesignChecks
     {
         var total = s.Total();
         CheckIdentifiable(s);
+        CheckNestedLevelsDiffer(s);
         CheckFixedRank(s, total);
+        CheckRandomEffectsSeparable(s);
+        CheckRandomInterceptsNotAbsorbed(s);
         CheckResidualVariation(s, total);
+        CheckWithinGroupVariation(s);
+    }
+
+    /// <summary>A nested factor with exactly one group inside each group of the factor above it (<c>(1 | g/g)</c>, or
+    /// schools with one classroom each) has the same groups: the two levels' effects cannot be told apart.</summary>
+    private static void CheckNestedLevelsDiffer(SufficientStatistics s)
+    {
+        for (int k = 1; k < s.Levels.Count; k++)
+        {
+            var outer = s.Levels[k - 1].Grouping;
+            var inner = s.Levels[k].Grouping;
+            if (inner.Count == outer.Count)
+                throw new ModelSpecificationException(
+                    $"Each group of '{outer.Name}' holds exactly one group of '{inner.Name}': they are the same {inner.Count} groups, so the random effects " +
+                    $"of the two levels cannot be told apart. Drop the random term of one of them (e.g. (1 | {outer.Name}) instead of (1 | {outer.Name}/…)).");
+        }
+    }
+
+    /// <summary>A level's random effects must be told apart: a random slope on a variable that is constant within every
+    /// group duplicates the group's intercept, and random terms whose columns are collinear over all rows (x and 2x)
+    /// share one effect; in both cases their variances are not identifiable (REML would report a converged nonsense).</summary>
+    private static void CheckRandomEffectsSeparable(SufficientStatistics s)
+    {
+        for (int k = 0; k < s.Levels.Count; k++)
+        {
+            var level = s.Levels[k];
+            int q = level.Size, m = s.M, z0 = s.ZOffset[k], mm = m * m;
+            if (q < 2) continue;
+            var node = s.NodeCrossProducts(k);
+            int intercept = level.TermNames.ToList().IndexOf("(Intercept)");
+            if (intercept >= 0 && ConstantSlope(node, level, z0, m, intercept) is { } slope)
+                throw new ModelSpecificationException(
+                    $"The random slope of '{slope}' on '{level.Grouping.Name}' cannot be estimated: '{slope}' does not vary within any group of '{level.Grouping.Name}', " +
+                    $"so its slope cannot be told apart from the group's intercept. Keep '{slope}' as a fixed effect (a level-2 predictor) and drop it from ( … | {level.Grouping.Name}).");
+            var total = new double[q * q];
+            for (int j = 0; j < level.Grouping.Count; j++)
+                for (int a = 0; a < q; a++)
+                    for (int b = 0; b < q; b++) total[a * q + b] += node[j * mm + (z0 + a) * m + z0 + b];
+            if (!HasFullRank(total, q))
+                throw new ModelSpecificationException(
+                    $"The random effects of '{level.Grouping.Name}' ({string.Join(", ", level.TermNames.Select(t => $"'{t}'"))}) are collinear: one of their columns is a " +
+                    $"linear combination of the others in every row, so their variances cannot be estimated. Remove the duplicated term from ( … | {level.Grouping.Name}).");
+        }
+    }
+
+    /// <summary>The first random term that is constant within every group (its within-group sum of squares is zero).</summary>
+    private static string? ConstantSlope(double[] node, RandomLevel level, int z0, int m, int intercept)
+    {
+        int mm = m * m, q = level.Size;
+        for (int a = 0; a < q; a++)
+        {
+            if (a == intercept) continue;
+            int c = z0 + a, one = z0 + intercept;
+            bool constant = true;
+            for (int j = 0; j < level.Grouping.Count && constant; j++)
+            {
+                double n = node[j * mm + one * m + one], sum = node[j * mm + one * m + c], squares = node[j * mm + c * m + c];
+                constant = n <= 0 || squares - sum * sum / n <= 1e-10 * (squares + 1e-300);
+            }
+            if (constant) return level.TermNames[a];
+        }
+        return null;
+    }
+
+    private static bool HasFullRank(double[] a, int q)
+    {
+        double scale = 0;
+        for (int i = 0; i < q; i++) scale = Math.Max(scale, a[i * q + i]);
+        if (!(scale > 0)) return false;
+        // Cholesky with a tolerance on the pivots relative to the largest diagonal entry.
+        var l = (double[])a.Clone();
+        for (int j = 0; j < q; j++)
+        {
+            double d = l[j * q + j];
+            for (int t = 0; t < j; t++) d -= l[j * q + t] * l[j * q + t];
+            if (d <= 1e-9 * scale) return false;
+            d = Math.Sqrt(d);
+            l[j * q + j] = d;
+            for (int i = j + 1; i < q; i++)
+            {
+                double v = l[i * q + j];
+                for (int t = 0; t < j; t++) v -= l[i * q + t] * l[j * q + t];
+                l[i * q + j] = v / d;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A random intercept on a factor whose groups the fixed effects already tell apart (<c>factor(g) + (1 | g)</c>):
+    /// when the fixed columns constant within the groups are as many as the groups, the groups' means are fitted by
+    /// fixed effects and nothing is left for the random intercepts' variance.</summary>
+    private static void CheckRandomInterceptsNotAbsorbed(SufficientStatistics s)
+    {
+        for (int k = 0; k < s.Levels.Count; k++)
+        {
+            var level = s.Levels[k];
+            if (!level.TermNames.Contains("(Intercept)")) continue;
+            var between = Enumerable.Range(0, s.P).Where(c => s.ConstantBelowLevel[c] <= k).Select(c => s.FixedNames[c]).ToList();
+            if (between.Count >= level.Grouping.Count)
+                throw new ModelSpecificationException(
+                    $"The fixed effects have {between.Count} columns that are constant within the groups of '{level.Grouping.Name}' ({string.Join(", ", between.Take(4).Select(n => $"'{n}'"))}" +
+                    $"{(between.Count > 4 ? ", …" : "")}), as many as its {level.Grouping.Count} groups: they fit every group's mean, which leaves nothing for the random intercepts " +
+                    $"of '{level.Grouping.Name}'. Remove the fixed factor of the groups (e.g. factor({level.Grouping.Name})), or the random intercept.");
+        }
+    }
+
+    /// <summary>An outcome constant within every innermost group leaves no within-group variation for σ² (REML would run
+    /// σ² to zero and a group variance to infinity): it is a group-level outcome.</summary>
+    private static void CheckWithinGroupVariation(SufficientStatistics s)
+    {
+        if (s.KnownResidualVariance || s.Levels.Count == 0 || s.InterceptIndex < 0) return;
+        int m = s.M, yi = s.YIndex, one = s.InterceptIndex;
+        double within = 0;
+        for (int j = 0; j < s.LeafCount; j++)
+        {
+            var c = s.Leaf(j);
+            double n = c[one * m + one], sum = c[one * m + yi];
+            if (n > 0) within += c[yi * m + yi] - sum * sum / n;
+        }
+        if (within > 1e-10 * s.OutcomeSumOfSquares) return;
+        var leaf = s.Levels[^1].Grouping;
+        throw new DataException(
+            $"The outcome '{s.Spec.Outcome.Name}' does not vary within any group of '{leaf.Name}': with no within-group variation the residual variance cannot be " +
+            $"estimated. This is a group-level outcome: analyse one row per group (without (… | {leaf.Name})), or check the data.");
     }
 
     /// <summary>As lme4 checks: a grouping factor with a group per row, or more random effects than rows, leaves the

@@ -49,9 +49,10 @@ public class EdgeCaseTests
     }
 
     [Fact]
-    public void MoreClassroomPredictorsThanClassroomDf_WarnsAboutTheBetweenWithinDf()
+    public void AsManyClassroomPredictorsAsClassrooms_AreRefused_TheyLeaveNothingForTheClassroomVariance()
     {
-        // 2 schools × 2 classrooms: classroom-level effects get J_class − J_school − 3 = −1 df under ddfm=bw.
+        // 2 schools × 2 classrooms and 3 classroom-level predictors: with the intercept they fit all 4 classroom means, so
+        // the classroom variance has no information left (and ddfm=bw would give them J_class − J_school − 3 = −1 df).
         var rng = new Random(9);
         var (s, c, c1, c2, c3, y) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
         double[][] cls = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]];
@@ -63,10 +64,9 @@ public class EdgeCaseTests
                     s.Add(school); c.Add(school * 2 + room); c1.Add(v[0]); c2.Add(v[1]); c3.Add(v[2]);
                     y.Add(v[0] + 2 * v[1] - v[2] + rng.NextDouble());
                 }
-        var fit = Reml.Fit(ModelSpec.FromFormula("y ~ c1 + c2 + c3 + (1 | s) + (1 | c)"), DataTable.FromColumns([
-            ("s", s.ToArray()), ("c", c.ToArray()), ("c1", c1.ToArray()), ("c2", c2.ToArray()), ("c3", c3.ToArray()), ("y", y.ToArray())]));
-        Assert.Contains(fit.Warnings, w => w.Contains("Between-within df for 'c1' would be -1"));
-        Assert.Equal(1, fit.FixedEffects.Single(f => f.Term == "c1").DfBetweenWithin);
+        var e = Assert.Throws<ModelSpecificationException>(() => Reml.Fit(ModelSpec.FromFormula("y ~ c1 + c2 + c3 + (1 | s) + (1 | c)"), DataTable.FromColumns([
+            ("s", s.ToArray()), ("c", c.ToArray()), ("c1", c1.ToArray()), ("c2", c2.ToArray()), ("c3", c3.ToArray()), ("y", y.ToArray())])));
+        Assert.Contains("leaves nothing for the random intercepts of 'c'", e.Message);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public class StepTests
     public void LevelStep_LeavesTheConditionalOfTauGivenUInvariant(string priorJson, string density)
     {
         var g = Enumerable.Range(0, 2 * Effects.Length).Select(i => (double)(i / 2)).ToArray();
-        var y = g.Select(j => j + 0.1).ToArray();
+        var y = g.Select((j, i) => j + 0.1 * (i % 2)).ToArray();
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("y ~ 1 + (1 | g)"), DataTable.FromColumns([("g", g), ("y", y)]));
         var priors = ResolvedPriors.Resolve(PriorSpec.FromJson($$"""{"group:g":{{priorJson}}}"""), stats);
         var step = priors.Levels[0].LevelStep(stats, priors.Layout, 0);
