@@ -16,7 +16,7 @@ internal static class SampleCommand
     public const int Interrupted = 130;
 
     private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
-        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet)
+        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force)
     {
         public static SamplerFlags Create() => new(
             new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
@@ -26,9 +26,10 @@ internal static class SampleCommand
             new Option<ulong?>("--seed") { Description = "Seed of every chain's random stream (default 1); the same seed gives the same draws." },
             new Option<bool>("--save-group-effects") { Description = "Also save every group's random effects u (many columns)." },
             new Option<string?>("--init") { Description = "JSON file of initial variance parameters by name, e.g. {\"sigma2\": 40, \"tau2[school:(Intercept)]\": 8}." },
-            new Option<bool>("--quiet") { Description = "No progress display." });
+            new Option<bool>("--quiet") { Description = "No progress display." },
+            new Option<bool>("--force") { Description = "Replace an earlier run in the run directory (its files are removed first)." });
 
-        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet];
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force];
 
         public SamplerOptions Apply(ParseResult parse, SamplerOptions o)
         {
@@ -73,7 +74,7 @@ internal static class SampleCommand
             if (sd is not null) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
-            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine() };
+            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force) };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });
         return cmd;
@@ -104,6 +105,7 @@ internal static class SampleCommand
                 Levels = file.Levels,
                 Reml = new RemlOptions { Method = file.Method is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(file.Method) },
                 Command = CommandLine(),
+                Replace = parse.GetValue(flags.Force),
             };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });

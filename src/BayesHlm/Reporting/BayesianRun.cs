@@ -26,6 +26,8 @@ public sealed record RunRequest(string DataPath, ModelSpec Spec, PriorSpec Prior
     public RemlOptions Reml { get; init; } = RemlOptions.Default;
     /// <summary>The command line that started the run, recorded so it can be repeated.</summary>
     public string? Command { get; init; }
+    /// <summary>Replace an earlier run in the run directory (its files are removed first); without it such a directory is refused.</summary>
+    public bool Replace { get; init; }
 }
 
 /// <summary>A finished (or interrupted) run: everything that was written to its directory, as objects.</summary>
@@ -44,7 +46,8 @@ public sealed record RunResult(string Directory, RunRequest Request, SufficientS
 public static class BayesianRun
 {
     /// <param name="request">What to fit.</param>
-    /// <param name="directory">The run directory (created if needed).</param>
+    /// <param name="directory">The run directory: new or empty, or holding an earlier run when <see cref="RunRequest.Replace"/>;
+    /// locked while the run writes it; left as it was when the run fails before sampling ends.</param>
     /// <param name="stage">Told when each stage starts ("reading data", "sampling").</param>
     /// <param name="progress">Where the chains are, about four times a second.</param>
     /// <param name="cancel">Stops the run; what is done so far is written.</param>
@@ -54,7 +57,7 @@ public static class BayesianRun
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(directory);
         request.Options.Validate();
-        Directory.CreateDirectory(directory);
+        RunFolder.Check(directory, request.Replace);
         var clock = Stopwatch.StartNew();
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
@@ -70,6 +73,24 @@ public static class BayesianRun
         stage?.Report($"fitting by {(request.Reml.Method == EstimationMethod.Reml ? "REML" : "ML")}");
         var reml = Reml.Fit(stats, request.Reml);
         double remlSeconds = Lap();
+        using var folder = RunFolder.Open(directory, request.Replace);
+        try
+        {
+            return Write(request, folder, stats, priors, reml, (read, statistics, remlSeconds), clock, stage, progress, cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
+        {
+            folder.Discard();
+            throw;
+        }
+    }
+
+    private static RunResult Write(RunRequest request, RunFolder folder, SufficientStatistics stats, ResolvedPriors priors, RemlFit reml,
+        (double Read, double Statistics, double Reml) before, Stopwatch clock, IProgress<string>? stage, IProgress<SamplerProgress>? progress, CancellationToken cancel)
+    {
+        string directory = folder.Path;
+        double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
+        var (read, statistics, remlSeconds) = before;
         AtomicFile.WriteText(Path.Combine(directory, "reml.json"), RemlJsonWriter.ToJson(reml, request.Name, request.DataPath));
 
         stage?.Report($"sampling: {request.Options.Chains} chains × {request.Options.Iterations} iterations ({request.Options.Warmup} warm-up)");
@@ -114,7 +135,8 @@ public static class BayesianRun
             Timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, summarySeconds, writing),
             Warnings = [.. reml.Warnings.Select(x => "REML: " + x), .. summary?.Warnings ?? []],
             Versions = RunVersions.Current,
-            Files = new[] { "reml.json", "draws.csv", "summary.csv" }.Where(f => File.Exists(Path.Combine(directory, f))).ToArray(),
+            Files = new[] { "reml.json", "draws.csv", "summary.csv" }.Where(f => File.Exists(Path.Combine(directory, f)))
+                .Select(f => new RunFile(f, RunManifest.Sha256Of(Path.Combine(directory, f)))).ToArray(),
         };
         AtomicFile.WriteText(Path.Combine(directory, "run.json"), manifest.ToJson());
         return new RunResult(directory, request, stats, reml, posterior, summary, manifest);

@@ -16,6 +16,9 @@ namespace BayesHlm.Reporting;
 /// <param name="Groups">Groups per grouping factor.</param>
 public sealed record RunData(string Path, string Sha256, int? RowsRead, int? RowsUsed, IReadOnlyDictionary<string, int> Missing, IReadOnlyDictionary<string, int> Groups);
 
+/// <summary>One file of a run and the SHA-256 of its bytes when the run wrote it.</summary>
+public sealed record RunFile(string Name, string Sha256);
+
 /// <summary>Wall time of each stage, in seconds.</summary>
 public sealed record RunTimings(double Read, double Statistics, double Reml, double Warmup, double Sampling, double Summary, double Writing)
 {
@@ -70,16 +73,21 @@ public sealed record RunManifest
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>The software.</summary>
     public required RunVersions Versions { get; init; }
-    /// <summary>The run directory's files.</summary>
-    public IReadOnlyList<string> Files { get; init; } = [];
+    /// <summary>The files that belong to this run, with their hashes: a file that no longer matches is not this run's.</summary>
+    public IReadOnlyList<RunFile> Files { get; init; } = [];
+
+    /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
 
     /// <summary>The data file's facts, hashed from its bytes.</summary>
     public static RunData DescribeData(string path, Statistics.SufficientStatistics? s)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string sha;
-        using (var stream = File.OpenRead(path)) sha = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return new RunData(System.IO.Path.GetFullPath(path), sha, s?.Frame.RowsRead, s?.Frame.RowsUsed,
+        return new RunData(System.IO.Path.GetFullPath(path), Sha256Of(path), s?.Frame.RowsRead, s?.Frame.RowsUsed,
             s?.Frame.MissingByColumn ?? new Dictionary<string, int>(), s?.Levels.ToDictionary(l => l.Grouping.Name, l => l.Grouping.Count) ?? []);
     }
 
@@ -142,7 +150,9 @@ public sealed record RunManifest
             w.WriteString("dotnet", Versions.DotNet);
             w.WriteString("os", Versions.Os);
             w.WriteEndObject();
-            JsonArrays.Write(w, "files", Files);
+            w.WriteStartObject("files");
+            foreach (var f in Files) w.WriteString(f.Name, f.Sha256);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
@@ -201,7 +211,9 @@ public sealed record RunManifest
                 Versions = versions.ValueKind == JsonValueKind.Object
                     ? new RunVersions(Optional(versions, "bayeshlm") ?? "unknown", Optional(versions, "dotnet") ?? "unknown", Optional(versions, "os") ?? "unknown")
                     : new RunVersions("unknown", "unknown", "unknown"),
-                Files = root.TryGetProperty("files", out var files) ? files.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : [],
+                Files = !root.TryGetProperty("files", out var files) ? []
+                    : files.ValueKind == JsonValueKind.Object ? files.EnumerateObject().Select(p => new RunFile(p.Name, p.Value.GetString() ?? "")).ToArray()
+                    : files.EnumerateArray().Select(x => new RunFile(x.GetString() ?? "", "")).ToArray(), // written before the hashes were
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
