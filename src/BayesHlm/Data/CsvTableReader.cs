@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Text;
 using Sylvan.Data.Csv;
 
 namespace BayesHlm.Data;
@@ -8,7 +10,9 @@ namespace BayesHlm.Data;
 /// required; comma, semicolon, tab or pipe delimiter detected from the header; quoted fields.
 /// A column is numeric when every present value parses as a number, text otherwise; a column named as a label column
 /// is always text, its values kept exactly as written (trimmed).
-/// Missing values are empty fields, <c>NA</c> and <c>.</c>.
+/// Missing values are empty fields, <c>NA</c> and <c>.</c>. The text must be UTF-8 (or UTF-16 with a byte-order mark); a
+/// gzip-compressed file is read as the text inside; other formats (Parquet, SQLite, ZIP/Excel, other compressions,
+/// binary files) are recognised by their first bytes and named, never read as CSV.
 /// </summary>
 public static class CsvTableReader
 {
@@ -23,17 +27,26 @@ public static class CsvTableReader
             throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
         if (!File.Exists(path))
             throw new DataException($"Data file '{path}' not found (looked for '{Path.GetFullPath(path)}'). Check the path, relative to the current folder.");
+        bool gzip = Sniff(path);
         try
         {
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, forcedText, labels, out var flipped);
+                var table = ReadOnce(path, gzip, forcedText, labels, out var flipped);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
                 forcedText.UnionWith(flipped);
             }
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new DataException(NotUtf8(path, gzip), e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"'{path}' starts as a gzip file but cannot be decompressed ({e.Message}): it is damaged or cut short.", e);
         }
         catch (IOException e)
         {
@@ -45,10 +58,66 @@ public static class CsvTableReader
         }
     }
 
-    private static DataTable? ReadOnce(string path, HashSet<int> forcedText, HashSet<string> labels, out List<int> flipped)
+    /// <summary>The file's first bytes: true for gzip; a <see cref="DataException"/> naming any other format that is not text.</summary>
+    private static bool Sniff(string path)
+    {
+        var head = new byte[4096];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var b = head.AsSpan(0, n);
+        if (b.StartsWith((byte[])[0x1f, 0x8b])) return true;
+        string? format =
+            b.StartsWith("PAR1"u8) ? "a Parquet file" :
+            b.StartsWith("SQLite format 3\0"u8) ? "an SQLite database" :
+            b.StartsWith((byte[])[0x50, 0x4b, 0x03, 0x04]) ? "a ZIP archive (an Excel .xlsx workbook is one)" :
+            b.StartsWith("BZh"u8) ? "bzip2-compressed" :
+            b.StartsWith((byte[])[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) ? "xz-compressed" :
+            b.StartsWith((byte[])[0x28, 0xb5, 0x2f, 0xfd]) ? "zstd-compressed" :
+            b.StartsWith((byte[])[0xd0, 0xcf, 0x11, 0xe0]) ? "an old Excel (.xls) workbook" :
+            HasNul(b) ? "binary, not text" : null;
+        if (format is not null)
+            throw new DataException($"'{path}' is {format}, not a CSV text file. Export or save the data as CSV (UTF-8, a header row, one row per observation), " +
+                                    "or decompress it; a gzip-compressed CSV (.csv.gz) is read as it is.");
+        return false;
+    }
+
+    /// <summary>A NUL byte outside a UTF-16 file (whose byte-order mark comes first) means binary data.</summary>
+    private static bool HasNul(ReadOnlySpan<byte> b) =>
+        !(b.StartsWith((byte[])[0xff, 0xfe]) || b.StartsWith((byte[])[0xfe, 0xff])) && b.Contains((byte)0);
+
+    private static StreamReader OpenText(string path, bool gzip)
+    {
+        Stream stream = File.OpenRead(path);
+        if (gzip) stream = new GZipStream(stream, CompressionMode.Decompress);
+        // Invalid bytes stop the read (a DecoderFallbackException) instead of becoming U+FFFD, which would merge
+        // labels such as café and cafè into one.
+        return new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+    }
+
+    /// <summary>Where the first byte that is not UTF-8 is, and what to do.</summary>
+    private static string NotUtf8(string path, bool gzip)
+    {
+        using var stream = OpenText(path, gzip).BaseStream;
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        var data = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
+        int at = 0, line = 1;
+        while (at < data.Length)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(data[at..], out _, out int used);
+            if (status != System.Buffers.OperationStatus.Done) break;
+            if (data[at] == (byte)'\n') line++;
+            at += used;
+        }
+        string shown = at < data.Length ? $" (byte 0x{data[at]:X2})" : "";
+        return $"'{path}', line {line}: the text is not UTF-8{shown}; it is probably Latin-1 or Windows-1252, where letters such as é and è would be lost. " +
+               "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8; or iconv -f latin1 -t utf-8 in.csv > out.csv) and read it again.";
+    }
+
+    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, out List<int> flipped)
     {
         flipped = new List<int>();
-        using var text = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        using var text = OpenText(path, gzip);
         if (text.Peek() < 0)
             throw new DataException($"Data file '{path}' is empty. It needs a header row naming the columns, then one row per observation.");
         var options = new CsvDataReaderOptions { HasHeaders = true, Comment = '\0', OwnsReader = false };
