@@ -79,6 +79,13 @@ public static partial class DrawsReader
             .ToArray();
         if (paramIdx.Length == 0) throw new DataException($"'{path}': no parameter columns.");
         var names = paramIdx.Select(i => cmdStan ? StanName(header[i]) : header[i]).ToArray();
+        if (names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            var columns = paramIdx.Where((_, k) => names[k] == twice.Key).Select(i => i + 1);
+            throw new DataException($"'{path}', line 1: the parameter '{twice.Key}' has two columns ({string.Join(" and ", columns)}), so its draws would be counted twice. " +
+                                    "Give each parameter one column.");
+        }
+        var seen = new Dictionary<(int Chain, double Iteration), int>();
         int divergentCol = Array.IndexOf(header, "divergent__");
         var chains = new SortedDictionary<int, List<double[]>>();
         var divergentRows = new List<bool>();
@@ -95,6 +102,13 @@ public static partial class DrawsReader
                 double cv = Number(csv, chainCol, path, line, header);
                 if (cv != Math.Floor(cv) || cv < 1) throw new DataException($"'{path}', line {line}, column 'chain': '{csv.GetString(chainCol)}' is not a chain number (1, 2, …).");
                 chain = (int)cv;
+            }
+            if (!cmdStan && iterCol >= 0)
+            {
+                double iteration = Number(csv, iterCol, path, line, header);
+                if (!seen.TryAdd((chain, iteration), line))
+                    throw new DataException($"'{path}', line {line}: chain {chain}, iteration {csv.GetString(iterCol)} is already at line {seen[(chain, iteration)]}; " +
+                                            "a draw counted twice would inflate the ESS. Remove the repeated rows (were two files joined twice?).");
             }
             var row = new double[paramIdx.Length];
             for (int k = 0; k < paramIdx.Length; k++) row[k] = Number(csv, paramIdx[k], path, line, header);

@@ -72,8 +72,9 @@ public static class PosteriorSummary
 
     private static ParameterSummary SummariseOne(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level)
     {
-        int n = x.Length;
+        double largest = 0;
         foreach (double v in x)
+        {
             if (!double.IsFinite(v))
             {
                 // As posterior: any NaN or infinite draw makes every summary of the parameter missing.
@@ -81,6 +82,34 @@ public static class PosteriorSummary
                 return new ParameterSummary(name, nan, nan, nan, nan, probs.Select(p => (p, nan)).ToArray(),
                     nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, Constant: false);
             }
+            largest = Math.Max(largest, Math.Abs(v));
+        }
+        // Draws near the ends of double's range (1e300 squares to ∞, 1e-300 spreads below ε) are summarised scaled by
+        // a power of two — exact — and the summaries of location and scale scaled back; R̂ and ESS do not change with scale.
+        if (largest > 0 && (largest > 1e100 || largest < 1e-100))
+        {
+            int exponent = Math.ILogB(largest);
+            var scaled = new double[x.Length];
+            for (int i = 0; i < x.Length; i++) scaled[i] = Math.ScaleB(x[i], -exponent);
+            return Rescale(SummariseScaled(name, scaled, math, probs, level), exponent);
+        }
+        return SummariseScaled(name, x, math, probs, level);
+    }
+
+    private static ParameterSummary Rescale(ParameterSummary r, int exponent)
+    {
+        double S(double v) => Math.ScaleB(v, exponent);
+        return r with
+        {
+            Mean = S(r.Mean), Median = S(r.Median), Sd = S(r.Sd), Mad = S(r.Mad), Quantiles = r.Quantiles.Select(q => (q.Probability, S(q.Value))).ToArray(),
+            McseMean = S(r.McseMean), McseSd = S(r.McseSd), McseQ5 = S(r.McseQ5), McseQ95 = S(r.McseQ95),
+            CentralLower = S(r.CentralLower), CentralUpper = S(r.CentralUpper), HdiLower = S(r.HdiLower), HdiUpper = S(r.HdiUpper),
+        };
+    }
+
+    private static ParameterSummary SummariseScaled(string name, ReadOnlySpan<double> x, ConvergenceMath math, double[] probs, double level)
+    {
+        int n = x.Length;
         double mean = 0;
         foreach (double v in x) mean += v;
         mean /= n;
