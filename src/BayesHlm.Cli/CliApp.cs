@@ -15,6 +15,15 @@ internal static class CliApp
             throw new ModelSpecificationException($"Unrecognized option '{unknown}'. Run 'bayeshlm {command} --help' for the options.");
     }
 
+    /// <summary>System.CommandLine names the expected type as .NET spells it ("System.Nullable`1[System.UInt64]"): say it in words.</summary>
+    private static string Readable(string message) => message
+        .Replace("as expected type 'System.Nullable`1[System.UInt64]'", "as a whole number from 0 to 18446744073709551615")
+        .Replace("as expected type 'System.Nullable`1[System.Int32]'", "as a whole number")
+        .Replace("as expected type 'System.Int32'", "as a whole number")
+        .Replace("as expected type 'System.UInt64'", "as a whole number from 0 to 18446744073709551615")
+        .Replace("as expected type 'System.Nullable`1[System.Double]'", "as a number")
+        .Replace("as expected type 'System.Double'", "as a number");
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand(
@@ -35,7 +44,7 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            foreach (var e in parse.Errors) error.WriteLine($"error: {Readable(e.Message)}");
             error.WriteLine("Run 'bayeshlm --help' (or 'bayeshlm <command> --help') for usage and examples.");
             return BadInput;
         }

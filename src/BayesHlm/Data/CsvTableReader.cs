@@ -120,11 +120,16 @@ public static class CsvTableReader
         using var text = OpenText(path, gzip);
         if (text.Peek() < 0)
             throw new DataException($"Data file '{path}' is empty. It needs a header row naming the columns, then one row per observation.");
-        var options = new CsvDataReaderOptions { HasHeaders = true, Comment = '\0', OwnsReader = false };
+        // Lines of up to 16 M characters (wide data; the default stops at 16 K).
+        var options = new CsvDataReaderOptions { HasHeaders = true, Comment = '\0', OwnsReader = false, MaxBufferSize = MaxLineLength };
         CsvDataReader csv;
         try
         {
             csv = CsvDataReader.Create(text, options);
+        }
+        catch (CsvRecordTooLargeException e)
+        {
+            throw new DataException($"'{path}', line 1: the header line is longer than {MaxLineLength:N0} characters: is the file a CSV with one row per line?", e);
         }
         catch (CsvFormatException e)
         {
@@ -160,6 +165,10 @@ public static class CsvTableReader
                     row++;
                 }
             }
+            catch (CsvRecordTooLargeException e)
+            {
+                throw new DataException($"'{path}', line {line + 1}: longer than {MaxLineLength:N0} characters (an unclosed quote joins lines into one): check the quotes there.", e);
+            }
             catch (CsvFormatException e)
             {
                 throw new DataException($"'{path}', line {line + 1}: malformed CSV ({e.Message}). Check the quotes on that line.", e);
@@ -175,6 +184,8 @@ public static class CsvTableReader
     /// <summary>Empty, NA, '.', or NaN in any case (R writes NaN; numpy nan): R's is.na is true for all of them.</summary>
     internal static bool IsMissingToken(ReadOnlySpan<char> s) =>
         s.IsEmpty || s.SequenceEqual("NA") || s.SequenceEqual(".") || s.Equals("NaN", StringComparison.OrdinalIgnoreCase);
+
+    private const int MaxLineLength = 1 << 24;
 
     internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) => FastDouble.TryParse(s, out value);
 

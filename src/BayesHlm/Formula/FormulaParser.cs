@@ -17,6 +17,8 @@ public static class FormulaParser
         ArgumentNullException.ThrowIfNull(formula);
         if (string.IsNullOrWhiteSpace(formula))
             throw new ModelSpecificationException("The formula is empty. Write it as: outcome ~ predictors + (random terms | group), e.g. \"y ~ x + (1 | g)\".");
+        if (formula.Length > 10_000)
+            throw new ModelSpecificationException($"The formula is {formula.Length:N0} characters long; a formula is at most 10,000. Is it the right text?");
         var p = new Parser(formula, FormulaLexer.Tokenize(formula));
         return p.ParseFormula();
     }
@@ -65,6 +67,12 @@ public static class FormulaParser
             if (Peek.Kind != kind) throw Error(_text, Peek.Position, $"expected {what}" + (Peek.Kind == TokenKind.End ? " but the formula ended" : $" but found '{Peek.Text}'"));
             return Next();
         }
+
+        /// <summary>Deeper nesting of parentheses is refused before it can exhaust the stack.</summary>
+        private const int MaxDepth = 100;
+        /// <summary>More terms than this (a 10-way interaction has 1,023) is refused before any data is touched.</summary>
+        public const int MaxTerms = 1000;
+        private int _depth;
 
         public ModelSpec ParseFormula()
         {
@@ -213,7 +221,7 @@ public static class FormulaParser
                 {
                     foreach (var t in left.Terms) result.AddTerm(t);
                     foreach (var t in right.Terms) result.AddTerm(t);
-                    foreach (var t in Cross(left, right).Terms) result.AddTerm(t);
+                    foreach (var t in Cross(left, right, op.Position).Terms) result.AddTerm(t);
                 }
                 else
                 {
@@ -241,7 +249,7 @@ public static class FormulaParser
                 var op = Next();
                 var right = ParsePower();
                 CheckNoIntercept(left, start); CheckNoIntercept(right, op.Position);
-                left = Cross(left, right);
+                left = Cross(left, right, op.Position);
             }
             return left;
         }
@@ -255,15 +263,25 @@ public static class FormulaParser
             if (!int.TryParse(n.Text, out int power) || power < 1) throw Error(_text, n.Position, "the power after '^' must be a whole number of at least 1");
             CheckNoIntercept(baseList, caret.Position);
             var result = baseList;
+            // Beyond the number of variables, a higher power adds no term: (a + b)^5 is (a + b)^2.
+            power = Math.Min(power, baseList.Terms.SelectMany(x => x).Distinct().Count());
             for (int i = 1; i < power; i++)
             {
-                var crossed = Cross(result, baseList);
+                var crossed = Cross(result, baseList, caret.Position);
                 var merged = new TermList();
                 foreach (var t in result.Terms) merged.AddTerm(t);
                 foreach (var t in crossed.Terms) merged.AddTerm(t);
                 result = merged;
             }
             return result;
+        }
+
+        private TermList Cross(TermList a, TermList b, int position)
+        {
+            if ((long)a.Terms.Count * b.Terms.Count > MaxTerms)
+                throw Error(_text, position, $"the interaction expands to more than {MaxTerms} terms ({a.Terms.Count} × {b.Terms.Count}; a k-way interaction a*b*… has 2^k − 1). " +
+                                             "Interact fewer variables, or write the interactions you mean with ':'");
+            return Cross(a, b);
         }
 
         private static TermList Cross(TermList a, TermList b)
@@ -289,10 +307,12 @@ public static class FormulaParser
                     if (t.Text is "0" or "1") return new TermList { Intercept = t.Text == "1" };
                     throw Error(_text, t.Position, $"the number {t.Text} is not a term; only 0 and 1 (no intercept / intercept) may appear");
                 case TokenKind.LParen:
+                    if (++_depth > MaxDepth) throw Error(_text, t.Position, $"parentheses nested more than {MaxDepth} deep");
                     if (IsBarGroup()) throw Error(_text, t.Position, "a random-effects term '( ... | group)' must be added at the top level of the formula, not inside ':' or '*'");
                     Next();
                     var inner = ParseSum(topLevel: false);
-                    Expect(TokenKind.RParen, "')'");
+                    Expect(TokenKind.RParen, "')' to close the '(' at column " + (t.Position + 1));
+                    _depth--;
                     return inner;
                 case TokenKind.Name:
                     var v = ParseVariable(register: true);

@@ -35,17 +35,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new ModelSpecificationException($"Model file '{path}' not found (looked for '{System.IO.Path.GetFullPath(path)}').");
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            yaml.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new ModelSpecificationException($"'{path}', line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.InnerException?.Message ?? e.Message}).", e);
-        }
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+        if (new FileInfo(path).Length > SafeYaml.MaxBytes)
+            throw new ModelSpecificationException($"'{path}' is {new FileInfo(path).Length:N0} bytes; a model file is at most 1 MiB. Is it the data file?");
+        if (SafeYaml.Load(File.ReadAllText(path), $"'{path}'") is not YamlMappingNode root)
             throw new ModelSpecificationException($"'{path}' is empty or not a mapping of keys ({string.Join(", ", Keys)}).");
 
         string At(YamlNode n) => $"'{path}', line {n.Start.Line}, column {n.Start.Column}";
@@ -100,8 +92,16 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             ? PriorSpec.FromJson(YamlToJson.Convert(priorsNode), $"{At(priorsNode)} (priors)")
             : PriorSpec.Default;
         var sampler = map.TryGetValue("sampler", out var samplerNode) ? ReadSampler(samplerNode, At) : new Sampling.SamplerOptions();
-        return new ModelFile(path, Scalar("name"), dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels) { Priors = priors, Sampler = sampler };
+        string? name = Scalar("name");
+        if (name is not null && !IsPlainName(name))
+            throw new ModelSpecificationException(
+                $"{At(map["name"])}: the name '{name}' is not a plain name. It names the run directory (runs/<name>), so it may not hold a path: use letters, digits, '-', '_' and '.', as in 'hsb_anova'.");
+        return new ModelFile(path, name, dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels) { Priors = priors, Sampler = sampler };
     }
+
+    /// <summary>A name that is one file name everywhere: letters, digits, '-', '_', '.', not starting with a dot, at most 100 characters.</summary>
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 100 && name[0] != '.' && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private static Sampling.SamplerOptions ReadSampler(YamlNode node, Func<YamlNode, string> at)
     {

@@ -38,6 +38,7 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
         var root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("priors", out var inner)) root = inner;
         if (root.ValueKind != JsonValueKind.Object) throw new ModelSpecificationException($"{source}: the priors must be a JSON object.");
+        PriorJson.NoKeyTwice(root, source);
         NormalPrior? fixedPrior = null;
         VariancePrior? residual = null;
         LinearHyperprior? hierarchy = null;
@@ -105,12 +106,14 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
     private static NormalPrior ReadNormal(JsonElement e, string where)
     {
         if (PriorJson.Dist(e, where) != "normal") throw new ModelSpecificationException($"{where}: a fixed effect takes {{\"dist\":\"normal\",\"mean\":m,\"variance\":v}} (a variance, not an sd).");
+        PriorJson.OnlyKeys(e, where, ["dist", "mean", "variance"]);
         return new NormalPrior(PriorJson.Number(e, "mean", where), PriorJson.Positive(e, "variance", where));
     }
 
     private static MultivariateNormalPrior ReadBlock(JsonElement e, string where)
     {
         if (PriorJson.Dist(e, where) != "mv_normal") throw new ModelSpecificationException($"{where}: a block takes {{\"dist\":\"mv_normal\",\"terms\":[...],\"mean\":[...],\"covariance\":[[...]]}}.");
+        PriorJson.OnlyKeys(e, where, ["dist", "terms", "mean", "covariance"]);
         var terms = PriorJson.Strings(e, "terms", where);
         var mean = PriorJson.Numbers(e, "mean", where);
         var cov = PriorJson.Matrix(e, "covariance", where);
@@ -121,6 +124,8 @@ public sealed record PriorSpec(NormalPrior? Fixed, VariancePrior? Residual, IRea
 
     private static LinearHyperprior ReadHierarchy(JsonElement e, string where)
     {
+        if (e.ValueKind != JsonValueKind.Object) throw new ModelSpecificationException($"{where}: expected an object with 'terms', 'design', 'delta' and 'omega'.");
+        PriorJson.OnlyKeys(e, where, ["terms", "design", "predictors", "delta", "omega"]);
         var terms = PriorJson.Strings(e, "terms", where);
         var design = PriorJson.Matrix(e, "design", where, square: false);
         if (design.Length != terms.Length || design.Any(r => r.Length != design[0].Length) || design[0].Length == 0)

@@ -12,11 +12,8 @@ internal static class YamlToJson
 {
     public static string Convert(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new ModelSpecificationException($"{source}, line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.InnerException?.Message ?? e.Message}).", e); }
-        if (stream.Documents.Count == 0) throw new ModelSpecificationException($"{source} is empty.");
-        return Convert(stream.Documents[0].RootNode);
+        var root = SafeYaml.Load(yaml, source) ?? throw new ModelSpecificationException($"{source} is empty.");
+        return Convert(root);
     }
 
     public static string Convert(YamlNode node)

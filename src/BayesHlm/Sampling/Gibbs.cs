@@ -62,6 +62,9 @@ public static class Gibbs
 {
     private readonly record struct Row(int Chain, int Index, double[] Values);
 
+    /// <summary>The most the kept draws may take in memory (8 GB).</summary>
+    public const long MaxDrawBytes = 8_000_000_000;
+
     /// <summary>The Bayesian fit from the declared priors (defaults filled in), the chains started around an EB/ML fit
     /// of the same model — the short form of <see cref="Sample(SufficientStatistics, ResolvedPriors, StartValues, SamplerOptions?, CancellationToken, IProgress{SamplerProgress}?, IDrawSink?)"/>.</summary>
     /// <param name="statistics">The model on its data.</param>
@@ -94,6 +97,11 @@ public static class Gibbs
         int groupEffects = options.SaveGroupEffects ? int.MaxValue : 0;
         var names = GibbsChain.Names(priors, groupEffects);
         int kept = (options.Iterations - options.Warmup) / options.Thin;
+        long drawBytes = (long)names.Count * options.Chains * kept * sizeof(double);
+        if (drawBytes > MaxDrawBytes)
+            throw new ModelSpecificationException(
+                $"{options.Chains} chains × {kept:N0} kept draws × {names.Count:N0} parameters would take {drawBytes / 1e9:F1} GB in memory (at most {MaxDrawBytes / 1e9:F0} GB). " +
+                "Keep fewer draws: fewer iterations, or --thin; or leave out --save-group-effects.");
         var draws = names.Select(_ => new double[options.Chains * kept]).ToArray();
         var completed = new int[options.Chains];
         var reached = new int[options.Chains];

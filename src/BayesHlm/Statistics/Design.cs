@@ -180,8 +180,25 @@ internal sealed class Design
 
     /// <summary>Design columns of an intercept and terms, coded as R codes them: treatment contrasts, except
     /// that without an intercept the first factor main effect gets a column for every level.</summary>
+    /// <summary>More design columns than this (fixed, or random per factor) are refused before they are built: the
+    /// per-group cross-products grow with the square of the columns.</summary>
+    public const int MaxColumns = 1000;
+
     private static List<(string Name, double[] Values)> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
     {
+        long count = intercept ? 1 : 0;
+        foreach (var term in terms)
+        {
+            long product = 1;
+            foreach (var v in term.Variables)
+                if (frame.Variables[v].IsFactor) product *= Math.Max(frame.Variables[v].Levels!.Length, 1);
+            count += product;
+            if (count > MaxColumns)
+                throw new ModelSpecificationException(
+                    $"The design would have over {MaxColumns:N0} columns: the term {term.FormulaText} adds up to {product:N0} " +
+                    $"({string.Join(" × ", term.Variables.Where(v => frame.Variables[v].IsFactor).Select(v => $"{v.Name}: {frame.Variables[v].Levels!.Length} levels"))}). " +
+                    $"A factor with many levels is usually a grouping factor: put it in ( … | {term.Variables[0].Column}) instead.");
+        }
         var columns = new List<(string Name, double[] Values)>();
         if (intercept) columns.Add(("(Intercept)", Ones(frame.RowCount)));
         bool fullCodingUsed = intercept;

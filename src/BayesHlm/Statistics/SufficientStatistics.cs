@@ -36,6 +36,9 @@ public sealed class SufficientStatistics
     /// <summary>Number of rows used.</summary>
     public int N { get; }
     internal int[] ZOffset { get; }
+
+    /// <summary>The most the per-group cross-products may take (4 GB).</summary>
+    internal const long MaxCrossProductBytes = 4_000_000_000;
     internal int YIndex => M - 1;
     internal int[] LeafRowCount { get; }
     internal int[] ConstantBelowLevel { get; }
@@ -122,6 +125,12 @@ public sealed class SufficientStatistics
         for (int i = 0; i < n; i++) ss += (design.Weights?[i] ?? 1) * (yRaw[i] - mean) * (yRaw[i] - mean);
         double shift = intercept >= 0 ? mean : 0;
         int nLeaf = design.Levels.Length == 0 ? 1 : design.Levels[^1].Grouping.Count;
+        // One m×m cross-product per innermost group: refuse a size that cannot be held, before trying.
+        long bytes = (long)nLeaf * m * m * sizeof(double);
+        if (bytes > MaxCrossProductBytes || (long)nLeaf * m * m > Array.MaxLength)
+            throw new ModelSpecificationException(
+                $"The model's per-group statistics would take {bytes / 1e9:F1} GB ({nLeaf:N0} groups × {m} × {m} cross-products): a model this wide on this many groups " +
+                "does not fit in memory. Use fewer fixed terms or factor levels, or fewer random slopes.");
         var leaf = new double[nLeaf * m * m];
         var rows = new int[nLeaf];
         var w = new double[m];

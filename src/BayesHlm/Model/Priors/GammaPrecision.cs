@@ -11,10 +11,10 @@ public abstract partial record VariancePrior
     /// Conjugate: on σ² and on one random effect's variance the step is an exact draw.</summary>
     public sealed record GammaPrecision(double Shape, double Rate) : VariancePrior
     {
-        internal static readonly PriorKind Definition = new("gamma_precision", PriorPlaces.Residual | PriorPlaces.OneEffect | PriorPlaces.HierarchyVariance, Read);
+        internal static readonly PriorKind Definition = new("gamma_precision", ["shape", "rate"], PriorPlaces.Residual | PriorPlaces.OneEffect | PriorPlaces.HierarchyVariance, Read);
 
         /// <summary>σ² ~ InvGamma(shape, scale) is exactly 1/σ² ~ Gamma(shape, rate = scale).</summary>
-        internal static readonly PriorKind InverseGammaDefinition = new("inv_gamma_variance", PriorPlaces.Residual | PriorPlaces.OneEffect | PriorPlaces.HierarchyVariance,
+        internal static readonly PriorKind InverseGammaDefinition = new("inv_gamma_variance", ["shape", "scale"], PriorPlaces.Residual | PriorPlaces.OneEffect | PriorPlaces.HierarchyVariance,
             (e, where) => new GammaPrecision(PriorJson.Positive(e, "shape", where), PriorJson.Positive(e, "scale", where)));
 
         internal override PriorKind Kind => GammaPrecision.Definition;
@@ -25,6 +25,7 @@ public abstract partial record VariancePrior
             if (e.TryGetProperty("rate", out var rate) && rate.ValueKind == JsonValueKind.Object)
             {
                 if (PriorJson.Dist(rate, where + ".rate") != "gamma") throw new ModelSpecificationException($"{where}: a random rate takes {{\"dist\":\"gamma\",\"shape\":c,\"rate\":d}}.");
+                PriorJson.OnlyKeys(rate, where + ".rate", ["dist", "shape", "rate"]);
                 return new GammaPrecisionWithGammaRate(shape, PriorJson.Positive(rate, "shape", where + ".rate"), PriorJson.Positive(rate, "rate", where + ".rate"));
             }
             return new GammaPrecision(shape, PriorJson.Positive(e, "rate", where));

@@ -7,7 +7,7 @@ public abstract partial record VariancePrior
     /// <summary>τ ~ half-Cauchy(0, scale).</summary>
     public sealed record HalfCauchySd(double Scale) : SdPrior
     {
-        internal static readonly PriorKind Definition = new("half_cauchy_sd", PriorPlaces.Residual | PriorPlaces.OneEffect,
+        internal static readonly PriorKind Definition = new("half_cauchy_sd", ["scale"], PriorPlaces.Residual | PriorPlaces.OneEffect,
             (e, where) => new HalfCauchySd(PriorJson.Positive(e, "scale", where)));
 
         internal override PriorKind Kind => HalfCauchySd.Definition;

@@ -7,7 +7,7 @@ public abstract partial record VariancePrior
     /// <summary>τ ~ half-Student-t(df, 0, scale).</summary>
     public sealed record HalfTSd(double Df, double Scale) : SdPrior
     {
-        internal static readonly PriorKind Definition = new("half_t_sd", PriorPlaces.Residual | PriorPlaces.OneEffect,
+        internal static readonly PriorKind Definition = new("half_t_sd", ["df", "scale"], PriorPlaces.Residual | PriorPlaces.OneEffect,
             (e, where) => new HalfTSd(PriorJson.Positive(e, "df", where), PriorJson.Positive(e, "scale", where)));
 
         internal override PriorKind Kind => HalfTSd.Definition;

@@ -10,7 +10,7 @@ public abstract partial record VariancePrior
     /// <summary>Diagonal Σ, each precision 1/τ_a² ~ Gamma(shape, rate) independently; each conjugate.</summary>
     public sealed record IndependentGammaPrecision(double Shape, double Rate) : VariancePrior
     {
-        internal static readonly PriorKind Definition = new("independent_gamma_precision", PriorPlaces.OneEffect | PriorPlaces.IndependentEffects,
+        internal static readonly PriorKind Definition = new("independent_gamma_precision", ["shape", "rate"], PriorPlaces.OneEffect | PriorPlaces.IndependentEffects,
             (e, where) => new IndependentGammaPrecision(PriorJson.Positive(e, "shape", where), PriorJson.Positive(e, "rate", where)));
 
         internal override PriorKind Kind => IndependentGammaPrecision.Definition;

@@ -11,7 +11,7 @@ public abstract partial record VariancePrior
     /// InvWishart(df + J, scale + Σ_j u_j u_jᵀ), an exact draw.</summary>
     public sealed record InverseWishart(double Df, double[][] Scale) : VariancePrior
     {
-        internal static readonly PriorKind Definition = new("inv_wishart", PriorPlaces.OneEffect | PriorPlaces.CorrelatedEffects,
+        internal static readonly PriorKind Definition = new("inv_wishart", ["df", "scale"], PriorPlaces.OneEffect | PriorPlaces.CorrelatedEffects,
             (e, where) => new InverseWishart(PriorJson.Positive(e, "df", where), PriorJson.Matrix(e, "scale", where)));
 
         internal override PriorKind Kind => InverseWishart.Definition;

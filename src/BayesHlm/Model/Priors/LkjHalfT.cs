@@ -11,7 +11,7 @@ public abstract partial record VariancePrior
     /// (<see cref="CovarianceWalk"/>).</summary>
     public sealed record LkjHalfT(double Eta, double Df, double[] Scales) : VariancePrior
     {
-        internal static readonly PriorKind Definition = new("lkj_half_t", PriorPlaces.OneEffect | PriorPlaces.IndependentEffects | PriorPlaces.CorrelatedEffects,
+        internal static readonly PriorKind Definition = new("lkj_half_t", ["eta", "df", "scales"], PriorPlaces.OneEffect | PriorPlaces.IndependentEffects | PriorPlaces.CorrelatedEffects,
             (e, where) => new LkjHalfT(PriorJson.Positive(e, "eta", where), PriorJson.Positive(e, "df", where), PriorJson.Numbers(e, "scales", where)));
 
         internal override PriorKind Kind => LkjHalfT.Definition;

@@ -8,7 +8,7 @@ public abstract partial record VariancePrior
     /// <c>dlnorm(meanlog, 1/sdlog²)</c>. An sd prior that rules out τ = 0 softly, for when the scale is known roughly.</summary>
     public sealed record LogNormalSd(double MeanLog, double SdLog) : SdPrior
     {
-        internal static readonly PriorKind Definition = new("log_normal_sd", PriorPlaces.Residual | PriorPlaces.OneEffect,
+        internal static readonly PriorKind Definition = new("log_normal_sd", ["meanlog", "sdlog"], PriorPlaces.Residual | PriorPlaces.OneEffect,
             (e, where) => new LogNormalSd(PriorJson.Number(e, "meanlog", where), PriorJson.Positive(e, "sdlog", where)));
 
         internal override PriorKind Kind => LogNormalSd.Definition;

@@ -9,6 +9,26 @@ internal static class PriorJson
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty("dist", out var d) && d.ValueKind == JsonValueKind.String
             ? d.GetString()! : throw new ModelSpecificationException($"{where}: expected an object with a \"dist\" name.");
 
+    /// <summary>Refuses a key the object does not take, suggesting the nearest one it does.</summary>
+    public static void OnlyKeys(JsonElement e, string where, string[] keys)
+    {
+        NoKeyTwice(e, where);
+        foreach (var p in e.EnumerateObject())
+            if (!keys.Contains(p.Name))
+            {
+                string closest = Data.Closest.Name(p.Name, keys);
+                throw new ModelSpecificationException($"{where}: unknown key '{p.Name}'.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")} It takes {string.Join(", ", keys.Select(k => $"'{k}'"))}.");
+            }
+    }
+
+    /// <summary>JSON allows a key twice and keeps the last: a priors object may not, so nothing is dropped silently.</summary>
+    public static void NoKeyTwice(JsonElement e, string where)
+    {
+        var seen = new HashSet<string>();
+        foreach (var p in e.EnumerateObject())
+            if (!seen.Add(p.Name)) throw new ModelSpecificationException($"{where}: the key '{p.Name}' is given twice; give it once.");
+    }
+
     public static double Number(JsonElement e, string key, string where) =>
         e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
             : throw new ModelSpecificationException($"{where}: needs a number '{key}'.");

@@ -26,6 +26,7 @@ internal static class PriorKinds
         string dist = PriorJson.Dist(e, where);
         var kind = All.FirstOrDefault(k => k.Dist == dist && (k.Places & places) != 0)
                    ?? throw new ModelSpecificationException($"{where}: unknown or misplaced prior '{dist}'. Use {Listing(places)}.");
+        PriorJson.OnlyKeys(e, where, ["dist", .. kind.Fields]);
         var prior = kind.Read(e, where);
         if ((prior.Places & places) == 0) throw new ModelSpecificationException($"{where}: {prior.ToJson()} cannot stand here. Use {Listing(places)}.");
         return prior;

@@ -7,7 +7,7 @@ public abstract partial record VariancePrior
     /// <summary>τ ~ Uniform(0, upper).</summary>
     public sealed record UniformSd(double Upper) : SdPrior
     {
-        internal static readonly PriorKind Definition = new("uniform_sd", PriorPlaces.Residual | PriorPlaces.OneEffect,
+        internal static readonly PriorKind Definition = new("uniform_sd", ["upper"], PriorPlaces.Residual | PriorPlaces.OneEffect,
             (e, where) => new UniformSd(PriorJson.Positive(e, "upper", where)));
 
         internal override PriorKind Kind => UniformSd.Definition;

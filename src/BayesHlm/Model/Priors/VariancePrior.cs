@@ -89,6 +89,7 @@ internal enum PriorPlaces
 
 /// <summary>A prior kind as the JSON vocabulary knows it.</summary>
 /// <param name="Dist">The <c>"dist"</c> name.</param>
+/// <param name="Fields">Its object's other keys; any other key is refused (a typo would otherwise be ignored).</param>
 /// <param name="Places">Where it may stand.</param>
 /// <param name="Read">Reads its object; the string says where, for messages.</param>
-internal sealed record PriorKind(string Dist, PriorPlaces Places, Func<JsonElement, string, VariancePrior> Read);
+internal sealed record PriorKind(string Dist, string[] Fields, PriorPlaces Places, Func<JsonElement, string, VariancePrior> Read);

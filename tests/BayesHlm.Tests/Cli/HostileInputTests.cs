@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace BayesHlm.Tests.Cli;
+
+/// <summary>Careless or hostile input gets exit code 2 and a message saying what and where, fast, with no stack trace
+/// and no file written outside the run directory: YAML bombs and tricks, unknown prior keys, names that are paths,
+/// formulas too deep or too wide, sizes that cannot fit in memory, option values of the wrong type.</summary>
+public class HostileInputTests : IDisposable
+{
+    private readonly TestFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Hsb => RepositoryPaths.Data("hsb.csv");
+
+    private string Model(string name, string body) =>
+        _dir.Write(name, $"data: {Hsb}\nformula: mathach ~ ses + (1 | school)\n" + body);
+
+    public static TheoryData<string, string> ModelFiles() => new()
+    {
+        { "name: ../../escaped\n", "is not a plain name" },
+        { "name: /tmp/absolute\n", "is not a plain name" },
+        { "method: reml\nmethod: ml\n", "line 4, column 1: not valid YAML (Duplicate key method)" },
+        { "sampler: &s {seed: 1}\nname: x\n", "YAML anchors (&s) are not read" },
+        { "---\nname: second\n", "a second YAML document" },
+        { "priors:\n  residual: {dist: half_t_sd, df: 3, scael: 2}\n", "unknown key 'scael'. Did you mean 'scale'?" },
+        { "priors:\n  fixed: {dist: normal, mean: 0, varaince: 10}\n", "unknown key 'varaince'. Did you mean 'variance'?" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ModelFiles))]
+    public void AModelFileThatIsNotWhatItSeems_IsRefused(string body, string fragment)
+    {
+        var r = CliRunner.RunIn(_dir.Path, "fit", Model("m.yaml", body), "--iter", "200", "--warmup", "100", "--quiet");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(fragment, r.StdErr);
+        Assert.DoesNotContain("   at ", r.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, "runs")));
+    }
+
+    [Fact]
+    public void AYamlAliasBomb_IsRefusedAtOnce()
+    {
+        var bomb = new StringBuilder("data: x.csv\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (char c = 'b'; c <= 'k'; c++) bomb.Append(CultureInfo(c)).Append('\n');
+        var clock = Stopwatch.StartNew();
+        var r = CliRunner.RunIn(_dir.Path, "reml", _dir.Write("bomb.yaml", bomb.ToString()));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("not read in model or priors files", r.StdErr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        static string CultureInfo(char c) => $"{c}: &{c} [*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)},*{(char)(c - 1)}]";
+    }
+
+    public static TheoryData<string, string> Formulas() => new()
+    {
+        { "mathach ~ " + new string('(', 20_000) + "ses" + new string(')', 20_000) + " + (1 | school)", "characters long; a formula is at most 10,000" },
+        { "mathach ~ " + new string('(', 4_000) + "ses" + new string(')', 4_000) + " + (1 | school)", "parentheses nested more than 100 deep" },
+        { "mathach ~ " + string.Join("*", Enumerable.Range(0, 14).Select(i => i % 2 == 0 ? "ses" : "sector").Select((v, i) => $"{v}")) + " + (1 | school)", "" },
+        { "mathach ~ (minority + female + ses + size + sector + pracad + disclim + himinty + meanses + log(size) + center(ses))^11 + (1 | school)", "expands to more than 1000 terms" },
+        { "mathach ~ factor(ses):factor(pracad) + (1 | school)", "The design would have over 1,000 columns" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Formulas))]
+    public void AFormulaTooDeepOrTooWide_IsRefusedBeforeAnyWork(string formula, string fragment)
+    {
+        var clock = Stopwatch.StartNew();
+        var r = CliRunner.Run("reml", "--data", Hsb, "--formula", formula);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.DoesNotContain("   at ", r.StdErr);
+        Assert.NotEqual(3, r.ExitCode);
+        if (fragment.Length > 0)
+        {
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Contains(fragment, r.StdErr);
+        }
+    }
+
+    public static TheoryData<string[], string> Options() => new()
+    {
+        { ["--iter", "2000000000"], "would take" },
+        { ["--seed", "-5"], "as a whole number from 0 to 18446744073709551615" },
+        { ["--chains", "four"], "as a whole number" },
+        { ["--out", ""], "The run directory (--out) is empty" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Options))]
+    public void OptionValuesThatCannotWork_AreSaidInWords(string[] options, string fragment)
+    {
+        string[] args = ["sample", "--data", Hsb, "--formula", "mathach ~ ses + (1 | school)", "--quiet", .. options];
+        if (!options.Contains("--out")) args = [.. args, "--out", _dir.PathOf("run")];
+        var r = CliRunner.Run(args);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(fragment, r.StdErr);
+        Assert.DoesNotContain("System.", r.StdErr);
+        Assert.False(Directory.Exists(_dir.PathOf("run")));
+    }
+
+    [Fact]
+    public void APriorsFileGivingAKeyTwice_IsRefused()
+    {
+        string priors = _dir.Write("p.json", """{"group:school":{"dist":"half_t_sd","df":3,"scale":1},"group:school":{"dist":"uniform_sd","upper":9}}""");
+        var r = CliRunner.Run("sample", "--data", Hsb, "--formula", "mathach ~ ses + (1 | school)", "--priors", priors, "--out", _dir.PathOf("run"), "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("the key 'group:school' is given twice", r.StdErr);
+    }
+
+    [Fact]
+    public void ALineLongerThan16KCharacters_IsRead()
+    {
+        string path = _dir.Write("wide.csv", "g,note,y\n" + string.Join("\n", Enumerable.Range(0, 40).Select(i => $"{i % 8},{new string('x', i == 3 ? 40_000 : 3)},{i * 0.37 % 5}")) + "\n");
+        var r = CliRunner.Run("reml", "--data", path, "--formula", "y ~ 1 + (1 | g)");
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
+}
