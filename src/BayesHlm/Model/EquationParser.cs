@@ -11,7 +11,13 @@ namespace BayesHlm.Model;
 public static class EquationParser
 {
     /// <summary>A parsed equation: left side, intercept coefficient, coefficient·predictor terms, random effect.</summary>
-    public sealed record Parsed(string Left, string? Intercept, IReadOnlyList<(string Coefficient, Term Predictor)> Terms, bool Random);
+    public sealed record Parsed(string Left, string? Intercept, IReadOnlyList<(string Coefficient, Term Predictor)> Terms, bool Random)
+    {
+        /// <summary>The random effect's name as written (<c>u1</c>), or null.</summary>
+        public string? RandomName { get; init; }
+        /// <summary>The equation says <c>0</c>: no intercept, on purpose.</summary>
+        public bool ExplicitlyNoIntercept { get; init; }
+    }
 
     /// <summary>Parses one equation; a <see cref="ModelSpecificationException"/> naming the column when it is not valid.</summary>
     /// <param name="equation">The equation, e.g. <c>b1 = g10 + g11*meanses + u1</c>.</param>
@@ -24,8 +30,8 @@ public static class EquationParser
             throw new ModelSpecificationException($"{where}: '{equation}' is not an equation. Write it as 'left = terms', e.g. 'b1 = g10 + g11*meanses + u1'.");
         string left = equation[..eq].Trim();
         if (left.Length == 0) throw new ModelSpecificationException($"{where}: the equation '{equation}' has nothing left of '='.");
-        string? intercept = null;
-        bool random = false;
+        string? intercept = null, randomName = null;
+        bool random = false, zero = false;
         var terms = new List<(string, Term)>();
         foreach (var (text, start) in SplitTopLevel(equation, eq + 1))
         {
@@ -33,6 +39,12 @@ public static class EquationParser
             int offset = start + (text.Length - text.TrimStart().Length);
             if (t.Length == 0) throw new ModelSpecificationException($"{where}: empty term at column {offset + 1} of '{equation}'.");
             int star = t.IndexOf('*');
+            if (t == "0")
+            {
+                if (intercept is not null) throw new ModelSpecificationException($"{where}: '{equation}' has both an intercept ('{intercept}') and '0' (none).");
+                zero = true;
+                continue;
+            }
             if (star < 0)
             {
                 if (!IsName(t)) throw new ModelSpecificationException($"{where}: '{t}' (column {offset + 1}) is neither a coefficient, a coefficient*predictor nor a random effect.");
@@ -40,10 +52,12 @@ public static class EquationParser
                 {
                     if (random) throw new ModelSpecificationException($"{where}: two random effects in '{equation}'; an equation has at most one.");
                     random = true;
+                    randomName = t;
                 }
                 else
                 {
                     if (intercept is not null) throw new ModelSpecificationException($"{where}: two intercept coefficients ('{intercept}' and '{t}') in '{equation}'. Random effects are named u…, r… or e…; other bare names are coefficients.");
+                    if (zero) throw new ModelSpecificationException($"{where}: '{equation}' has both '0' (no intercept) and an intercept ('{t}').");
                     intercept = t;
                 }
                 continue;
@@ -57,7 +71,7 @@ public static class EquationParser
                 throw new ModelSpecificationException($"{where}: '{predictor}' must be one predictor (a variable or an interaction a:b).");
             terms.Add((coef, parsed.FixedTerms[0]));
         }
-        return new Parsed(left, intercept, terms, random);
+        return new Parsed(left, intercept, terms, random) { RandomName = randomName, ExplicitlyNoIntercept = zero };
     }
 
     internal static bool IsRandomEffectName(string name) =>

@@ -27,14 +27,21 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
     {
         if (Upper.Count > 2) throw new ModelSpecificationException("At most three levels are supported (level 1 and two grouping levels).");
         var fixedTerms = new List<string>();
+        var source = new Dictionary<string, string>();
         var random = Upper.Select(_ => new List<string>()).ToList();
         var randomIntercept = Upper.Select(_ => false).ToList();
         bool intercept = false;
         foreach (var c1 in Level1)
         {
             // Each path through the equations multiplies the level-1 variable by one predictor per level.
-            foreach (var product in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.FormulaText], 0))
+            foreach (var (product, path) in Expand(c1.Name, c1.Variable is null ? [] : [c1.Variable.FormulaText], 0, c1.Name))
             {
+                string term = product.Count == 0 ? "1" : string.Join(":", product.Order(StringComparer.Ordinal));
+                // Two paths to one fixed term would silently be one coefficient (g01*x at level 2 beside b1*x at level 1).
+                if (!source.TryAdd(term, path))
+                    throw new ModelSpecificationException(
+                        $"The equations give the fixed effect {(product.Count == 0 ? "intercept" : string.Join(":", product))} twice ({source[term]} and {path}): they would be one coefficient, not two. " +
+                        "Remove one of them, or use another predictor.");
                 if (product.Count == 0) intercept = true; else fixedTerms.Add(string.Join(":", product));
             }
             MarkRandom(c1.Name, c1.Variable is null ? [] : [c1.Variable.FormulaText], 0, random, randomIntercept);
@@ -73,17 +80,17 @@ public sealed record HierarchicalModel(Variable Outcome, IReadOnlyList<Coefficie
     }
 
     /// <summary>Fixed-effect products for a coefficient at a level (0 = level 1 coefficients → level-2 equations).</summary>
-    private IEnumerable<List<string>> Expand(string coefficient, List<string> product, int level)
+    private IEnumerable<(List<string> Product, string Path)> Expand(string coefficient, List<string> product, int level, string path)
     {
         if (level >= Upper.Count || Upper[level].Find(coefficient) is not Equation eq)
         {
-            yield return product;
+            yield return (product, path);
             yield break;
         }
         if (eq.Intercept is not null)
-            foreach (var r in Expand(eq.Intercept, product, level + 1)) yield return r;
+            foreach (var r in Expand(eq.Intercept, product, level + 1, $"{path} → {eq.Intercept}")) yield return r;
         foreach (var (coef, variable) in eq.Predictors)
-            foreach (var r in Expand(coef, [.. product, variable.FormulaText], level + 1)) yield return r;
+            foreach (var r in Expand(coef, [.. product, variable.FormulaText], level + 1, $"{path} → {coef}*{variable.FormulaText}")) yield return r;
     }
 
     private void MarkRandom(string coefficient, List<string> product, int level, List<List<string>> random, List<bool> randomIntercept)
@@ -117,4 +124,8 @@ public sealed record UpperLevel(string Group, IReadOnlyList<Equation> Equations,
 /// <param name="Intercept">Name of its intercept coefficient (γ10), or null for none.</param>
 /// <param name="Predictors">Coefficients and the predictors they multiply (γ11·W).</param>
 /// <param name="Random">Whether it has a random effect (u1) at this level.</param>
-public sealed record Equation(string Coefficient, string? Intercept, IReadOnlyList<(string Coefficient, Term Variable)> Predictors, bool Random);
+public sealed record Equation(string Coefficient, string? Intercept, IReadOnlyList<(string Coefficient, Term Variable)> Predictors, bool Random)
+{
+    /// <summary>The random effect's name as written (<c>u1</c>), when declared by equations.</summary>
+    public string? RandomName { get; init; }
+}

@@ -16,8 +16,22 @@ public sealed class HlmBuilder
     private readonly Variable _outcome;
     private readonly List<Coefficient> _level1;
     private readonly List<UpperLevel> _upper = new();
+    // Every coefficient named so far, and where: a name may stand for one coefficient only.
+    private readonly Dictionary<string, string> _named = new();
 
-    private HlmBuilder(Variable outcome, List<Coefficient> level1) { _outcome = outcome; _level1 = level1; }
+    private HlmBuilder(Variable outcome, List<Coefficient> level1)
+    {
+        _outcome = outcome;
+        _level1 = level1;
+        foreach (var c in level1) Name(c.Name, $"the level-1 {(c.Variable is null ? "intercept" : $"coefficient of {c.Variable.FormulaText}")}", "level 1");
+    }
+
+    private void Name(string coefficient, string role, string where)
+    {
+        if (!_named.TryAdd(coefficient, role))
+            throw new ModelSpecificationException(
+                $"{where}: '{coefficient}' names two coefficients ({_named[coefficient]}, and {role}); one name would make them one estimate. Give each its own name.");
+    }
 
     /// <summary>Starts from the level-1 equation, e.g. <c>y = b0 + b1*x + e</c>.</summary>
     public static HlmBuilder Level1(string equation)
@@ -58,7 +72,16 @@ public sealed class HlmBuilder
                 throw new ModelSpecificationException($"level {level}: '{p.Left}' is not a coefficient of level {level - 1} (those are {string.Join(", ", below)}).");
             if (list.Any(e => e.Coefficient == p.Left))
                 throw new ModelSpecificationException($"level {level}: two equations for '{p.Left}'.");
-            list.Add(new Equation(p.Left, p.Intercept, p.Terms, p.Random));
+            if (p.Intercept is null && !p.ExplicitlyNoIntercept)
+                throw new ModelSpecificationException(
+                    $"level {level}: '{text.Trim()}' has no intercept coefficient, so {p.Left} would be {(p.Terms.Count == 0 ? "0 plus its random effect" : "its predictors' terms alone")}, " +
+                    $"with no term of its own. Give it an intercept coefficient (as in 'b1 = g10 + g11*x'), or write '{p.Left} = 0 + …' if you mean none.");
+            if (p.RandomName is { } u && list.FirstOrDefault(e => e.RandomName == u) is { } other)
+                throw new ModelSpecificationException(
+                    $"level {level}: the random effect '{u}' is in the equations of both {other.Coefficient} and {p.Left}; each coefficient has its own random effect (e.g. u0 and u1), correlated or not as the level says.");
+            if (p.Intercept is not null) Name(p.Intercept, $"the intercept of {p.Left}", $"level {level}");
+            foreach (var (coefficient, predictor) in p.Terms) Name(coefficient, $"the coefficient of {predictor.FormulaText} in the equation of {p.Left}", $"level {level}");
+            list.Add(new Equation(p.Left, p.Intercept, p.Terms, p.Random) { RandomName = p.RandomName });
         }
         _upper.Add(new UpperLevel(group.Trim(), list, correlated));
         return this;
