@@ -285,7 +285,9 @@ internal sealed class Design
                         throw new ModelSpecificationException(
                             $"The grouping factors '{outer.Spec.Name}' and '{f.Name}' are crossed, not nested: group '{levels[g]}' of '{f.Name}' " +
                             $"occurs in more than one group of '{outer.Spec.Name}'. Crossed random effects are not supported yet. " +
-                            $"If '{f.Name}' is numbered within each '{outer.Spec.Name}', declare the nesting as (1 | {outer.Spec.Name}/{f.Name}).");
+                            // The factor with fewer labels is the one whose numbers restart (classes 1–4 in every school).
+                            $"If '{outer.Spec.Name}' ({outer.Levels.Length} labels) is numbered within each '{f.Name}' " +
+                            $"({levels.Length} groups), declare the nesting as (1 | {f.Name}/{outer.Spec.Name}).");
                     }
                 }
             }

@@ -57,3 +57,19 @@ public class IdentifiabilityTests
         Assert.True(r.ExitCode == 0, r.ToString());
     }
 }
+
+/// <summary>When two grouping factors are crossed by their labels, the advice names the nesting the data show.</summary>
+public class NestingAdviceTests
+{
+    [Fact]
+    public void ClassroomsNumberedWithinSchools_AreAdvisedAsSchoolSlashClassroom_AndThatFits()
+    {
+        string data = RepositoryPaths.Data("three_level_sim.csv");
+        var r = CliRunner.Run("reml", "--data", data, "--formula", "y ~ x + (1 | school) + (1 | classroom)");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("declare the nesting as (1 | school/classroom)", r.StdErr);
+        var advised = CliRunner.Run("reml", "--data", data, "--formula", "y ~ x + (1 | school/classroom)");
+        Assert.True(advised.ExitCode == 0, advised.ToString());
+        Assert.Contains("160 groups of school:classroom", advised.StdOut);
+    }
+}
