@@ -5,7 +5,9 @@ namespace BayesHlm.Estimation;
 
 /// <summary>
 /// Uncertainty of the covariance parameters and what depends on it. The likelihood is differentiated in
-/// lmerTest's parameters v = (θ, σ), valid everywhere (any θ is a valid factor), giving the asymptotic
+/// lmerTest's parameters v = (θ, σ), valid everywhere (any θ is a valid factor) — σ measured in units of its estimate,
+/// so that every coordinate is of order one and the numerical derivatives' steps, and so the SEs, Z values and df, do
+/// not change with the units of y — giving the asymptotic
 /// covariance A = 2 H⁻¹ (H the Hessian of −2 log L); the covariance parameters users read — the entries of
 /// each Σ_k, then σ² — get theirs by the delta method (SAS COVTEST), and each fixed effect its
 /// Satterthwaite df, 2 V_k² / (∇V_kᵀ A ∇V_k) with V_k = Var(β̂_k).
@@ -15,12 +17,14 @@ internal sealed class CovarianceParameters
     private readonly ProfiledDeviance _criterion;
     private readonly double[] _v;
     private readonly bool _known; // σ² = 1 known: v = θ alone
+    private readonly double _sigmaUnit; // σ̂: v's last coordinate is σ/σ̂
 
     public CovarianceParameters(SufficientStatistics s, bool reml, double[] theta, double sigma2)
     {
         _criterion = new ProfiledDeviance(s, reml);
         _known = s.KnownResidualVariance;
-        _v = _known ? (double[])theta.Clone() : theta.Append(Math.Sqrt(sigma2)).ToArray();
+        _sigmaUnit = Math.Sqrt(sigma2);
+        _v = _known ? (double[])theta.Clone() : theta.Append(1.0).ToArray();
         _layout = new CovarianceLayout(s.Levels);
     }
 
@@ -30,7 +34,7 @@ internal sealed class CovarianceParameters
     public IReadOnlyList<CovarianceEntry> Parameters => _layout.Parameters;
 
     private ReadOnlySpan<double> Theta(double[] v) => _known ? v : v.AsSpan(0, v.Length - 1);
-    private double Sigma2(double[] v) => _known ? 1 : v[^1] * v[^1];
+    private double Sigma2(double[] v) => _known ? 1 : v[^1] * _sigmaUnit * (v[^1] * _sigmaUnit);
 
     private void Load(double[] v) => _criterion.Evaluate(Theta(v));
 

@@ -106,7 +106,7 @@ public sealed class SufficientStatistics
         var frame = ModelFrame.Build(spec, data);
         var design = Design.Build(spec, frame, data.Source);
         var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
-        DesignChecks.Run(stats);
+        DesignChecks.Run(stats, design);
         return stats;
     }
 
