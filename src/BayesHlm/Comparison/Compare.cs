@@ -95,17 +95,32 @@ public static class Compare
         {
             var f = reml.FixedEffects[i];
             double priorSd = Math.Sqrt(1 / resolved.FixedPrecision[i * statistics.P + i]);
-            parameters.Add(Row(f.Term, "fixed", null, f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, priorSd));
+            parameters.Add(Row(f.Term, "fixed", null, f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, priorSd, null, null));
         }
         foreach (var c in reml.Covariance)
         {
             string name = c.Group == "Residual" ? ParameterNames.ResidualVariance : c.IsVariance ? ParameterNames.Variance(c.Group, c.Term1!) : ParameterNames.Covariance(c.Group, c.Term1!, c.Term2!);
             if (!draws.Names.Contains(name)) continue;
             var (lower, upper) = CovarianceInterval(c);
-            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Group == "Residual" ? null : c.Group, c.Estimate, c.StandardError, lower, upper, draws, statistics, double.NaN));
+            var (prior, quantile) = PriorOf(c, resolved);
+            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Group == "Residual" ? null : c.Group, c.Estimate, c.StandardError, lower, upper, draws, statistics, double.NaN,
+                prior, quantile));
         }
         var (groups, averages) = GroupLevel(statistics, reml, draws, resolved);
         return new ComparisonTable(parameters, groups, averages);
+    }
+
+    /// <summary>The prior of a covariance parameter, and for a variance the quantiles of its marginal prior.</summary>
+    private static (Model.VariancePrior? Prior, Func<double, double>? Quantile) PriorOf(CovarianceEstimate c, ResolvedPriors priors)
+    {
+        if (c.Group == "Residual") return (priors.Residual, priors.Residual is { } r ? p => r.VarianceQuantile(0, 1, p) : null);
+        var levels = priors.Layout.Levels;
+        int k = levels.ToList().FindIndex(l => l.Grouping.Name == c.Group);
+        if (k < 0) return (null, null);
+        var prior = priors.Levels[k];
+        if (!c.IsVariance) return (prior, null);
+        int a = levels[k].TermNames.ToList().IndexOf(c.Term1!), q = levels[k].Size;
+        return (prior, p => prior.VarianceQuantile(a, q, p));
     }
 
     /// <summary>SAS COVTEST CL: a variance's interval from ν = 2Z² and χ²(ν) (positive, asymmetric); a covariance's is Wald.</summary>
@@ -119,7 +134,7 @@ public static class Compare
 
     // group: the grouping factor of a random-effect variance or covariance ("school:classroom"), else null.
     private static ParameterComparison Row(string name, string kind, string? group, double estimate, double? se, double lower, double upper,
-        DrawSet draws, SufficientStatistics s, double priorSd)
+        DrawSet draws, SufficientStatistics s, double priorSd, Model.VariancePrior? prior, Func<double, double>? priorQuantile)
     {
         var x = draws.Draws(name).ToArray();
         Array.Sort(x);
@@ -142,6 +157,22 @@ public static class Compare
         }
         if (double.IsFinite(priorSd) && priorSd > 0 && sd / priorSd > 0.5)
             reasons.Add($"The prior dominates: the posterior sd {Format(sd)} is {sd / priorSd:P0} of the prior sd {Format(priorSd)}, so the data add little.");
+        if (priorQuantile is not null)
+        {
+            double pLow = priorQuantile(0.005), pHigh = priorQuantile(0.995);
+            if (double.IsFinite(pLow) && double.IsFinite(pHigh) && (estimate < pLow || estimate > pHigh))
+                reasons.Add($"The prior and the data conflict: the REML estimate {Format(estimate)} lies {(estimate < pLow ? "below" : "above")} the prior's 99% range of this variance " +
+                            $"[{Format(pLow)}, {Format(pHigh)}] ({prior?.ToJson()}); " +
+                            (disagree ? $"the prior pulls the posterior (median {Format(median)}) away from the data. " : $"here the data still place the posterior (median {Format(median)}). ") +
+                            "A prior scaled to the data (the defaults) avoids the conflict.");
+        }
+        if (disagree && reasons.Count == 0 && kind == "covariance")
+            reasons.Add($"A covariance is set by how the groups' effects vary together, which few groups determine weakly; its posterior follows the prior on the whole " +
+                        $"matrix ({prior?.ToJson()}) and the variances' draws. The posterior interval [{Format(lo)}, {Format(hi)}] is " +
+                        $"{(se is double e && e > 0 ? $"{(hi - lo) / e:F1} REML SEs" : "wide")} wide.");
+        if (disagree && reasons.Count == 0 && name == ParameterNames.ResidualVariance)
+            reasons.Add($"The residual variance is estimated from {s.N:N0} rows and its prior is rarely the cause: a disagreement here usually comes from the random " +
+                        "part (a variance near zero or at the boundary moves σ² with it) — see the rows above.");
         return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, disagree, reasons);
     }
 

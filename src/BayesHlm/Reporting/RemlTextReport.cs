@@ -42,10 +42,15 @@ public static class RemlTextReport
         foreach (var f in fit.FixedEffects)
             t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Df(f.Df), Format.Fixed(f.T, 2), Format.P(f.P));
         sb.Append(t.Render());
-        sb.Append($"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%) and Satterthwaite df\n");
-        t = new TextTable("Term", "Lower", "Upper", "Satt. DF");
+        // The limits use the df of the table above; Satterthwaite's are shown beside for reference when those are between-within.
+        bool bw = fit.DegreesOfFreedom == DegreesOfFreedomMethod.BetweenWithin;
+        sb.Append($"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, t with the DF shown){(bw ? "; Satterthwaite df for reference" : "")}\n");
+        t = bw ? new TextTable("Term", "Lower", "Upper", "DF", "Satt. DF") : new TextTable("Term", "Lower", "Upper", "DF");
         foreach (var f in fit.FixedEffects)
-            t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.DfSatterthwaite));
+        {
+            if (bw) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df), Df(f.DfSatterthwaite));
+            else t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df));
+        }
         sb.Append(t.Render());
 
         sb.Append("\nCovariance parameters\n");

@@ -47,6 +47,8 @@ public abstract partial record VariancePrior
             return -(Shape + 1) * Math.Log(tau2) - Rate / tau2;
         }
 
+        internal override double VarianceQuantile(int a, int q, double p) => InverseGammaQuantile(Shape, Rate, p);
+
         /// <summary>τ² | u: InvGamma(shape + J/2, rate + Σu²/2).</summary>
         private sealed class LevelDraw(GammaPrecision prior, int k) : IChainStep
         {

@@ -14,6 +14,8 @@ public abstract partial record VariancePrior
 
         internal override void WriteFields(Utf8JsonWriter w) => w.WriteNumber("scale", Scale);
 
+        internal override double SdQuantile(double p) => Scale * Math.Tan(Math.PI * p / 2);
+
         internal override double LogDensity(double sd) => -Math.Log(1 + sd * sd / (Scale * Scale));
     }
 }

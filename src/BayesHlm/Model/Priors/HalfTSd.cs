@@ -20,6 +20,8 @@ public abstract partial record VariancePrior
 
         internal override double LogDensity(double sd) => LogDensityOf(Df, Scale, sd);
 
+        internal override double SdQuantile(double p) => MathNet.Numerics.Distributions.StudentT.InvCDF(0, Scale, Df, (1 + p) / 2);
+
         /// <summary>The half-t log density up to a constant (also each sd of <see cref="LkjHalfT"/>).</summary>
         internal static double LogDensityOf(double df, double scale, double sd) => -(df + 1) / 2 * Math.Log(1 + sd * sd / (scale * scale * df));
     }

@@ -30,6 +30,8 @@ public abstract partial record VariancePrior
             return s;
         }
 
+        internal override double VarianceQuantile(int a, int q, double p) => InverseGammaQuantile(Shape, Rate, p);
+
         /// <summary>Each τ_a² | u: InvGamma(shape + J/2, rate + Σ_j u_ja²/2).</summary>
         private sealed class Draw(IndependentGammaPrecision prior, int k, int q) : IChainStep
         {

@@ -46,6 +46,9 @@ public abstract partial record VariancePrior
             return -(Df + q + 1) / 2 * logDet - tr / 2;
         }
 
+        /// <summary>A diagonal entry of an inverse Wishart is InvGamma((ν − q + 1)/2, S_aa/2).</summary>
+        internal override double VarianceQuantile(int a, int q, double p) => InverseGammaQuantile((Df - q + 1) / 2, Scale[a][a] / 2, p);
+
         private sealed class Draw : IChainStep
         {
             private readonly InverseWishart _prior;

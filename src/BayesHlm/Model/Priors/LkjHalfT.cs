@@ -30,6 +30,12 @@ public abstract partial record VariancePrior
                 throw new ModelSpecificationException($"The lkj_half_t prior for '{level.Grouping.Name}' needs {level.Size} positive scales, one per random effect ({Listing(level.TermNames)}).");
         }
 
+        internal override double VarianceQuantile(int a, int q, double p)
+        {
+            double sd = MathNet.Numerics.Distributions.StudentT.InvCDF(0, Scales[a], Df, (1 + p) / 2);
+            return sd * sd;
+        }
+
         internal override IChainStep LevelStep(SufficientStatistics s, CovarianceLayout layout, int k) => new CovarianceWalk(layout, k, this);
 
         /// <summary>p(Σ) = Π p(τ_a) · LKJ(R) / |∂Σ/∂(τ, R)|, with |∂Σ/∂(τ, R)| = 2^q Π τ_a^q when correlated, Π 2τ_a when

@@ -19,6 +19,8 @@ public abstract partial record VariancePrior
             w.WriteNumber("sdlog", SdLog);
         }
 
+        internal override double SdQuantile(double p) => Math.Exp(MeanLog + SdLog * MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p));
+
         internal override double LogDensity(double sd)
         {
             if (!(sd > 0)) return double.NegativeInfinity;

@@ -18,6 +18,15 @@ public abstract partial record VariancePrior
         /// <summary>log density of the sd, up to a constant; −∞ outside the support.</summary>
         internal abstract double LogDensity(double sd);
 
+        /// <summary>The <paramref name="p"/> quantile of the sd.</summary>
+        internal abstract double SdQuantile(double p);
+
+        internal override double VarianceQuantile(int a, int q, double p)
+        {
+            double sd = SdQuantile(p);
+            return sd * sd;
+        }
+
         internal override IChainStep LevelStep(SufficientStatistics s, CovarianceLayout layout, int k) => new LevelWalk(this, k);
 
         internal override IChainStep ResidualStep(SufficientStatistics s, ResidualSumOfSquares ssr) => new ResidualWalk(this, s.N, ssr);

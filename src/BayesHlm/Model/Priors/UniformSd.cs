@@ -14,6 +14,8 @@ public abstract partial record VariancePrior
 
         internal override void WriteFields(Utf8JsonWriter w) => w.WriteNumber("upper", Upper);
 
+        internal override double SdQuantile(double p) => p * Upper;
+
         internal override double LogDensity(double sd) => sd > 0 && sd < Upper ? 0 : double.NegativeInfinity;
     }
 }

@@ -55,6 +55,14 @@ public abstract partial record VariancePrior
     internal virtual double LogCovarianceDensity(ReadOnlySpan<double> l, int q, bool unstructured, double[] work) =>
         throw new InvalidOperationException($"{Kind.Dist} has no density of Σ.");
 
+    /// <summary>The <paramref name="p"/> quantile of the prior of variance <paramref name="a"/> (of <paramref name="q"/>)
+    /// — the prior's marginal on τ_a², to tell a reader when it, not the data, decides the posterior; NaN when not written.</summary>
+    internal virtual double VarianceQuantile(int a, int q, double p) => double.NaN;
+
+    /// <summary>The quantile of τ² = 1/λ for λ ~ Gamma(shape, rate).</summary>
+    private protected static double InverseGammaQuantile(double shape, double rate, double p) =>
+        1 / MathNet.Numerics.Distributions.Gamma.InvCDF(shape, rate, 1 - p);
+
     /// <summary>Names of the prior's own sampled parameters on level <paramref name="group"/> (the random gamma rate).</summary>
     internal virtual IReadOnlyList<string> Hyperparameters(string group) => [];
 
