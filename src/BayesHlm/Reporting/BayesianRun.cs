@@ -61,7 +61,7 @@ public static class BayesianRun
         var clock = Stopwatch.StartNew();
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
-        stage?.Report($"reading {request.DataPath}");
+        stage?.Report($"reading {Shown(request.DataPath)}");
         var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
@@ -83,6 +83,13 @@ public static class BayesianRun
             folder.Discard();
             throw;
         }
+    }
+
+    /// <summary>A path as the user would type it from here: relative when it lies below the current folder.</summary>
+    private static string Shown(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
     private static RunResult Write(RunRequest request, RunFolder folder, SufficientStatistics stats, ResolvedPriors priors, RemlFit reml,
