@@ -73,6 +73,7 @@ public static class FormulaParser
         /// <summary>More terms than this (a 10-way interaction has 1,023) is refused before any data is touched.</summary>
         public const int MaxTerms = 1000;
         private int _depth;
+        private readonly Stack<Token> _open = new(); // '(' of the groups being parsed, innermost on top
 
         public ModelSpec ParseFormula()
         {
@@ -235,6 +236,31 @@ public static class FormulaParser
             return left;
         }
 
+        /// <summary>Why a random-effects term stands where it may not: wrapped in a second pair of parentheses, inside a
+        /// parenthesis left open, or inside a product.</summary>
+        private string MisplacedRandomTerm(Token term)
+        {
+            if (_open.Count == 0)
+                return "a random-effects term '( ... | group)' must be added at the top level of the formula, not inside ':' or '*'";
+            var outer = _open.Peek();
+            bool doubled = _tokens[_pos - 1].Kind == TokenKind.LParen && _tokens[_pos - 1].Position == outer.Position && ClosesRightAfter();
+            return doubled
+                ? $"the random-effects term has two pairs of parentheses; write it with one, as in '(1 | g)'"
+                : $"the random-effects term is inside the parenthesis opened at column {outer.Position + 1}; close that parenthesis before it — random-effects terms are added at the top level, as in 'y ~ x + (1 | g)'";
+        }
+
+        /// <summary>True when the group at the cursor is followed at once by another ')': '((1 | g))'.</summary>
+        private bool ClosesRightAfter()
+        {
+            int depth = 0;
+            for (int i = _pos; i < _tokens.Count; i++)
+            {
+                if (_tokens[i].Kind == TokenKind.LParen) depth++;
+                else if (_tokens[i].Kind == TokenKind.RParen && --depth == 0) return i + 1 < _tokens.Count && _tokens[i + 1].Kind == TokenKind.RParen;
+            }
+            return false;
+        }
+
         private void CheckNoIntercept(TermList t, int position)
         {
             if (t.Intercept is not null) throw Error(_text, position, "'0' or '1' cannot be combined with other terms by ':' or '*'");
@@ -308,10 +334,11 @@ public static class FormulaParser
                     throw Error(_text, t.Position, $"the number {t.Text} is not a term; only 0 and 1 (no intercept / intercept) may appear");
                 case TokenKind.LParen:
                     if (++_depth > MaxDepth) throw Error(_text, t.Position, $"parentheses nested more than {MaxDepth} deep");
-                    if (IsBarGroup()) throw Error(_text, t.Position, "a random-effects term '( ... | group)' must be added at the top level of the formula, not inside ':' or '*'");
-                    Next();
+                    if (IsBarGroup()) throw Error(_text, t.Position, MisplacedRandomTerm(t));
+                    _open.Push(Next());
                     var inner = ParseSum(topLevel: false);
                     Expect(TokenKind.RParen, "')' to close the '(' at column " + (t.Position + 1));
+                    _open.Pop();
                     _depth--;
                     return inner;
                 case TokenKind.Name:

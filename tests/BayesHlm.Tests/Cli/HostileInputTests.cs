@@ -115,3 +115,17 @@ public class HostileInputTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
     }
 }
+
+/// <summary>A random-effects term in the wrong place is told apart: doubled parentheses, or inside a parenthesis left open.</summary>
+public class MisplacedRandomTermTests
+{
+    [Theory]
+    [InlineData("mathach ~ ses + ((1|school))", "two pairs of parentheses")]
+    [InlineData("mathach ~ (ses + (1|school)", "inside the parenthesis opened at column 11")]
+    [InlineData("mathach ~ ses:(1|school)", "not inside ':' or '*'")]
+    public void TheMessageSaysWhatIsWrong(string formula, string fragment)
+    {
+        var e = Assert.Throws<BayesHlm.ModelSpecificationException>(() => BayesHlm.Model.ModelSpec.FromFormula(formula));
+        Assert.Contains(fragment, e.Message);
+    }
+}
