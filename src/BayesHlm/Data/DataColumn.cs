@@ -103,6 +103,16 @@ public sealed class TextColumn : DataColumn
         }
     }
 
+    /// <summary>The rows (up to <paramref name="limit"/>) whose present value is not a number, in order, and how many there are in all.</summary>
+    public (IReadOnlyList<int> Rows, int Count) NonNumericRows(int limit)
+    {
+        var rows = new List<int>();
+        int count = 0;
+        for (int i = 0; i < _codes.Length; i++)
+            if (_codes[i] >= 0 && !_isNumber[_codes[i]] && ++count <= limit) rows.Add(i);
+        return (rows, count);
+    }
+
     /// <inheritdoc/>
     public override int Length => _codes.Length;
     /// <inheritdoc/>

@@ -47,6 +47,16 @@ public sealed class DataTable
     /// <summary>"'file', line N" for messages about a row.</summary>
     internal string Where(int row) => $"{SourceLabel(Source)}, line {LineOf(row)}";
 
+    /// <summary>Every value of a column that is not a number, the first ten with their lines: one read tells all there is to fix.</summary>
+    internal string NotNumbers(TextColumn column)
+    {
+        var (rows, count) = column.NonNumericRows(10);
+        string listed = string.Join(", ", rows.Select(r => $"line {LineOf(r)} '{column.TextAt(r)}'"));
+        return count == 1
+            ? $"{Where(rows[0])}, column '{column.Name}': the value '{column.TextAt(rows[0])}' is not a (finite) number"
+            : $"{SourceLabel(Source)}, column '{column.Name}': {count} values are not (finite) numbers — {listed}{(count > rows.Count ? $", and {count - rows.Count} more" : "")}";
+    }
+
     /// <summary>The column names, in the header's order.</summary>
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 

@@ -149,7 +149,12 @@ public static class Reml
             minus2ll + 2 * parameters,
             nStar - parameters - 1 > 0 ? minus2ll + 2 * parameters * nStar / (nStar - parameters - 1) : double.NaN, // SAS prints it as missing
             minus2ll + parameters * Math.Log(subjects),
-            parameters);
+            parameters)
+        {
+            AicLme4 = minus2ll + 2 * (nCov + s.P),
+            BicLme4 = minus2ll + (nCov + s.P) * Math.Log(s.N),
+            ParametersLme4 = nCov + s.P,
+        };
 
         var icc = new List<(string, double)>();
         if (!s.KnownResidualVariance && s.Levels.Count > 0 && s.Levels.All(l => l.Size == 1 && l.TermNames[0] == "(Intercept)"))

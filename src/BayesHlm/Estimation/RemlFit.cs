@@ -20,7 +20,16 @@ public sealed record CovarianceEstimate(
 }
 
 /// <summary>Fit statistics with the SAS PROC MIXED conventions.</summary>
-public sealed record FitStatistics(double Minus2LogLikelihood, double Aic, double Aicc, double Bic, int Parameters);
+public sealed record FitStatistics(double Minus2LogLikelihood, double Aic, double Aicc, double Bic, int Parameters)
+{
+    /// <summary>AIC as lme4 computes it: every parameter counted (fixed effects too, under REML as well), so it differs from
+    /// SAS's under REML.</summary>
+    public double AicLme4 { get; init; }
+    /// <summary>BIC as lme4 computes it: every parameter, and the log of the number of rows (SAS uses the number of subjects).</summary>
+    public double BicLme4 { get; init; }
+    /// <summary>The parameters lme4 counts: fixed effects, covariance parameters and σ².</summary>
+    public int ParametersLme4 { get; init; }
+}
 
 /// <summary>Empirical Bayes results for one grouping level: per group, the predicted random effects u_j and their
 /// conditional SEs (β held at β̂, as lme4's condVar), the group coefficients β_j = fixed part + u_j with SEs that

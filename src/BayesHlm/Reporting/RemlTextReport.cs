@@ -58,7 +58,9 @@ public static class RemlTextReport
         foreach (var c in fit.Covariance)
         {
             string name = c.Group == "Residual" ? "Residual" : c.Term2 is null ? $"Var {c.Group}: {c.Term1}" : $"Cov {c.Group}: {c.Term1}, {c.Term2}";
-            t.Add(name, Format.Num(c.Estimate, 6), c.StandardError is double s ? Format.Num(s, 5) : ".",
+            // A variance at the boundary is 0; the optimiser's 1.5E-22 would read as a number the data support.
+            bool atZero = c.IsVariance && c.Group != "Residual" && c.StandardError is null && Math.Abs(c.Estimate) < 1e-8 * fit.ResidualVariance;
+            t.Add(name, atZero ? "0" : Format.Num(c.Estimate, 6), c.StandardError is double s ? Format.Num(s, 5) : ".",
                 c.Z is double z ? Format.Fixed(z, 2) : ".", c.P is double p ? Format.P(p) : ".");
         }
         sb.Append(t.Render());
@@ -66,7 +68,7 @@ public static class RemlTextReport
             sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
         foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
 
-        sb.Append("\nFit statistics\n");
+        sb.Append("\nFit statistics (SAS PROC MIXED's conventions; lme4's below them)\n");
         string ll = fit.Method == EstimationMethod.Reml ? "-2 Res Log Likelihood" : "-2 Log Likelihood";
         t = new TextTable("Statistic", "Value");
         t.Add(ll, Format.Fixed(fit.Fit.Minus2LogLikelihood, 2));
@@ -74,6 +76,9 @@ public static class RemlTextReport
         t.Add("AICC (smaller is better)", Format.Fixed(fit.Fit.Aicc, 2));
         t.Add("BIC  (smaller is better)", Format.Fixed(fit.Fit.Bic, 2));
         t.Add("Parameters", fit.Fit.Parameters.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        t.Add("AIC  as lme4 (all parameters)", Format.Fixed(fit.Fit.AicLme4, 2));
+        t.Add("BIC  as lme4 (log of N rows)", Format.Fixed(fit.Fit.BicLme4, 2));
+        t.Add("Parameters as lme4", fit.Fit.ParametersLme4.ToString(System.Globalization.CultureInfo.InvariantCulture));
         sb.Append(t.Render());
 
         foreach (var g in fit.Groups)

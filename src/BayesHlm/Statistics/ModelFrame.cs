@@ -60,10 +60,9 @@ internal sealed class ModelFrame
             bool looksNumeric = t.NumericCount > 0 && t.NumericCount >= (t.Length - t.MissingCount) / 2;
             if (v.Function != VariableFunction.Factor && (numericUse.Contains(v.Column) || looksNumeric))
             {
-                int row = t.FirstNonNumericRow;
                 throw new DataException(
-                    $"{data.Where(row)}, column '{t.Name}': the value '{t.TextAt(row)}' is not a (finite) number, " +
-                    $"but the model uses '{t.Name}' as a number. Fix or blank that value (empty, NA or . mark a missing value)" +
+                    $"{data.NotNumbers(t)}, " +
+                    $"but the model uses '{t.Name}' as a number. Fix or blank {(t.NonNumericRows(1).Count == 1 ? "that value" : "those values")} (empty, NA or . mark a missing value)" +
                     (numericUse.Contains(v.Column) ? "." : $", or write factor({t.Name}) to treat the column as categories."));
             }
         }

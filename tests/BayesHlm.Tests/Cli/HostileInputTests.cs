@@ -129,3 +129,19 @@ public class MisplacedRandomTermTests
         Assert.Contains(fragment, e.Message);
     }
 }
+
+/// <summary>Every bad value of a column is reported at once (the first ten, with their lines), not one per run.</summary>
+public class AllBadValuesTests
+{
+    [Fact]
+    public void TheBadValuesOfAColumn_AreListedTogether()
+    {
+        using var folder = new TestFolder();
+        var rows = Enumerable.Range(0, 40).Select(i => $"{i % 5},{(i % 3 == 0 ? "oops" + i : (i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture))},{i % 7}");
+        string path = folder.Write("bad.csv", "g,x,y\n" + string.Join("\n", rows) + "\n");
+        var r = CliRunner.Run("reml", "--data", path, "--formula", "y ~ x + (1 | g)");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("14 values are not (finite) numbers — line 2 'oops0', line 5 'oops3'", r.StdErr);
+        Assert.Contains("and 4 more", r.StdErr);
+    }
+}
