@@ -44,5 +44,11 @@ internal static class SafeYaml
         {
             throw new ModelSpecificationException($"{source}, line {e.Start.Line}, column {e.Start.Column}: not valid YAML ({e.InnerException?.Message ?? e.Message}).", e);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's own errors on some malformed input, found by fuzzing: an unclosed '{' before a key, a tag
+            // that is not a URI ("!!o]").
+            throw new ModelSpecificationException($"{source}: not valid YAML ({e.Message}).", e);
+        }
     }
 }

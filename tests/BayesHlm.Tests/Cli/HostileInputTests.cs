@@ -145,3 +145,17 @@ public class AllBadValuesTests
         Assert.Contains("and 4 more", r.StdErr);
     }
 }
+
+/// <summary>Inputs the fuzzer found crashing a reader, each kept as a test.</summary>
+public class FuzzFoundTests
+{
+    [Theory]
+    [InlineData("data: x.csv\n{\nformula: y ~ x + (1 | g)")]
+    [InlineData("\n!!o]ZD;8owF_\nGfD")]
+    public void AModelFileTheFuzzerBroke_IsNowABadInputMessage(string text)
+    {
+        using var folder = new TestFolder();
+        var e = Assert.ThrowsAny<UserInputException>(() => BayesHlm.Model.ModelFile.Load(folder.Write("m.yaml", text)));
+        Assert.Contains("not valid YAML", e.Message);
+    }
+}
