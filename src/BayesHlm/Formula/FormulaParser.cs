@@ -369,8 +369,11 @@ public static class FormulaParser
                     "mean" when args.Count == 2 => new Variable(VariableFunction.Mean, args[0].Text, args[1].Text),
                     "factor" when args.Count == 1 => new Variable(VariableFunction.Factor, args[0].Text),
                     "log" when args.Count == 1 => new Variable(VariableFunction.Log, args[0].Text),
-                    "center" or "mean" or "factor" or "log" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x) or log(x)"),
-                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x) and log(x)"),
+                    "sqrt" when args.Count == 1 => new Variable(VariableFunction.Sqrt, args[0].Text),
+                    "exp" when args.Count == 1 => new Variable(VariableFunction.Exp, args[0].Text),
+                    "scale" when args.Count == 1 => new Variable(VariableFunction.Scale, args[0].Text),
+                    "center" or "mean" or "factor" or "log" or "sqrt" or "exp" or "scale" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x) or scale(x)"),
+                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x) and scale(x)"),
                 };
             }
             else v = Variable.Of(name.Text);

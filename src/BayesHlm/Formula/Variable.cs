@@ -2,7 +2,8 @@ namespace BayesHlm.Formula;
 
 /// <summary>
 /// A variable as the formula names it: a column, or one of the functions
-/// <c>center(x)</c>, <c>center(x, g)</c>, <c>mean(x, g)</c>, <c>factor(x)</c>, <c>log(x)</c>.
+/// <c>center(x)</c>, <c>center(x, g)</c>, <c>mean(x, g)</c>, <c>factor(x)</c>, <c>log(x)</c>, <c>sqrt(x)</c>, <c>exp(x)</c>,
+/// <c>scale(x)</c>.
 /// Its <see cref="Name"/> is the canonical spelling used in all output (<c>center(ses, school)</c>).
 /// </summary>
 public sealed record Variable(VariableFunction Function, string Column, string? Group = null)
@@ -24,6 +25,9 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         VariableFunction.Mean => "mean",
         VariableFunction.Factor => "factor",
         VariableFunction.Log => "log",
+        VariableFunction.Sqrt => "sqrt",
+        VariableFunction.Exp => "exp",
+        VariableFunction.Scale => "scale",
         _ => "",
     };
 
@@ -61,6 +65,12 @@ public enum VariableFunction
     Factor,
     /// <summary><c>log(x)</c>: natural logarithm; every value must be positive.</summary>
     Log,
+    /// <summary><c>sqrt(x)</c>: square root; every value must be at least 0.</summary>
+    Sqrt,
+    /// <summary><c>exp(x)</c>: the exponential; every result must be finite.</summary>
+    Exp,
+    /// <summary><c>scale(x)</c>: (x − mean)/sd over the rows the model uses, as R's scale().</summary>
+    Scale,
 }
 
 /// <summary>A model term: one variable, or an interaction of several (<c>a:b</c>), named with its

@@ -53,7 +53,8 @@ internal sealed class ModelFrame
             }
         }
         foreach (var v in spec.Variables)
-            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log) numericUse.Add(v.Column);
+            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log or VariableFunction.Sqrt or VariableFunction.Exp or VariableFunction.Scale)
+                numericUse.Add(v.Column);
         foreach (var v in spec.Variables)
         {
             if (data[v.Column] is not TextColumn t || IsAllNumbers(t)) continue;
@@ -195,6 +196,28 @@ internal sealed class ModelFrame
                     x[i] = Math.Log(x[i]);
                 }
                 return new EvaluatedVariable(v, x);
+            }
+            case VariableFunction.Sqrt or VariableFunction.Exp:
+            {
+                var x = Numbers(col, rows);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double y = v.Function == VariableFunction.Sqrt ? Math.Sqrt(x[i]) : Math.Exp(x[i]);
+                    if (!double.IsFinite(y))
+                        throw new DataException($"{data.Where(rows[i])}, column '{v.Column}': {v.Name} is not a finite number for the value {x[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}" +
+                                                (v.Function == VariableFunction.Sqrt ? " (a square root needs values of at least 0)." : " (too large for exp: rescale the column)."));
+                    x[i] = y;
+                }
+                return new EvaluatedVariable(v, x);
+            }
+            case VariableFunction.Scale:
+            {
+                var x = Numbers(col, rows);
+                double mean = x.Average(), ss = 0;
+                foreach (double value in x) ss += (value - mean) * (value - mean);
+                double sd = Math.Sqrt(ss / (x.Length - 1));
+                if (!(sd > 0)) throw new DataException($"scale({v.Column}): the column has the same value in every row the model uses, so it cannot be scaled by its sd.");
+                return new EvaluatedVariable(v, x.Select(value => (value - mean) / sd).ToArray());
             }
             default:
             {
