@@ -24,12 +24,13 @@ internal static class RemlCommand
         var by = new Option<string?>("--by") { Description = "Fit the model separately for each value of this column (SAS BY)." };
         var json = new Option<string?>("--json") { Description = "Write the fit as JSON to this file, or '-' for standard output." };
         var groups = new Option<bool>("--groups") { Description = "Also print every group's EB and OLS estimates and reliabilities." };
+        var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
-        { model, data, formula, method, algorithm, df, by, json, groups };
+        { model, data, formula, method, algorithm, df, by, json, groups, naValues };
 
         cmd.SetAction(parse =>
         {
@@ -39,6 +40,7 @@ internal static class RemlCommand
             string? methodText = parse.GetValue(method);
             string? byColumn = parse.GetValue(by);
             string? id = null;
+            IEnumerable<string> missingCodes = SampleCommand.Codes(parse.GetValue(naValues));
             ModelSpec spec;
             if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
@@ -51,6 +53,7 @@ internal static class RemlCommand
                 methodText ??= file.Method;
                 byColumn ??= file.By;
                 id = file.Name;
+                if (parse.GetValue(naValues) is null) missingCodes = file.MissingValues;
             }
             else
             {
@@ -64,7 +67,7 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
-            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn));
+            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes);
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);

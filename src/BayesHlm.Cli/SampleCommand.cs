@@ -16,7 +16,7 @@ internal static class SampleCommand
     public const int Interrupted = 130;
 
     private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
-        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force)
+        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues)
     {
         public static SamplerFlags Create() => new(
             new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
@@ -27,9 +27,10 @@ internal static class SampleCommand
             new Option<bool>("--save-group-effects") { Description = "Also save every group's random effects u (many columns)." },
             new Option<string?>("--init") { Description = "JSON file of initial variance parameters by name, e.g. {\"sigma2\": 40, \"tau2[school:(Intercept)]\": 8}." },
             new Option<bool>("--quiet") { Description = "No progress display." },
-            new Option<bool>("--force") { Description = "Replace an earlier run in the run directory (its files are removed first)." });
+            new Option<bool>("--force") { Description = "Replace an earlier run in the run directory (its files are removed first)." },
+            new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." });
 
-        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force];
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues];
 
         public SamplerOptions Apply(ParseResult parse, SamplerOptions o)
         {
@@ -74,7 +75,7 @@ internal static class SampleCommand
             if (sd is not null) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
-            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force) };
+            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)) };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });
         return cmd;
@@ -106,6 +107,7 @@ internal static class SampleCommand
                 Reml = new RemlOptions { Method = file.Method is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(file.Method) },
                 Command = CommandLine(),
                 Replace = parse.GetValue(flags.Force),
+                MissingValues = parse.GetValue(flags.NaValues) is { } codes ? Codes(codes) : file.MissingValues,
             };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });
@@ -143,6 +145,9 @@ internal static class SampleCommand
             Console.CancelKeyPress -= onCtrlC;
         }
     }
+
+    /// <summary>"--na-values -99,999" as its codes.</summary>
+    internal static string[] Codes(string? text) => text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     private static IReadOnlyDictionary<string, double> ReadInit(string path)
     {

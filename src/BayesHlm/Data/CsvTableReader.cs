@@ -19,9 +19,13 @@ public static class CsvTableReader
     /// <summary>Reads the file at <paramref name="path"/>; a <see cref="DataException"/> naming the file, and the line and
     /// column where known, for anything it cannot read. Columns named in <paramref name="labelColumns"/> are read as
     /// text (grouping factors: their values are labels, compared as written).</summary>
-    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null)
+    /// <param name="path">The file.</param>
+    /// <param name="labelColumns">Columns read as text whatever they hold.</param>
+    /// <param name="missingValues">Codes that mark a missing value besides the empty field, NA, '.' and NaN (-99, 999).</param>
+    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null)
     {
         var labels = labelColumns?.ToHashSet(StringComparer.Ordinal) ?? [];
+        var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
             throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
@@ -33,7 +37,7 @@ public static class CsvTableReader
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, gzip, forcedText, labels, out var flipped);
+                var table = ReadOnce(path, gzip, forcedText, labels, missing, out var flipped);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
@@ -114,7 +118,7 @@ public static class CsvTableReader
                "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8; or iconv -f latin1 -t utf-8 in.csv > out.csv) and read it again.";
     }
 
-    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, out List<int> flipped)
+    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, out List<int> flipped)
     {
         flipped = new List<int>();
         using var text = OpenText(path, gzip);
@@ -144,7 +148,7 @@ public static class CsvTableReader
                 string name = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name));
+                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing);
             }
             int row = 0, line = 1;
             var lines = new List<int>();
@@ -212,9 +216,14 @@ public static class CsvTableReader
         private int _count;
         private bool _plainIntegers = true;
 
-        public ColumnBuilder(string name, bool asText)
+        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _missing;
+        private readonly bool _anyMissingCodes;
+
+        public ColumnBuilder(string name, bool asText, HashSet<string> missing)
         {
             _name = name;
+            _missing = missing.GetAlternateLookup<ReadOnlySpan<char>>();
+            _anyMissingCodes = missing.Count > 0;
             if (asText) StartText();
         }
 
@@ -234,7 +243,7 @@ public static class CsvTableReader
             if (_isText)
             {
                 if (_count == _codes.Length) Array.Resize(ref _codes, _codes.Length * 2);
-                if (IsMissingToken(field)) { _codes[_count++] = -1; return false; }
+                if (IsMissing(field)) { _codes[_count++] = -1; return false; }
                 if (!_spanLookup.TryGetValue(field, out int code))
                 {
                     code = _distinct!.Count;
@@ -246,7 +255,7 @@ public static class CsvTableReader
                 return false;
             }
             if (_count == _numbers.Length) Array.Resize(ref _numbers, _numbers.Length * 2);
-            if (IsMissingToken(field)) { _numbers[_count++] = double.NaN; return false; }
+            if (IsMissing(field)) { _numbers[_count++] = double.NaN; return false; }
             if (TryParseNumber(field, out double v) && double.IsFinite(v))
             {
                 _numbers[_count++] = v;
@@ -265,6 +274,8 @@ public static class CsvTableReader
             }
             return true;
         }
+
+        private bool IsMissing(ReadOnlySpan<char> field) => IsMissingToken(field) || (_anyMissingCodes && _missing.Contains(field));
 
         private bool AllMissingSoFar()
         {

@@ -21,7 +21,10 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "priors", "sampler"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "na_values", "priors", "sampler"];
+
+    /// <summary>The <c>na_values:</c> codes that mark a missing value in the data.</summary>
+    public IReadOnlyList<string> MissingValues { get; init; } = [];
 
     /// <summary>The <c>priors:</c> section, or <see cref="PriorSpec.Default"/>.</summary>
     public PriorSpec Priors { get; init; } = PriorSpec.Default;
@@ -96,8 +99,21 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         if (name is not null && !IsPlainName(name))
             throw new ModelSpecificationException(
                 $"{At(map["name"])}: the name '{name}' is not a plain name. It names the run directory (runs/<name>), so it may not hold a path: use letters, digits, '-', '_' and '.', as in 'hsb_anova'.");
-        return new ModelFile(path, name, dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels) { Priors = priors, Sampler = sampler };
+        return new ModelFile(path, name, dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels)
+        {
+            Priors = priors,
+            Sampler = sampler,
+            MissingValues = map.TryGetValue("na_values", out var na) ? MissingCodes(na, At) : [],
+        };
     }
+
+    /// <summary>The <c>na_values:</c> codes: a list (<c>[-99, 999]</c>) or one comma-separated value.</summary>
+    private static string[] MissingCodes(YamlNode node, Func<YamlNode, string> at) => node switch
+    {
+        YamlSequenceNode s => s.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new ModelSpecificationException($"{at(c)}: na_values lists codes, e.g. [-99, 999].")).ToArray(),
+        YamlScalarNode v => (v.Value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+        _ => throw new ModelSpecificationException($"{at(node)}: na_values lists codes, e.g. [-99, 999]."),
+    };
 
     /// <summary>A name that is one file name everywhere: letters, digits, '-', '_', '.', not starting with a dot, at most 100 characters.</summary>
     private static bool IsPlainName(string name) =>

@@ -26,6 +26,8 @@ public sealed record RunRequest(string DataPath, ModelSpec Spec, PriorSpec Prior
     public RemlOptions Reml { get; init; } = RemlOptions.Default;
     /// <summary>The command line that started the run, recorded so it can be repeated.</summary>
     public string? Command { get; init; }
+    /// <summary>Codes in the data that mark a missing value, besides the empty field, NA, '.' and NaN (-99, 999).</summary>
+    public IReadOnlyList<string> MissingValues { get; init; } = [];
     /// <summary>Replace an earlier run in the run directory (its files are removed first); without it such a directory is refused.</summary>
     public bool Replace { get; init; }
 }
@@ -62,7 +64,7 @@ public static class BayesianRun
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
         stage?.Report($"reading {Shown(request.DataPath)}");
-        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns);
+        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns, request.MissingValues);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
         var stats = SufficientStatistics.Build(request.Spec, data);
@@ -135,7 +137,7 @@ public static class BayesianRun
             Model = request.Spec,
             Method = request.Reml.Method,
             Equations = request.Levels?.Equations().ToArray(),
-            Data = RunManifest.DescribeData(request.DataPath, stats),
+            Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues },
             Priors = priors.Complete,
             Sampler = request.Options,
             AncillaryAcceptance = posterior?.AncillaryAcceptance ?? [],

@@ -14,7 +14,11 @@ namespace BayesHlm.Reporting;
 /// <param name="RowsUsed">Rows the model used.</param>
 /// <param name="Missing">Rows dropped for a missing value, per column.</param>
 /// <param name="Groups">Groups per grouping factor.</param>
-public sealed record RunData(string Path, string Sha256, int? RowsRead, int? RowsUsed, IReadOnlyDictionary<string, int> Missing, IReadOnlyDictionary<string, int> Groups);
+public sealed record RunData(string Path, string Sha256, int? RowsRead, int? RowsUsed, IReadOnlyDictionary<string, int> Missing, IReadOnlyDictionary<string, int> Groups)
+{
+    /// <summary>The codes read as missing besides the empty field, NA, '.' and NaN.</summary>
+    public IReadOnlyList<string> MissingValues { get; init; } = [];
+}
 
 /// <summary>One file of a run and the SHA-256 of its bytes when the run wrote it.</summary>
 public sealed record RunFile(string Name, string Sha256);
@@ -115,6 +119,7 @@ public sealed record RunManifest
             w.WriteStartObject("data");
             w.WriteString("path", Data.Path);
             w.WriteString("sha256", Data.Sha256);
+            if (Data.MissingValues.Count > 0) JsonArrays.Write(w, "missing_values", Data.MissingValues);
             if (Data.RowsRead is { } read)
             {
                 w.WriteNumber("rows_read", read);
@@ -193,7 +198,10 @@ public sealed record RunManifest
                 Equations = model.TryGetProperty("levels", out var levels) ? levels.EnumerateArray().Select(l => l.GetString() ?? "").ToArray() : null,
                 Data = new RunData(Text(data, "path", "data."), Optional(data, "sha256") ?? "",
                     data.TryGetProperty("rows_read", out var rr) ? rr.GetInt32() : null, data.TryGetProperty("rows_used", out var ru) ? ru.GetInt32() : null,
-                    CountsOf(data, "missing"), CountsOf(data, "groups")),
+                    CountsOf(data, "missing"), CountsOf(data, "groups"))
+                {
+                    MissingValues = data.TryGetProperty("missing_values", out var codes) ? codes.EnumerateArray().Select(c => c.GetString() ?? "").ToArray() : [],
+                },
                 Priors = PriorSpec.FromJson(Get(root, "priors", "").GetRawText(), $"'{path}' priors"),
                 Sampler = new SamplerOptions
                 {
