@@ -44,6 +44,15 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
+            // An option the command does not have is named, with the nearest one it has (System.CommandLine names its value).
+            var options = parse.CommandResult.Command.Options.Concat(root.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
+            if (args.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal) && !options.Contains(a.Split('=')[0])) is { } unknown)
+            {
+                string closest = BayesHlm.Data.Closest.Name(unknown.Split('=')[0], options.Where(o => o.StartsWith("--", StringComparison.Ordinal)));
+                error.WriteLine($"error: unknown option '{unknown.Split('=')[0]}'.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")}");
+                error.WriteLine($"Run 'bayeshlm {parse.CommandResult.Command.Name} --help' for its options.");
+                return BadInput;
+            }
             foreach (var e in parse.Errors) error.WriteLine($"error: {Readable(e.Message)}");
             error.WriteLine("Run 'bayeshlm --help' (or 'bayeshlm <command> --help') for usage and examples.");
             return BadInput;

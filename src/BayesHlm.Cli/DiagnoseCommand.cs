@@ -44,6 +44,9 @@ internal static class DiagnoseCommand
             }
             var table = PosteriorSummary.Summarise(draws, options);
             string? jsonPath = parse.GetValue(json);
+            foreach (var (option, target) in new[] { ("--csv", parse.GetValue(csv)), ("--json", jsonPath) })
+                if (target is not null && target != "-" && Directory.Exists(target))
+                    throw new BayesHlm.ModelSpecificationException($"{option} '{target}' is a folder: give the name of the file to write, e.g. {option} {Path.Combine(target, option == "--csv" ? "summary.csv" : "summary.json")}.");
             if (jsonPath == "-") output.WriteLine(SummaryWriters.ToJson(table, read.DivergentTransitions));
             else
             {

@@ -152,15 +152,19 @@ internal static class SampleCommand
     private static IReadOnlyDictionary<string, double> ReadInit(string path)
     {
         if (!File.Exists(path)) throw new ModelSpecificationException($"Initial values file '{path}' not found.");
-        try
-        {
-            var values = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path));
-            return values ?? throw new ModelSpecificationException($"'{path}': expected a JSON object of parameter names and numbers.");
-        }
+        JsonElement root;
+        try { root = JsonDocument.Parse(File.ReadAllText(path)).RootElement; }
         catch (JsonException e)
         {
-            throw new ModelSpecificationException($"'{path}': expected a JSON object of parameter names and numbers, e.g. {{\"sigma2\": 40}} ({e.Message}).", e);
+            throw new ModelSpecificationException($"'{path}': not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}); expected an object of parameter names and numbers, e.g. {{\"sigma2\": 40}}.", e);
         }
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ModelSpecificationException($"'{path}': expected an object of parameter names and numbers, e.g. {{\"sigma2\": 40}}.");
+        var values = new Dictionary<string, double>();
+        foreach (var p in root.EnumerateObject())
+            values[p.Name] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble()
+                : throw new ModelSpecificationException($"'{path}': the initial value of '{p.Name}' must be a number, not {p.Value.GetRawText()}.");
+        return values;
     }
 
     private static string CommandLine() =>

@@ -62,27 +62,76 @@ public static class CsvTableReader
         }
     }
 
-    /// <summary>The file's first bytes: true for gzip; a <see cref="DataException"/> naming any other format that is not text.</summary>
+    /// <summary>What the file is when it is not plain text, named for a message (gzip included); null for text.</summary>
+    internal static string? IsCompressedOrBinary(string path)
+    {
+        var head = Head(path);
+        return head.StartsWith((byte[])[0x1f, 0x8b]) ? "gzip-compressed" : NonText(head);
+    }
+
+    /// <summary>The file's first bytes: true for gzip (checked whole: a cut-short file is refused); a
+    /// <see cref="DataException"/> naming any other format that is not text.</summary>
     private static bool Sniff(string path)
     {
-        var head = new byte[4096];
-        int n;
-        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var b = head.AsSpan(0, n);
-        if (b.StartsWith((byte[])[0x1f, 0x8b])) return true;
-        string? format =
-            b.StartsWith("PAR1"u8) ? "a Parquet file" :
-            b.StartsWith("SQLite format 3\0"u8) ? "an SQLite database" :
-            b.StartsWith((byte[])[0x50, 0x4b, 0x03, 0x04]) ? "a ZIP archive (an Excel .xlsx workbook is one)" :
-            b.StartsWith("BZh"u8) ? "bzip2-compressed" :
-            b.StartsWith((byte[])[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) ? "xz-compressed" :
-            b.StartsWith((byte[])[0x28, 0xb5, 0x2f, 0xfd]) ? "zstd-compressed" :
-            b.StartsWith((byte[])[0xd0, 0xcf, 0x11, 0xe0]) ? "an old Excel (.xls) workbook" :
-            HasNul(b) ? "binary, not text" : null;
-        if (format is not null)
+        var head = Head(path);
+        if (head.StartsWith((byte[])[0x1f, 0x8b]))
+        {
+            CheckGzip(path);
+            return true;
+        }
+        if (NonText(head) is { } format)
             throw new DataException($"'{path}' is {format}, not a CSV text file. Export or save the data as CSV (UTF-8, a header row, one row per observation), " +
                                     "or decompress it; a gzip-compressed CSV (.csv.gz) is read as it is.");
         return false;
+    }
+
+    private static byte[] Head(string path)
+    {
+        var head = new byte[4096];
+        using var f = File.OpenRead(path);
+        int n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return head[..n];
+    }
+
+    /// <summary>The format a file's first bytes show when it is not text, or null.</summary>
+    private static string? NonText(ReadOnlySpan<byte> b) =>
+        b.StartsWith("PAR1"u8) ? "a Parquet file" :
+        b.StartsWith("SQLite format 3\0"u8) ? "an SQLite database" :
+        b.StartsWith((byte[])[0x50, 0x4b, 0x03, 0x04]) ? "a ZIP archive (an Excel .xlsx workbook is one)" :
+        b.StartsWith("BZh"u8) ? "bzip2-compressed" :
+        b.StartsWith((byte[])[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) ? "xz-compressed" :
+        b.StartsWith((byte[])[0x28, 0xb5, 0x2f, 0xfd]) ? "zstd-compressed" :
+        b.StartsWith((byte[])[0xd0, 0xcf, 0x11, 0xe0]) ? "an old Excel (.xls) workbook" :
+        HasNul(b) ? "binary, not text" : null;
+
+    /// <summary>A gzip file decompresses whole to the length its trailer records (mod 2³²): a file cut short, whose
+    /// decompressed text would simply end early, is refused instead of read as fewer rows.</summary>
+    private static void CheckGzip(string path)
+    {
+        long length = new FileInfo(path).Length;
+        uint recorded;
+        using (var f = File.OpenRead(path))
+        {
+            if (length < 18) throw new DataException($"'{path}' is a gzip file too short to hold any data: it is damaged or cut short.");
+            f.Seek(-4, SeekOrigin.End);
+            Span<byte> trailer = stackalloc byte[4];
+            f.ReadExactly(trailer);
+            recorded = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        }
+        long total = 0;
+        try
+        {
+            using var z = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = z.Read(buffer, 0, buffer.Length)) > 0) total += n;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"'{path}' is a gzip file that cannot be decompressed ({e.Message}): it is damaged or cut short.", e);
+        }
+        if ((uint)total != recorded)
+            throw new DataException($"'{path}' is a gzip file cut short: it decompresses to {total:N0} bytes, but its trailer records {recorded:N0}. Copy the file again.");
     }
 
     /// <summary>A NUL byte outside a UTF-16 file (whose byte-order mark comes first) means binary data.</summary>

@@ -21,6 +21,8 @@ public static partial class DrawsReader
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 0) throw new DataException("No draws file given.");
+        if (paths.GroupBy(Path.GetFullPath).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new DataException($"'{twice.First()}' is given twice: its chains would be counted twice, which inflates the ESS. Give each draws file once.");
         var chains = new List<(string File, string[] Names, List<double[]> Rows)>();
         int divergent = 0;
         foreach (var path in paths)
@@ -61,7 +63,10 @@ public static partial class DrawsReader
 
     private static FileDraws ReadFile(string path)
     {
+        if (Directory.Exists(path)) throw new DataException($"'{path}' is a folder, not a draws file. Give draws.csv files (ours or CmdStan's).");
         if (!File.Exists(path)) throw new DataException($"Draws file '{path}' not found (looked for '{Path.GetFullPath(path)}').");
+        if (CsvTableReader.IsCompressedOrBinary(path) is { } format)
+            throw new DataException($"'{path}' is {format}, not a CSV text file of draws. Give draws.csv as the sampler wrote it (decompress it first).");
         var comments = new List<string>();
         using var text = new StreamReader(path);
         if (text.Peek() < 0) throw new DataException($"Draws file '{path}' is empty.");

@@ -337,6 +337,8 @@ public static class FormulaParser
                     if (IsBarGroup()) throw Error(_text, t.Position, MisplacedRandomTerm(t));
                     _open.Push(Next());
                     var inner = ParseSum(topLevel: false);
+                    if (inner.Intercept is not null && inner.Terms.Count > 0 && Peek.Kind == TokenKind.RParen && _barDepth == 0)
+                        throw Error(_text, t.Position, "this parenthesis holds an intercept and terms but no '| group': a random-effects term is written as (1 + x | g)");
                     Expect(TokenKind.RParen, "')' to close the '(' at column " + (t.Position + 1));
                     _open.Pop();
                     _depth--;

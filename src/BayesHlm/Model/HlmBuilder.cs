@@ -78,9 +78,9 @@ public sealed class HlmBuilder
                     $"with no term of its own. Give it an intercept coefficient (as in 'b1 = g10 + g11*x'), or write '{p.Left} = 0 + …' if you mean none.");
             if (p.RandomName is { } u && list.FirstOrDefault(e => e.RandomName == u) is { } other)
                 throw new ModelSpecificationException(
-                    $"level {level}: the random effect '{u}' is in the equations of both {other.Coefficient} and {p.Left}; each coefficient has its own random effect (e.g. u0 and u1), correlated or not as the level says.");
-            if (p.Intercept is not null) Name(p.Intercept, $"the intercept of {p.Left}", $"level {level}");
-            foreach (var (coefficient, predictor) in p.Terms) Name(coefficient, $"the coefficient of {predictor.FormulaText} in the equation of {p.Left}", $"level {level}");
+                    $"level {level}: '{text.Trim()}': the random effect '{u}' is in the equations of both {other.Coefficient} and {p.Left}; each coefficient has its own random effect (e.g. u0 and u1), correlated or not as the level says.");
+            if (p.Intercept is not null) Name(p.Intercept, $"the intercept of {p.Left}", $"level {level}: '{text.Trim()}'");
+            foreach (var (coefficient, predictor) in p.Terms) Name(coefficient, $"the coefficient of {predictor.FormulaText} in the equation of {p.Left}", $"level {level}: '{text.Trim()}'");
             list.Add(new Equation(p.Left, p.Intercept, p.Terms, p.Random) { RandomName = p.RandomName });
         }
         _upper.Add(new UpperLevel(group.Trim(), list, correlated));

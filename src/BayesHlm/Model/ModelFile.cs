@@ -37,6 +37,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
     public static ModelFile Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) throw new ModelSpecificationException($"'{path}' is a folder, not a model file. Give the path of a YAML model file (models/*.yaml).");
         if (!File.Exists(path)) throw new ModelSpecificationException($"Model file '{path}' not found (looked for '{System.IO.Path.GetFullPath(path)}').");
         if (new FileInfo(path).Length > SafeYaml.MaxBytes)
             throw new ModelSpecificationException($"'{path}' is {new FileInfo(path).Length:N0} bytes; a model file is at most 1 MiB. Is it the data file?");
@@ -126,14 +127,14 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         foreach (var (k, v) in m.Children)
         {
             string key = KeyOf(k, at), text = (v as YamlScalarNode)?.Value ?? "";
-            int Int() => int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i) && i >= 0 ? i
-                : throw new ModelSpecificationException($"{at(v)}: sampler '{key}' must be a whole number, not '{text}'.");
+            int Int(int least) => int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i) && i >= least ? i
+                : throw new ModelSpecificationException($"{at(v)}: sampler '{key}' must be a whole number of at least {least}, not '{text}'.");
             o = key switch
             {
-                "chains" => o with { Chains = Int() },
-                "iter" or "iterations" => o with { Iterations = Int() },
-                "warmup" => o with { Warmup = Int() },
-                "thin" => o with { Thin = Int() },
+                "chains" => o with { Chains = Int(1) },
+                "iter" or "iterations" => o with { Iterations = Int(1) },
+                "warmup" => o with { Warmup = Int(0) },
+                "thin" => o with { Thin = Int(1) },
                 "seed" => o with { Seed = ulong.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out ulong seed) ? seed
                     : throw new ModelSpecificationException($"{at(v)}: sampler 'seed' must be a whole number ≥ 0, not '{text}'.") },
                 "save_group_effects" => o with { SaveGroupEffects = bool.TryParse(text, out bool b) ? b
@@ -141,8 +142,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                 _ => throw new ModelSpecificationException($"{at(k)}: unknown sampler key '{key}' (chains, iter, warmup, thin, seed, save_group_effects)."),
             };
         }
-        try { o.Validate(); }
-        catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(node)}: {e.Message}", e); }
+        // Checked as a whole (iterations above warm-up) once the command line's options are applied over these.
         return o;
     }
 
@@ -170,6 +170,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             string? group = null;
             bool correlated = true;
             var equations = new List<string>();
+            var equationNodes = new List<YamlNode>();
             foreach (var (k, v) in m.Children)
             {
                 switch (KeyOf(k, at))
@@ -180,8 +181,12 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                             throw new ModelSpecificationException($"{at(v)}: correlated must be true or false.");
                         break;
                     case "equations":
-                        if (v is YamlSequenceNode seq) equations.AddRange(seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new ModelSpecificationException($"{at(c)}: each equation is one line of text.")));
-                        else if (v is YamlScalarNode one) equations.Add(one.Value ?? "");
+                        if (v is YamlSequenceNode seq)
+                        {
+                            equations.AddRange(seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new ModelSpecificationException($"{at(c)}: each equation is one line of text.")));
+                            equationNodes.AddRange(seq.Children);
+                        }
+                        else if (v is YamlScalarNode one) { equations.Add(one.Value ?? ""); equationNodes.Add(one); }
                         else throw new ModelSpecificationException($"{at(v)}: equations must be a list of equations.");
                         break;
                     default:
@@ -191,7 +196,13 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             if (group is null) throw new ModelSpecificationException($"{at(node)}: level{level} needs 'group:' naming its grouping column.");
             if (equations.Count == 0) throw new ModelSpecificationException($"{at(node)}: level{level} has no equations; give one per coefficient of level {level - 1}, e.g. 'b0 = g00 + u0'.");
             try { builder = level == 2 ? builder.Level2(group, correlated, equations.ToArray()) : builder.Level3(group, correlated, equations.ToArray()); }
-            catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(node)}: {e.Message}", e); }
+            catch (ModelSpecificationException e)
+            {
+                // Point at the equation the message is about: the one it quotes, else the one whose coefficient it names first.
+                int i = equations.FindIndex(q => e.Message.Contains(q.Trim(), StringComparison.Ordinal));
+                if (i < 0) i = equations.FindIndex(q => q.Contains('=') && e.Message.Contains($"'{q[..q.IndexOf('=')].Trim()}'", StringComparison.Ordinal));
+                throw new ModelSpecificationException($"{at(i >= 0 ? equationNodes[i] : node)}: {e.Message}", e);
+            }
         }
         return builder.ToHierarchicalModel();
     }

@@ -17,6 +17,13 @@ internal static class SafeYaml
     {
         if (text.Length > MaxBytes)
             throw new ModelSpecificationException($"{source} is {text.Length:N0} characters long; a model or priors file is at most 1 MiB.");
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            if (lines[i].AsSpan(0, indent).Contains('\t'))
+                throw new ModelSpecificationException($"{source}, line {i + 1}: a tab indents this line; YAML indents with spaces only.");
+        }
         try
         {
             // Events first: refuse aliases and extra documents before anything is built.
