@@ -50,7 +50,7 @@ internal static class DiagnoseCommand
             if (jsonPath == "-") output.WriteLine(SummaryWriters.ToJson(table, read.DivergentTransitions));
             else
             {
-                output.Write(SummaryWriters.ToText(table, read.DivergentTransitions));
+                output.Write(SummaryWriters.ToText(table, read.DivergentTransitions, parse.GetValue(probs) is null ? null : options.Probabilities));
                 if (jsonPath is not null) AtomicFile.WriteText(jsonPath, SummaryWriters.ToJson(table, read.DivergentTransitions) + "\n");
             }
             if (parse.GetValue(csv) is { } csvPath)

@@ -89,18 +89,21 @@ public static class SummaryWriters
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>The console table: mean, sd, q5, q95, R̂ and bulk- and tail-ESS per parameter, then the warnings.</summary>
+    /// <summary>The console table: mean, sd, quantiles (q5 and q95 unless others are asked for), R̂ and bulk- and tail-ESS
+    /// per parameter, then the warnings.</summary>
     /// <param name="table">The summaries.</param>
     /// <param name="divergentTransitions">Divergent transitions the sampler recorded (CmdStan's); 0 when none.</param>
-    public static string ToText(DiagnosticsTable table, int divergentTransitions = 0)
+    /// <param name="quantiles">The quantiles to show (the user's --probs); null: the 5% and 95%.</param>
+    public static string ToText(DiagnosticsTable table, int divergentTransitions = 0, IReadOnlyList<double>? quantiles = null)
     {
         ArgumentNullException.ThrowIfNull(table);
+        var probs = quantiles ?? [0.05, 0.95];
         var sb = new StringBuilder();
         sb.Append($"{table.Chains} chains × {table.Iterations} draws; R̂ and ESS as Vehtari et al. (2021)\n\n");
-        var t = new TextTable("variable", "mean", "sd", "q5", "q95", "rhat", "ess_bulk", "ess_tail");
+        var t = new TextTable(["variable", "mean", "sd", .. probs.Select(p => "q" + Pct(p)), "rhat", "ess_bulk", "ess_tail"]);
         foreach (var r in table.Rows)
-            t.Add(r.Variable, Format.Num(r.Mean, 4), Format.Num(r.Sd, 3), Format.Num(r.Q5, 4), Format.Num(r.Q95, 4),
-                Format.Fixed(r.Rhat, 3), Format.Fixed(r.EssBulk, 0), Format.Fixed(r.EssTail, 0));
+            t.Add([r.Variable, Format.Num(r.Mean, 4), Format.Num(r.Sd, 3), .. probs.Select(p => Format.Num(r.Quantile(p), 4)),
+                Format.Fixed(r.Rhat, 3), Format.Fixed(r.EssBulk, 0), Format.Fixed(r.EssTail, 0)]);
         sb.Append(t.Render());
         if (divergentTransitions > 0)
             sb.Append($"\n! {divergentTransitions} divergent transitions: the sampler missed part of the posterior. Raise adapt_delta or reparameterise (non-centred).\n");
