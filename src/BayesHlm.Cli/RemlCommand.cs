@@ -24,13 +24,14 @@ internal static class RemlCommand
         var by = new Option<string?>("--by") { Description = "Fit the model separately for each value of this column (SAS BY)." };
         var json = new Option<string?>("--json") { Description = "Write the fit as JSON to this file, or '-' for standard output." };
         var groups = new Option<bool>("--groups") { Description = "Also print every group's EB and OLS estimates and reliabilities." };
+        var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
         var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
-        { model, data, formula, method, algorithm, df, by, json, groups, naValues };
+        { model, data, formula, method, algorithm, df, by, json, groups, naValues, weights };
 
         cmd.SetAction(parse =>
         {
@@ -60,6 +61,7 @@ internal static class RemlCommand
                 if (dataPath is null || formulaText is null)
                     throw new ModelSpecificationException("Missing input: give a model file (bayeshlm reml MODEL.yaml) or both --data FILE and --formula \"...\".");
                 spec = ModelSpec.FromFormula(formulaText);
+                if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
             }
             var options = new RemlOptions
             {

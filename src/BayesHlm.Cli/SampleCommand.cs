@@ -56,13 +56,14 @@ internal static class SampleCommand
         var priors = new Option<string?>("--priors") { Description = "Priors file (JSON or YAML): the priors object, or an object with a 'priors' key. Parts left out take the defaults." };
         var knownSd = new Option<string?>("--known-sd") { Description = "Column with each row's known level-1 standard deviation (V-known model; no σ² is estimated)." };
         var knownVariance = new Option<string?>("--known-variance") { Description = "Column with each row's known level-1 variance." };
+        var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
         var outDir = new Option<string?>("--out") { Description = "The run directory to write (run.json, draws.csv, summary.csv, reml.json)." };
         var flags = SamplerFlags.Create();
         var cmd = new Command("sample",
             "Bayesian fit by blocked Gibbs sampling, into a run directory.\n\n" +
             "Examples:\n  bayeshlm sample --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --out runs/anova\n" +
             "  bayeshlm sample --data schools.csv --formula \"y ~ 1 + (1 | school)\" --known-sd sigma --iter 4000 --seed 7 --out runs/eight")
-        { data, formula, priors, knownSd, knownVariance, outDir };
+        { data, formula, priors, knownSd, knownVariance, weights, outDir };
         foreach (var o in flags.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -74,6 +75,7 @@ internal static class SampleCommand
             if (sd is not null && variance is not null) throw new ModelSpecificationException("Give --known-sd or --known-variance, not both.");
             if (sd is not null) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
+            if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
             var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)) };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);

@@ -101,7 +101,8 @@ public static class Reml
         var sigma = criterion.Map.ToCovariances(theta, sigma2);
         var singularLevel = SingularLevels(s, theta, criterion.Map);
         bool singular = singularLevel.Any(x => x);
-        double minus2ll = f.Deviance(reml, sigma2);
+        // With precision weights the rows' variances are σ²/w_i: −2 log L has −Σ log w_i more (as lme4 counts it).
+        double minus2ll = f.Deviance(reml, sigma2) - s.LogWeightSum;
         var beta = f.FixedEffects();
         s.Unshift(beta);
         var fixedCov = f.FixedCovarianceUnscaled();

@@ -21,7 +21,7 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "na_values", "priors", "sampler"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "priors", "sampler"];
 
     /// <summary>The <c>na_values:</c> codes that mark a missing value in the data.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
@@ -92,6 +92,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             throw new ModelSpecificationException($"{At(map["known_sd"])}: give the known level-1 spread as known_sd or known_variance, not both.");
         if (knownSd is not null) spec = spec.WithKnownResidual(knownSd, isStandardDeviation: true);
         if (knownVariance is not null) spec = spec.WithKnownResidual(knownVariance, isStandardDeviation: false);
+        if (Scalar("weights") is { } weights) spec = spec.WithWeights(weights);
         var priors = map.TryGetValue("priors", out var priorsNode)
             ? PriorSpec.FromJson(YamlToJson.Convert(priorsNode), $"{At(priorsNode)} (priors)")
             : PriorSpec.Default;

@@ -31,6 +31,12 @@ public sealed record ModelSpec(
     /// model: meta-analysis, eight schools); null when σ² is estimated.</summary>
     public KnownResidual? KnownResidual { get; init; }
 
+    /// <summary>Precision weights (lme4's <c>weights=</c>): row i's level-1 variance is σ²/w_i, σ² estimated; null for none.</summary>
+    public string? Weights { get; init; }
+
+    /// <summary>This model with precision weights read from <paramref name="column"/>.</summary>
+    public ModelSpec WithWeights(string column) => this with { Weights = column };
+
     /// <summary>This model with known level-1 variances (or standard deviations) read from <paramref name="column"/>.</summary>
     public ModelSpec WithKnownResidual(string column, bool isStandardDeviation) =>
         this with { KnownResidual = new KnownResidual(column, isStandardDeviation) };
@@ -40,6 +46,7 @@ public sealed record ModelSpec(
         Variables.SelectMany(v => v.Columns)
             .Concat(RandomFactors.SelectMany(r => r.Factor))
             .Concat(KnownResidual is { } k ? [k.Column] : [])
+            .Concat(Weights is { } w ? [w] : [])
             .Distinct();
 
     /// <summary>Columns the model reads as labels only — grouping factors, the groups of <c>center(x, g)</c> and
@@ -62,6 +69,7 @@ public sealed record ModelSpec(
         return Outcome == other.Outcome
             && Intercept == other.Intercept
             && KnownResidual == other.KnownResidual
+            && Weights == other.Weights
             && SameTerms(FixedTerms, other.FixedTerms)
             && RandomFactors.Count == other.RandomFactors.Count
             && RandomFactors.All(r => other.RandomFactors.Any(o => o.IsEquivalentTo(r)));

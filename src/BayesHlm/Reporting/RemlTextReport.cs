@@ -22,6 +22,7 @@ public static class RemlTextReport
         var terms = fit.Spec.FormulaTerms().ToArray();
         terms[0] = $"{fit.Spec.Outcome.FormulaText} ~ {terms[0]}";
         sb.Append(Wrap("Model   ", terms, " + "));
+        if (fit.Spec.Weights is { } weights) sb.Append($"Weights {weights} (precision: row i's level-1 variance is σ²/w_i)\n");
         if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
         var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };
         counts.AddRange(fit.GroupCounts.Select(g => $"{g.Count} groups of {g.Group}"));

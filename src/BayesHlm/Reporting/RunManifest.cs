@@ -113,6 +113,7 @@ public sealed record RunManifest
             w.WriteStartObject("model");
             w.WriteString("formula", Model.ToFormula());
             if (Model.KnownResidual is { } k) w.WriteString(k.IsStandardDeviation ? "known_sd" : "known_variance", k.Column);
+            if (Model.Weights is { } weights) w.WriteString("weights", weights);
             w.WriteString("method", Method == EstimationMethod.Ml ? "ML" : "REML");
             if (Equations is { } equations) JsonArrays.Write(w, "levels", equations);
             w.WriteEndObject();
@@ -181,6 +182,7 @@ public sealed record RunManifest
             var spec = ModelSpec.FromFormula(Text(model, "formula", "model."));
             if (Optional(model, "known_sd") is { } sd) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (Optional(model, "known_variance") is { } variance) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
+            if (Optional(model, "weights") is { } weights) spec = spec.WithWeights(weights);
             var data = Get(root, "data", "");
             var sampler = Get(root, "sampler", "");
             var timings = Get(root, "timings", "");

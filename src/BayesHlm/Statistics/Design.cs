@@ -80,6 +80,8 @@ internal sealed class Design
     public required int[] ConstantBelowLevel { get; init; }
     /// <summary>Row weights 1/v_i when the level-1 variances are known (the V-known model), else null.</summary>
     public double[]? Weights { get; init; }
+    /// <summary>The weights are 1/v_i of known variances (σ² = 1), not precision weights of an estimated σ².</summary>
+    public bool KnownResidualVariance { get; init; }
     public int N => LeafOfRow.Length;
 
     public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
@@ -138,7 +140,8 @@ internal sealed class Design
             Levels = randomLevels,
             LeafOfRow = leafOfRow,
             ConstantBelowLevel = constantBelow,
-            Weights = frame.KnownVariance?.Select(v => 1 / v).ToArray(),
+            Weights = frame.KnownVariance?.Select(v => 1 / v).ToArray() ?? frame.PrecisionWeights,
+            KnownResidualVariance = frame.KnownVariance is not null,
         };
     }
 

@@ -33,9 +33,13 @@ internal sealed class ModelFrame
     public required int[] Rows { get; init; }
     /// <summary>Each row's known level-1 variance (the V-known model), or null.</summary>
     public double[]? KnownVariance { get; init; }
+    /// <summary>Each row's precision weight (σ²/w_i is its level-1 variance), or null.</summary>
+    public double[]? PrecisionWeights { get; init; }
 
     public static ModelFrame Build(ModelSpec spec, DataTable data)
     {
+        if (spec.Weights is not null && spec.KnownResidual is not null)
+            throw new ModelSpecificationException("Give precision weights or known level-1 variances, not both: known variances fix each row's variance, weights scale an estimated one.");
         if (spec.Outcome.Function == VariableFunction.Factor)
             throw new ModelSpecificationException($"The outcome cannot be {spec.Outcome.Name}: a linear model needs a numeric outcome. Use the column itself (or log of it).");
         foreach (var column in spec.Columns)
@@ -43,6 +47,7 @@ internal sealed class ModelFrame
 
         // Numeric use of a text column with numbers in it is a typo in the data, not a factor.
         var numericUse = new HashSet<string> { spec.Outcome.Column };
+        if (spec.Weights is { } weightColumn) numericUse.Add(weightColumn);
         if (spec.KnownResidual is { } known)
         {
             numericUse.Add(known.Column);
@@ -97,7 +102,17 @@ internal sealed class ModelFrame
         {
             Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated,
             KnownVariance = spec.KnownResidual is { } knownResidual ? KnownVariances(knownResidual, data, rows) : null,
+            PrecisionWeights = spec.Weights is { } weights ? PrecisionWeightsOf(weights, data, rows) : null,
         };
+    }
+
+    private static double[] PrecisionWeightsOf(string column, DataTable data, int[] rows)
+    {
+        var w = Numbers(data[column], rows);
+        for (int i = 0; i < w.Length; i++)
+            if (!(w[i] > 0) || double.IsInfinity(w[i]))
+                throw new DataException($"{data.Where(rows[i])}, column '{column}': a precision weight must be positive and finite, not {w[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        return w;
     }
 
     private static double[] KnownVariances(KnownResidual known, DataTable data, int[] rows)

@@ -58,6 +58,9 @@ public sealed class SufficientStatistics
     /// so σ² is 1 by construction and is not estimated.</summary>
     public bool KnownResidualVariance { get; init; }
 
+    /// <summary>Σ log w_i of precision weights (0 without): the likelihood of y has −Σ log w_i/2 beyond the weighted fit's.</summary>
+    internal double LogWeightSum { get; init; }
+
     /// <summary>Index of the (Intercept) column of X, or −1.</summary>
     internal int InterceptIndex { get; init; } = -1;
 
@@ -162,7 +165,8 @@ public sealed class SufficientStatistics
             OutcomeSumOfSquares = ss,
             OutcomeShift = shift,
             InterceptIndex = intercept,
-            KnownResidualVariance = weights is not null,
+            KnownResidualVariance = design.KnownResidualVariance,
+            LogWeightSum = weights is null || design.KnownResidualVariance ? 0 : weights.Sum(Math.Log),
         };
     }
 }
