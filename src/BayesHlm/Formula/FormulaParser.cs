@@ -86,6 +86,12 @@ public static class FormulaParser
             var rhs = ParseSum(topLevel: true);
             if (Peek.Kind != TokenKind.End) throw Error(_text, Peek.Position, $"unexpected '{Peek.Text}'");
 
+            // offset(x) is not estimated: it leaves the fixed terms and is subtracted from y (its coefficient is 1).
+            var offsets = rhs.Terms.Where(t => t.Any(v => v.Function == VariableFunction.Offset)).ToList();
+            if (offsets.Any(t => t.Count > 1))
+                throw Error(_text, 0, "offset(x) stands alone: it cannot be part of an interaction");
+            if (offsets.Count > 1) throw Error(_text, 0, "one offset(x) per formula; add the columns into one first");
+            rhs.Terms.RemoveAll(t => t.Any(v => v.Function == VariableFunction.Offset));
             var fixedTerms = OrderTerms(rhs.Terms, _order);
             var random = new List<RandomFactorSpec>();
             foreach (var block in _random)
@@ -101,7 +107,9 @@ public static class FormulaParser
                     else random[existing] = random[existing] with { Blocks = [.. random[existing].Blocks, b] };
                 }
             }
-            return new ModelSpec(outcome, rhs.Intercept ?? true, fixedTerms, random);
+            if (random.Any(r => r.Blocks.Any(bl => bl.Terms.Any(t => t.Variables.Any(v => v.Function == VariableFunction.Offset)))))
+                throw Error(_text, 0, "offset(x) belongs to the fixed part, not inside ( … | g)");
+            return new ModelSpec(outcome, rhs.Intercept ?? true, fixedTerms, random) { Offset = offsets.Count == 1 ? offsets[0][0] : null };
         }
 
         private static List<Term> OrderTerms(List<List<Variable>> terms, List<Variable> order) =>
@@ -374,8 +382,9 @@ public static class FormulaParser
                     "sqrt" when args.Count == 1 => new Variable(VariableFunction.Sqrt, args[0].Text),
                     "exp" when args.Count == 1 => new Variable(VariableFunction.Exp, args[0].Text),
                     "scale" when args.Count == 1 => new Variable(VariableFunction.Scale, args[0].Text),
-                    "center" or "mean" or "factor" or "log" or "sqrt" or "exp" or "scale" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x) or scale(x)"),
-                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x) and scale(x)"),
+                    "offset" when args.Count == 1 => new Variable(VariableFunction.Offset, args[0].Text),
+                    "center" or "mean" or "factor" or "log" or "sqrt" or "exp" or "scale" or "offset" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x) or offset(x)"),
+                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x) and offset(x)"),
                 };
             }
             else v = Variable.Of(name.Text);

@@ -28,6 +28,7 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         VariableFunction.Sqrt => "sqrt",
         VariableFunction.Exp => "exp",
         VariableFunction.Scale => "scale",
+        VariableFunction.Offset => "offset",
         _ => "",
     };
 
@@ -71,6 +72,8 @@ public enum VariableFunction
     Exp,
     /// <summary><c>scale(x)</c>: (x − mean)/sd over the rows the model uses, as R's scale().</summary>
     Scale,
+    /// <summary><c>offset(x)</c>: a term with its coefficient fixed at 1 (subtracted from y before fitting), as lme4's offset().</summary>
+    Offset,
 }
 
 /// <summary>A model term: one variable, or an interaction of several (<c>a:b</c>), named with its

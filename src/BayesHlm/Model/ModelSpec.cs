@@ -23,6 +23,7 @@ public sealed record ModelSpec(
     /// <summary>All variables the model reads, outcome first.</summary>
     public IEnumerable<Variable> Variables =>
         new[] { Outcome }
+            .Concat(Offset is { } offset ? [offset] : [])
             .Concat(FixedTerms.SelectMany(t => t.Variables))
             .Concat(RandomFactors.SelectMany(r => r.Blocks.SelectMany(b => b.Terms.SelectMany(t => t.Variables))))
             .Distinct();
@@ -30,6 +31,9 @@ public sealed record ModelSpec(
     /// <summary>The level-1 variances are known, one per row, from a data column (the HLM software's "V-known"
     /// model: meta-analysis, eight schools); null when σ² is estimated.</summary>
     public KnownResidual? KnownResidual { get; init; }
+
+    /// <summary>An <c>offset(x)</c>: a term with coefficient 1, subtracted from y before fitting; null for none.</summary>
+    public Variable? Offset { get; init; }
 
     /// <summary>Precision weights (lme4's <c>weights=</c>): row i's level-1 variance is σ²/w_i, σ² estimated; null for none.</summary>
     public string? Weights { get; init; }
@@ -70,6 +74,7 @@ public sealed record ModelSpec(
             && Intercept == other.Intercept
             && KnownResidual == other.KnownResidual
             && Weights == other.Weights
+            && Offset == other.Offset
             && SameTerms(FixedTerms, other.FixedTerms)
             && RandomFactors.Count == other.RandomFactors.Count
             && RandomFactors.All(r => other.RandomFactors.Any(o => o.IsEquivalentTo(r)));
@@ -86,6 +91,7 @@ public sealed record ModelSpec(
     {
         var parts = new List<string> { Intercept ? "1" : "0" };
         parts.AddRange(FixedTerms.Select(t => t.FormulaText));
+        if (Offset is { } offset) parts.Add(offset.FormulaText);
         foreach (var r in RandomFactors)
             foreach (var b in r.Blocks)
             {

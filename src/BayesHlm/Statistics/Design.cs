@@ -118,6 +118,8 @@ internal sealed class Design
         }
 
         var y = frame.Variables[spec.Outcome].Numeric!;
+        // offset(x): its coefficient is 1, so y − x is what the model explains.
+        if (spec.Offset is { } offset) y = y.Select((v, i) => v - frame.Variables[offset].Numeric![i]).ToArray();
         var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
         int p = fixedCols.Count;
 

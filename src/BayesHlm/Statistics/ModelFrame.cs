@@ -58,7 +58,7 @@ internal sealed class ModelFrame
             }
         }
         foreach (var v in spec.Variables)
-            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log or VariableFunction.Sqrt or VariableFunction.Exp or VariableFunction.Scale)
+            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log or VariableFunction.Sqrt or VariableFunction.Exp or VariableFunction.Scale or VariableFunction.Offset)
                 numericUse.Add(v.Column);
         foreach (var v in spec.Variables)
         {
@@ -199,7 +199,7 @@ internal sealed class ModelFrame
                 var (codes, levels) = FactorCodes(col, rows);
                 return new EvaluatedVariable(v, codes, levels);
             }
-            case VariableFunction.None:
+            case VariableFunction.None or VariableFunction.Offset:
                 return new EvaluatedVariable(v, Numbers(col, rows));
             case VariableFunction.Log:
             {

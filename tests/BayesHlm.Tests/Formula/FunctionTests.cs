@@ -43,4 +43,21 @@ public class FunctionTests
         Assert.Contains("line 4", e.Message);
         Assert.Contains("at least 0", e.Message);
     }
+
+    [Fact]
+    public void AnOffset_FitsAsTheOutcomeLessIt_AndIsWrittenBack()
+    {
+        var (g, x, y) = Data();
+        var o = x.Select((v, i) => 0.5 * v + i % 3).ToArray();
+        var table = DataTable.FromColumns([("g", g), ("x", x), ("o", o), ("y", y), ("yo", y.Select((v, i) => v - o[i]).ToArray())]);
+        var spec = ModelSpec.FromFormula("y ~ x + offset(o) + (1 | g)");
+        Assert.Equal("y ~ 1 + x + offset(o) + (1 | g)", spec.ToFormula());
+        Assert.True(ModelSpec.FromFormula(spec.ToFormula()).IsEquivalentTo(spec));
+        var withOffset = Reml.Fit(spec, table);
+        var subtracted = Reml.Fit(ModelSpec.FromFormula("yo ~ x + (1 | g)"), table);
+        Assert.Equal(2, withOffset.FixedEffects.Count);
+        for (int i = 0; i < 2; i++) Assert.Equal(subtracted.FixedEffects[i].Estimate, withOffset.FixedEffects[i].Estimate, 1e-9);
+        Assert.Equal(subtracted.Covariance[0].Estimate, withOffset.Covariance[0].Estimate, 1e-9);
+        Assert.Throws<ModelSpecificationException>(() => ModelSpec.FromFormula("y ~ x:offset(o) + (1 | g)"));
+    }
 }
