@@ -24,6 +24,7 @@ internal static class RemlCommand
         var by = new Option<string?>("--by") { Description = "Fit the model separately for each value of this column (SAS BY)." };
         var json = new Option<string?>("--json") { Description = "Write the fit as JSON to this file, or '-' for standard output." };
         var groups = new Option<bool>("--groups") { Description = "Also print every group's EB and OLS estimates and reliabilities." };
+        var decimalComma = new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." };
         var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
         var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." };
 
@@ -31,7 +32,7 @@ internal static class RemlCommand
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
-        { model, data, formula, method, algorithm, df, by, json, groups, naValues, weights };
+        { model, data, formula, method, algorithm, df, by, json, groups, naValues, weights, decimalComma };
 
         cmd.SetAction(parse =>
         {
@@ -42,6 +43,7 @@ internal static class RemlCommand
             string? byColumn = parse.GetValue(by);
             string? id = null;
             IEnumerable<string> missingCodes = SampleCommand.Codes(parse.GetValue(naValues));
+            bool comma = parse.GetValue(decimalComma);
             ModelSpec spec;
             if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
@@ -55,6 +57,7 @@ internal static class RemlCommand
                 byColumn ??= file.By;
                 id = file.Name;
                 if (parse.GetValue(naValues) is null) missingCodes = file.MissingValues;
+                comma |= file.DecimalComma;
             }
             else
             {
@@ -69,7 +72,7 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
-            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes);
+            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes, comma);
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);

@@ -16,7 +16,7 @@ internal static class SampleCommand
     public const int Interrupted = 130;
 
     private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
-        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues)
+        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues, Option<bool> DecimalComma)
     {
         public static SamplerFlags Create() => new(
             new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
@@ -28,9 +28,10 @@ internal static class SampleCommand
             new Option<string?>("--init") { Description = "JSON file of initial variance parameters by name, e.g. {\"sigma2\": 40, \"tau2[school:(Intercept)]\": 8}." },
             new Option<bool>("--quiet") { Description = "No progress display." },
             new Option<bool>("--force") { Description = "Replace an earlier run in the run directory (its files are removed first)." },
-            new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." });
+            new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." },
+            new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." });
 
-        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues];
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues, DecimalComma];
 
         public SamplerOptions Apply(ParseResult parse, SamplerOptions o)
         {
@@ -77,7 +78,7 @@ internal static class SampleCommand
             if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
             if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
-            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)) };
+            var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)), DecimalComma = parse.GetValue(flags.DecimalComma) };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });
         return cmd;
@@ -110,6 +111,7 @@ internal static class SampleCommand
                 Command = CommandLine(),
                 Replace = parse.GetValue(flags.Force),
                 MissingValues = parse.GetValue(flags.NaValues) is { } codes ? Codes(codes) : file.MissingValues,
+                DecimalComma = parse.GetValue(flags.DecimalComma) || file.DecimalComma,
             };
             return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
         });

@@ -22,7 +22,9 @@ public static class CsvTableReader
     /// <param name="path">The file.</param>
     /// <param name="labelColumns">Columns read as text whatever they hold.</param>
     /// <param name="missingValues">Codes that mark a missing value besides the empty field, NA, '.' and NaN (-99, 999).</param>
-    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null)
+    /// <param name="decimalComma">Numbers are written with a decimal comma (3,14), as in much of Europe; the fields are
+    /// then separated by ';' or a tab.</param>
+    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
         var labels = labelColumns?.ToHashSet(StringComparer.Ordinal) ?? [];
         var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
@@ -37,7 +39,7 @@ public static class CsvTableReader
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, gzip, forcedText, labels, missing, out var flipped);
+                var table = ReadOnce(path, gzip, forcedText, labels, missing, decimalComma, out var flipped);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
@@ -167,7 +169,7 @@ public static class CsvTableReader
                "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8; or iconv -f latin1 -t utf-8 in.csv > out.csv) and read it again.";
     }
 
-    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, out List<int> flipped)
+    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, bool decimalComma, out List<int> flipped)
     {
         flipped = new List<int>();
         using var text = OpenText(path, gzip);
@@ -191,13 +193,16 @@ public static class CsvTableReader
         using (csv)
         {
             int nCol = csv.FieldCount;
+            if (decimalComma && Delimiter(path, gzip) == ',')
+                throw new DataException($"'{path}', line 1: with --decimal-comma the fields must be separated by ';' or a tab, but the header is separated by ','. " +
+                                        "Save the file with ';' between fields, or drop --decimal-comma.");
             var builders = new ColumnBuilder[nCol];
             for (int c = 0; c < nCol; c++)
             {
                 string name = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing);
+                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma);
             }
             int row = 0, line = 1;
             var lines = new List<int>();
@@ -240,6 +245,15 @@ public static class CsvTableReader
 
     private const int MaxLineLength = 1 << 24;
 
+    /// <summary>The header's field separator, as the reader detects it: the first of ',', ';', tab or '|' in the first line.</summary>
+    private static char Delimiter(string path, bool gzip)
+    {
+        using var text = OpenText(path, gzip);
+        string header = text.ReadLine() ?? "";
+        int at = header.IndexOfAny([',', ';', '\t', '|']);
+        return at < 0 ? ',' : header[at];
+    }
+
     internal static bool TryParseNumber(ReadOnlySpan<char> s, out double value) => FastDouble.TryParse(s, out value);
 
     /// <summary>An integer written as a double writes it back: an optional minus, then 0 or up to 15 digits with no
@@ -268,9 +282,13 @@ public static class CsvTableReader
         private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _missing;
         private readonly bool _anyMissingCodes;
 
-        public ColumnBuilder(string name, bool asText, HashSet<string> missing)
+        private readonly bool _decimalComma;
+        private char[] _scratch = new char[64];
+
+        public ColumnBuilder(string name, bool asText, HashSet<string> missing, bool decimalComma)
         {
             _name = name;
+            _decimalComma = decimalComma;
             _missing = missing.GetAlternateLookup<ReadOnlySpan<char>>();
             _anyMissingCodes = missing.Count > 0;
             if (asText) StartText();
@@ -289,6 +307,15 @@ public static class CsvTableReader
         /// (the caller then re-reads with this column as text).</summary>
         public bool Add(ReadOnlySpan<char> field)
         {
+            // 3,14 is 3.14 when the file uses a decimal comma (only where the result is a number; a text label keeps its comma).
+            if (_decimalComma && field.Contains(','))
+            {
+                if (_scratch.Length < field.Length) _scratch = new char[field.Length * 2];
+                var dotted = _scratch.AsSpan(0, field.Length);
+                field.CopyTo(dotted);
+                dotted.Replace(',', '.');
+                if (TryParseNumber(dotted, out _)) field = dotted;
+            }
             if (_isText)
             {
                 if (_count == _codes.Length) Array.Resize(ref _codes, _codes.Length * 2);

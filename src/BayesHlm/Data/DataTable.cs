@@ -88,8 +88,8 @@ public sealed class DataTable
 
     /// <summary>Reads a delimited text file (see <see cref="CsvTableReader"/>); the columns named in
     /// <paramref name="labelColumns"/> are read as text whatever they hold (a model's <c>LabelColumns</c>).</summary>
-    public static DataTable ReadCsv(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null) =>
-        CsvTableReader.Read(path, labelColumns, missingValues);
+    public static DataTable ReadCsv(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false) =>
+        CsvTableReader.Read(path, labelColumns, missingValues, decimalComma);
 
     /// <summary>Builds a table from numeric arrays, for use from code.</summary>
     public static DataTable FromColumns(IEnumerable<(string Name, double[] Values)> columns) =>

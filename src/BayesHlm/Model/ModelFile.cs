@@ -21,10 +21,13 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "priors", "sampler"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler"];
 
     /// <summary>The <c>na_values:</c> codes that mark a missing value in the data.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
+
+    /// <summary>The <c>decimal_comma:</c> flag: the data's numbers are written 3,14.</summary>
+    public bool DecimalComma { get; init; }
 
     /// <summary>The <c>priors:</c> section, or <see cref="PriorSpec.Default"/>.</summary>
     public PriorSpec Priors { get; init; } = PriorSpec.Default;
@@ -106,6 +109,8 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             Priors = priors,
             Sampler = sampler,
             MissingValues = map.TryGetValue("na_values", out var na) ? MissingCodes(na, At) : [],
+            DecimalComma = Scalar("decimal_comma") is { } comma && (bool.TryParse(comma, out bool b) ? b
+                : throw new ModelSpecificationException($"{At(map["decimal_comma"])}: decimal_comma is true or false, not '{comma}'.")),
         };
     }
 

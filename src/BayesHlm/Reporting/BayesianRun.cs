@@ -28,6 +28,8 @@ public sealed record RunRequest(string DataPath, ModelSpec Spec, PriorSpec Prior
     public string? Command { get; init; }
     /// <summary>Codes in the data that mark a missing value, besides the empty field, NA, '.' and NaN (-99, 999).</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
+    /// <summary>The data's numbers are written with a decimal comma (3,14).</summary>
+    public bool DecimalComma { get; init; }
     /// <summary>Replace an earlier run in the run directory (its files are removed first); without it such a directory is refused.</summary>
     public bool Replace { get; init; }
 }
@@ -64,7 +66,7 @@ public static class BayesianRun
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
         stage?.Report($"reading {Shown(request.DataPath)}");
-        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns, request.MissingValues);
+        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns, request.MissingValues, request.DecimalComma);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
         var stats = SufficientStatistics.Build(request.Spec, data);
@@ -137,7 +139,7 @@ public static class BayesianRun
             Model = request.Spec,
             Method = request.Reml.Method,
             Equations = request.Levels?.Equations().ToArray(),
-            Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues },
+            Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues, DecimalComma = request.DecimalComma },
             Priors = priors.Complete,
             Sampler = request.Options,
             AncillaryAcceptance = posterior?.AncillaryAcceptance ?? [],

@@ -37,7 +37,7 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
                 throw new ModelSpecificationException(
                     $"'{path}' is not the file this run wrote (missing, or its SHA-256 differs from run.json): the directory mixes runs. Run the model again into a new --out.");
         }
-        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues));
+        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
         var reml = Estimation.Reml.Fit(stats, new RemlOptions { Method = manifest.Method });
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
         return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws);

@@ -18,6 +18,8 @@ public sealed record RunData(string Path, string Sha256, int? RowsRead, int? Row
 {
     /// <summary>The codes read as missing besides the empty field, NA, '.' and NaN.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
+    /// <summary>The numbers are written with a decimal comma.</summary>
+    public bool DecimalComma { get; init; }
 }
 
 /// <summary>One file of a run and the SHA-256 of its bytes when the run wrote it.</summary>
@@ -121,6 +123,7 @@ public sealed record RunManifest
             w.WriteString("path", Data.Path);
             w.WriteString("sha256", Data.Sha256);
             if (Data.MissingValues.Count > 0) JsonArrays.Write(w, "missing_values", Data.MissingValues);
+            if (Data.DecimalComma) w.WriteBoolean("decimal_comma", true);
             if (Data.RowsRead is { } read)
             {
                 w.WriteNumber("rows_read", read);
@@ -203,6 +206,7 @@ public sealed record RunManifest
                     CountsOf(data, "missing"), CountsOf(data, "groups"))
                 {
                     MissingValues = data.TryGetProperty("missing_values", out var codes) ? codes.EnumerateArray().Select(c => c.GetString() ?? "").ToArray() : [],
+                    DecimalComma = data.TryGetProperty("decimal_comma", out var comma) && comma.ValueKind == JsonValueKind.True,
                 },
                 Priors = PriorSpec.FromJson(Get(root, "priors", "").GetRawText(), $"'{path}' priors"),
                 Sampler = new SamplerOptions
