@@ -91,8 +91,8 @@ public static class RemlJsonWriter
         {
             w.WriteStartObject();
             w.WriteString("group", g.Group);
-            Strings(w, "levels", g.GroupNames);
-            Strings(w, "terms", g.Terms);
+            JsonArrays.Write(w, "levels", g.GroupNames);
+            JsonArrays.Write(w, "terms", g.Terms);
             w.WriteStartArray("n");
             foreach (var n in g.RowCounts) w.WriteNumberValue(n);
             w.WriteEndArray();
@@ -109,7 +109,7 @@ public static class RemlJsonWriter
         {
             w.WriteStartObject();
             w.WriteString("group", g.Group);
-            Strings(w, "terms", g.Terms);
+            JsonArrays.Write(w, "terms", g.Terms);
             w.WriteStartArray("average");
             foreach (var a in g.AverageReliability) if (double.IsFinite(a)) w.WriteNumberValue(a); else w.WriteNullValue();
             w.WriteEndArray();
@@ -123,14 +123,14 @@ public static class RemlJsonWriter
         {
             w.WriteStartObject();
             w.WriteString("group", g.Group);
-            Strings(w, "terms", g.Terms);
+            JsonArrays.Write(w, "terms", g.Terms);
             Matrix(w, "estimates", g.Ols);
             Matrix(w, "se", g.OlsSe);
             w.WriteEndObject();
         }
         w.WriteEndArray();
 
-        Strings(w, "warnings", fit.Warnings);
+        JsonArrays.Write(w, "warnings", fit.Warnings);
         w.WriteEndObject();
     }
 
@@ -159,12 +159,6 @@ public static class RemlJsonWriter
         if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
     }
 
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
 
     private static void Matrix(Utf8JsonWriter w, string name, IEnumerable<double[]?> rows)
     {

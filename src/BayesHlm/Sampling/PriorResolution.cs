@@ -21,7 +21,7 @@ internal static class PriorResolution
         var groups = new Dictionary<string, VariancePrior>();
         foreach (var name in spec.Groups.Keys)
             if (!s.Levels.Any(l => l.Grouping.Name == name))
-                throw new ModelSpecificationException($"The priors name 'group:{name}', but the model's grouping factors are {Listing(s.Levels.Select(l => l.Grouping.Name))}.");
+                throw new ModelSpecificationException($"The priors name 'group:{name}', but the model's grouping factors are {PriorJson.Listing(s.Levels.Select(l => l.Grouping.Name))}.");
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var prior = spec.Groups.TryGetValue(s.Levels[k].Grouping.Name, out var given) ? given : defaults.Level(k);
@@ -51,7 +51,7 @@ internal static class PriorResolution
     private static void CheckLevel(VariancePrior prior, CovarianceLayout layout, int k)
     {
         var level = layout.Levels[k];
-        string name = level.Grouping.Name, terms = Listing(level.TermNames);
+        string name = level.Grouping.Name, terms = PriorJson.Listing(level.TermNames);
         bool diagonal = layout.IsDiagonal(k), unstructured = layout.IsUnstructured(k);
         if (!diagonal && !unstructured)
             throw new ModelSpecificationException(
@@ -78,7 +78,7 @@ internal static class PriorResolution
             int i = names.IndexOf(term);
             if (i >= 0) return i;
             string closest = Data.Closest.Name(term, names);
-            throw new ModelSpecificationException($"{where} names the fixed effect '{term}', which the model does not have.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")} Its fixed effects are {Listing(names)}.");
+            throw new ModelSpecificationException($"{where} names the fixed effect '{term}', which the model does not have.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")} Its fixed effects are {PriorJson.Listing(names)}.");
         }
         var owner = new string?[p];
         void Claim(int i, string by)
@@ -106,7 +106,7 @@ internal static class PriorResolution
             int d = b.Terms.Length;
             var l = b.Covariance.SelectMany(r => r).ToArray();
             if (!Dense.IsSymmetric(b.Covariance) || !Dense.CholeskyInPlace(l, d))
-                throw new ModelSpecificationException($"The fixed_block covariance for {Listing(b.Terms)} must be symmetric positive definite.");
+                throw new ModelSpecificationException($"The fixed_block covariance for {PriorJson.Listing(b.Terms)} must be symmetric positive definite.");
             var inv = new double[d * d];
             Dense.InverseFromCholesky(l, d, inv);
             var idx = b.Terms.Select(t => names.IndexOf(t)).ToArray();
@@ -137,5 +137,4 @@ internal static class PriorResolution
         return (precision, precisionMean, hierarchy, written);
     }
 
-    private static string Listing(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

@@ -48,17 +48,6 @@ public sealed class RandomLevel
 
     /// <summary>Number of random coefficients q; the level's covariance matrix is q×q.</summary>
     public int Size => TermNames.Count;
-
-    /// <summary>True when every covariance is estimated (one correlated block: unstructured Σ); false when
-    /// <c>||</c> or separate blocks fix some at zero.</summary>
-    public bool IsUnstructured
-    {
-        get
-        {
-            for (int i = 0; i < Size; i++) for (int j = 0; j < i; j++) if (!Free[i, j]) return false;
-            return true;
-        }
-    }
 }
 
 /// <summary>

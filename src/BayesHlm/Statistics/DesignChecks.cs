@@ -104,27 +104,14 @@ internal static class DesignChecks
         return null;
     }
 
+    /// <summary>Full rank to within 1e-9 of the largest diagonal entry: every pivot of its Cholesky factor above that.</summary>
     private static bool HasFullRank(double[] a, int q)
     {
         double scale = 0;
         for (int i = 0; i < q; i++) scale = Math.Max(scale, a[i * q + i]);
-        if (!(scale > 0)) return false;
-        // Cholesky with a tolerance on the pivots relative to the largest diagonal entry.
         var l = (double[])a.Clone();
-        for (int j = 0; j < q; j++)
-        {
-            double d = l[j * q + j];
-            for (int t = 0; t < j; t++) d -= l[j * q + t] * l[j * q + t];
-            if (d <= 1e-9 * scale) return false;
-            d = Math.Sqrt(d);
-            l[j * q + j] = d;
-            for (int i = j + 1; i < q; i++)
-            {
-                double v = l[i * q + j];
-                for (int t = 0; t < j; t++) v -= l[i * q + t] * l[j * q + t];
-                l[i * q + j] = v / d;
-            }
-        }
+        if (!(scale > 0) || !Linalg.Dense.SemiDefiniteCholeskyInPlace(l, q)) return false;
+        for (int j = 0; j < q; j++) if (l[j * q + j] * l[j * q + j] <= 1e-9 * scale) return false;
         return true;
     }
 

@@ -28,7 +28,7 @@ public abstract partial record VariancePrior
             int q = level.Size;
             string name = level.Grouping.Name;
             if (Scale.Length != q || !Dense.IsSymmetricPositiveDefinite(Scale))
-                throw new ModelSpecificationException($"The inv_wishart scale for '{name}' must be a symmetric positive-definite {q}×{q} matrix ('{name}' has the random effects {Listing(level.TermNames)}).");
+                throw new ModelSpecificationException($"The inv_wishart scale for '{name}' must be a symmetric positive-definite {q}×{q} matrix ('{name}' has the random effects {PriorJson.Listing(level.TermNames)}).");
             if (!(Df > q - 1))
                 throw new ModelSpecificationException($"The inv_wishart df for '{name}' is {Df}; with {q} random effects it must exceed {q - 1} for a proper prior.");
         }
@@ -77,6 +77,4 @@ public abstract partial record VariancePrior
             }
         }
     }
-
-    private protected static string Listing(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

@@ -27,7 +27,7 @@ public abstract partial record VariancePrior
         {
             var level = layout.Levels[k];
             if (Scales.Length != level.Size || !Scales.All(x => x > 0))
-                throw new ModelSpecificationException($"The lkj_half_t prior for '{level.Grouping.Name}' needs {level.Size} positive scales, one per random effect ({Listing(level.TermNames)}).");
+                throw new ModelSpecificationException($"The lkj_half_t prior for '{level.Grouping.Name}' needs {level.Size} positive scales, one per random effect ({PriorJson.Listing(level.TermNames)}).");
         }
 
         internal override double VarianceQuantile(int a, int q, double p)

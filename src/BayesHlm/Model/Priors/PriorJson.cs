@@ -5,6 +5,9 @@ namespace BayesHlm.Model;
 /// <summary>Reading and writing the numbers of the priors' JSON, with messages that say where and what is expected.</summary>
 internal static class PriorJson
 {
+    /// <summary>Names for a message: 'a', 'b', 'c'.</summary>
+    public static string Listing(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
+
     public static string Dist(JsonElement e, string where) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty("dist", out var d) && d.ValueKind == JsonValueKind.String
             ? d.GetString()! : throw new ModelSpecificationException($"{where}: expected an object with a \"dist\" name.");

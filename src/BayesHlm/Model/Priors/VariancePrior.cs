@@ -69,7 +69,7 @@ public abstract partial record VariancePrior
     /// <summary>Starting values of <see cref="Hyperparameters"/>.</summary>
     internal virtual void StartHyperparameters(Span<double> values) { }
 
-    /// <summary>log Σ_j u_j² of a level with one random effect: its scalar steps share it.</summary>
+    /// <summary>Σ_j u_j² of a level with one random effect: its scalar steps share it.</summary>
     private protected static double SumOfSquares(double[] u)
     {
         double ss = 0;
