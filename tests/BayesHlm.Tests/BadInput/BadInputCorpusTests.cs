@@ -286,7 +286,13 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
 
     [Theory]
     [MemberData(nameof(Cases))]
-    // Bugs found by the corpus (product code not changed here); the fragment is the message each should give.
+    // Bugs the corpus found, fixed since, each with the message it now gives.
+    // The formula and data options added with the corpus.
+    [InlineData("weights-zero", "weights_zero.csv', line 3, column 'w': a precision weight must be positive", new[] { "reml", "--data", "{bad}/weights_zero.csv", "--formula", F, "--weights", "w" })]
+    [InlineData("weights-and-known-sd", "Give precision weights or known level-1 variances, not both", new[] { "sample", "--data", Good, "--formula", F, "--weights", "x", "--known-sd", "sd", "--out", "{tmp}/run", "--quiet" })]
+    [InlineData("decimal-comma-with-commas", "with --decimal-comma the fields must be separated by ';'", new[] { "reml", "--data", Good, "--formula", F, "--decimal-comma" })]
+    [InlineData("offset-in-interaction", "offset(x) stands alone", new[] { "reml", "--data", Good, "--formula", "y ~ x:offset(x) + (1 | g)" })]
+    [InlineData("sqrt-of-negative", "weights_zero.csv', line 6, column 'x': sqrt(x) is not a finite number", new[] { "reml", "--data", "{bad}/weights_zero.csv", "--formula", "y ~ sqrt(x) + (1 | g)" })]
     [InlineData("fixed-formula-random-without-bar", "no '| group'", new[] { "reml", "--data", Hsb, "--formula", "mathach ~ ses + (1 + ses)" })]
     [InlineData("fixed-unknown-option-not-named", "--metod", new[] { "reml", "--data", Good, "--formula", F, "--metod", "ml" })]
     [InlineData("fixed-init-text-value", "'sigma2'", new[] { "sample", "--data", Good, "--formula", F, "--out", "{tmp}/run", "--quiet", "--init", "{bad}/init_text.json" })]
