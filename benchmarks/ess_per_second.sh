@@ -12,7 +12,7 @@ dotnet publish src/BayesHlm.Cli -c Release -r "$rid" --self-contained false -p:P
 rates=()
 for seed in $(seq 1 "$n"); do
   start=$(date +%s.%N)
-  "$out/bin/bayeshlm" sample --data data/hsb.csv \
+  "$out/bin/bayeshlm" sample --data models/data/hsb.csv \
     --formula "mathach ~ meanses * center(ses, school) + sector * center(ses, school) + (1 + center(ses, school) | school)" \
     --priors ../shared/reference/posteriors/hsb_slopes_as_outcomes/case.json \
     --chains 4 --iter 2000 --warmup 1000 --seed "$seed" --out "$out/run$seed" --quiet >/dev/null

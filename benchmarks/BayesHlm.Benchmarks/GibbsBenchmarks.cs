@@ -12,7 +12,7 @@ namespace BayesHlm.Benchmarks;
 /// One sweep (<see cref="GibbsChain.Step"/>) of one Gibbs chain for the HSB intercepts-and-slopes-as-outcomes
 /// model with the reference priors of <c>shared/reference/posteriors/hsb_slopes_as_outcomes/case.json</c>
 /// (normal fixed effects, gamma residual precision, inverse-Wishart Σ). <see cref="Replication"/> = 1 is
-/// data/hsb.csv as it is (7185 rows); 100 repeats every row 100 times (718,500 rows) with mathach + N(0, 1) and
+/// models/data/hsb.csv as it is (7185 rows); 100 repeats every row 100 times (718,500 rows) with mathach + N(0, 1) and
 /// ses + N(0, 0.1²) noise (seeded), so the same 160 schools. The sweep works on the per-school statistics only,
 /// so the Ratio column (median relative to Replication = 1) should be ≈ 1. The chain starts at the REML
 /// estimates and runs 500 warm-up sweeps (adapting, as the sampler's warm-up does) in the setup; the timed

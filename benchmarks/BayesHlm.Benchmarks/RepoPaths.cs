@@ -6,7 +6,7 @@ internal static class RepoPaths
     /// <summary>The folder holding BayesHlm.sln, found by walking up from the application's base directory.</summary>
     public static string Root { get; } = FindRoot();
 
-    public static string Data(string fileName) => Path.Combine(Root, "data", fileName);
+    public static string Data(string fileName) => Path.Combine(Root, "models", "data", fileName);
 
     private static string FindRoot()
     {

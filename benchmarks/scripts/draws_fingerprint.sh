@@ -42,7 +42,7 @@ for c in dyes_third_level hsb_anova hsb_slopes_as_outcomes hsb_slopes_halfcauchy
 done
 sample "case:eight_schools" "$ref/eight_schools/data.csv" "y ~ 1 + (1 | school)" "$ref/eight_schools/case.json" --known-sd sigma
 
-hsb=data/hsb.csv
+hsb=models/data/hsb.csv
 slopes="mathach ~ meanses + center(ses, school) + (1 + center(ses, school) | school)"
 sample "default:slopes" $hsb "$slopes" ""
 sample "default:slopes+u" $hsb "$slopes" "" --save-group-effects --thin 2

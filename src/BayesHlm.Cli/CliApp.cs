@@ -29,7 +29,7 @@ internal static class CliApp
         var root = new RootCommand(
             "BayesHlm: Bayesian and EB/ML fits of hierarchical linear models.\n\n" +
             "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
-            "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
+            "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ center(ses, school) + (1 + center(ses, school) | school)\"");
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
         root.Options.Add(verbose);
         root.Options.Add(new Option<bool>("--no-color") { Description = "Plain text even on a terminal (also: the NO_COLOR environment variable).", Recursive = true });

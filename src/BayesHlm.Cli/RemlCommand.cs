@@ -31,7 +31,7 @@ internal static class RemlCommand
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
-            "  bayeshlm reml --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
+            "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
         { model, data, formula, method, algorithm, df, by, json, groups, naValues, weights, decimalComma };
 
         cmd.SetAction(parse =>
@@ -48,9 +48,9 @@ internal static class RemlCommand
             if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
             {
-                if (dataPath is not null || formulaText is not null)
-                    throw new ModelSpecificationException("Give either a model file or --data and --formula, not both.");
-                var file = ModelFile.Load(modelPath);
+                if (formulaText is not null)
+                    throw new ModelSpecificationException("Give either a model file or --formula, not both (--data beside a model file replaces its data: file).");
+                var file = ModelFile.Load(modelPath, dataPath);
                 spec = file.Spec;
                 dataPath = file.DataPath;
                 methodText ??= file.Method;

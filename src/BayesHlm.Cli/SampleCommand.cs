@@ -62,7 +62,7 @@ internal static class SampleCommand
         var flags = SamplerFlags.Create();
         var cmd = new Command("sample",
             "Bayesian fit by blocked Gibbs sampling, into a run directory.\n\n" +
-            "Examples:\n  bayeshlm sample --data data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --out runs/anova\n" +
+            "Examples:\n  bayeshlm sample --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --out runs/anova\n" +
             "  bayeshlm sample --data schools.csv --formula \"y ~ 1 + (1 | school)\" --known-sd sigma --iter 4000 --seed 7 --out runs/eight")
         { data, formula, priors, knownSd, knownVariance, weights, outDir };
         foreach (var o in flags.All) cmd.Options.Add(o);
@@ -88,18 +88,19 @@ internal static class SampleCommand
     {
         var model = new Argument<string>("model") { Description = "A model file (YAML) with data, levels or formula, and optionally priors: and sampler: sections." };
         var outDir = new Option<string?>("--out") { Description = "The run directory (default runs/<model name>)." };
+        var data = new Option<string?>("--data") { Description = "A data file that replaces the model file's data: (which must lie in the model file's folder)." };
         var flags = SamplerFlags.Create();
         var cmd = new Command("fit",
             "REML and the Bayesian fit of a model file, into a run directory (run.json, draws.csv, summary.csv, reml.json).\n" +
             "Sampler options given here override the model file's sampler: section.\n\n" +
             "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm fit models/eight_schools.yaml --seed 3 --out runs/eight")
-        { model, outDir };
+        { model, outDir, data };
         foreach (var o in flags.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
             CliApp.RejectUnknownOption([path], "fit");
-            var file = ModelFile.Load(path);
+            var file = ModelFile.Load(path, parse.GetValue(data));
             if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
             string name = file.Name ?? Path.GetFileNameWithoutExtension(path);
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", name);

@@ -7,7 +7,7 @@ namespace BayesHlm.Model;
 /// A model file (YAML): the data, and the model either level by level or as a formula.
 /// <code>
 /// name: hsb_slopes_as_outcomes
-/// data: ../data/hsb.csv          # relative to the model file
+/// data: data/hsb.csv             # relative to the model file, inside its folder
 /// method: reml                   # reml (default) or ml
 /// level1:
 ///   equation: mathach = b0 + b1*center(ses, school) + e
@@ -23,6 +23,39 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
 {
     private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler"];
 
+    /// <summary>
+    /// The model file's <c>data:</c> resolved relative to its folder, refused when it leads out of that folder (by '..', an
+    /// absolute path or a symbolic link): a model file someone else wrote must not make the tool read, and quote in its
+    /// messages, a file the user did not choose. A path given on the command line is the user's own choice and may lie anywhere.
+    /// </summary>
+    private static string DataInsideFolder(string modelPath, string data, string at)
+    {
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(modelPath))!;
+        string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, data));
+        string realFolder = RealPath(folder), realData = RealPath(full);
+        string prefix = realFolder.EndsWith(System.IO.Path.DirectorySeparatorChar) ? realFolder : realFolder + System.IO.Path.DirectorySeparatorChar;
+        if (!realData.StartsWith(prefix, StringComparison.Ordinal))
+            throw new ModelSpecificationException(
+                $"{at}: data: '{data}' lies outside the model file's folder ('{folder}'). A model file may name data only in its own folder " +
+                $"or below it; to fit a file elsewhere, give it on the command line: bayeshlm fit {modelPath} --data PATH (or bayeshlm reml {modelPath} --data PATH).");
+        return full;
+    }
+
+    /// <summary>The path with every symbolic link along it followed (parts that do not exist are kept as written).</summary>
+    private static string RealPath(string fullPath)
+    {
+        string root = System.IO.Path.GetPathRoot(fullPath)!;
+        string current = root;
+        foreach (string part in fullPath[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = System.IO.Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.Exists && info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+                current = RealPath(System.IO.Path.GetFullPath(target.FullName));
+        }
+        return current;
+    }
+
     /// <summary>The <c>na_values:</c> codes that mark a missing value in the data.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
 
@@ -37,7 +70,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
 
     /// <summary>Reads and checks the model file at <paramref name="path"/>; the data path is resolved relative to it, the
     /// data not read. A <see cref="ModelSpecificationException"/> naming the line where it can.</summary>
-    public static ModelFile Load(string path)
+    /// <param name="path">The model file.</param>
+    /// <param name="dataOverride">A data file given on the command line: it replaces the file's <c>data:</c> and may lie anywhere.</param>
+    public static ModelFile Load(string path, string? dataOverride = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) throw new ModelSpecificationException($"'{path}' is a folder, not a model file. Give the path of a YAML model file (models/*.yaml).");
@@ -63,8 +98,8 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             return s.Value;
         }
 
-        string data = Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file).");
-        string dataPath = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, data));
+        string dataPath = dataOverride is not null ? System.IO.Path.GetFullPath(dataOverride)
+            : DataInsideFolder(path, Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file)."), At(map["data"]));
         string? formula = Scalar("formula");
         string? method = Scalar("method");
         if (method is not null)

@@ -51,7 +51,7 @@ public sealed class BadInputRuns : IDisposable
 /// <summary>
 /// The bad-input corpus: each case runs the real CLI from a fresh temporary folder and expects exit code 2, a message
 /// holding the given fragment (what is wrong and, where the program says it, where), and no stack trace.
-/// Placeholders in the arguments: {bad} = tests/data/bad, {data} = data/, {runs} = the run fixtures
+/// Placeholders in the arguments: {bad} = tests/data/bad, {data} = models/data/, {runs} = the run fixtures
 /// (<see cref="BadInputRuns"/>), {tmp} = the case's own temporary folder (its working directory).
 /// Entries with Skip are bugs found by the corpus, kept with the message they should give.
 /// </summary>
@@ -156,6 +156,8 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "model-unknown-key", "model_unknown_key.yaml', line 4, column 1: unknown key 'methd'", Fit("model_unknown_key.yaml"));
         Add(d, "model-no-data", "model_no_data.yaml': no 'data:' key", Fit("model_no_data.yaml"));
         Add(d, "model-data-not-found", "nowhere.csv' not found", Fit("model_data_missing_file.yaml"));
+        Add(d, "model-data-escapes", "data: '../../../models/data/hsb.csv' lies outside the model file's folder", Fit("model_data_escape.yaml"));
+        Add(d, "model-data-absolute", "data: '/etc/passwd' lies outside the model file's folder", ["reml", "{bad}/model_data_absolute.yaml"]);
         Add(d, "model-no-model", "model_no_model.yaml': no model. Add 'level1:' and 'level2:' sections, or a 'formula:'", Fit("model_no_model.yaml"));
         Add(d, "model-formula-and-levels", "model_formula_and_levels.yaml', line 3, column 10: give the model either as 'formula:' or as levels", Fit("model_formula_and_levels.yaml"));
         Add(d, "model-formula-a-list", "model_formula_list.yaml', line 3, column 10: 'formula' must be a single value", Fit("model_formula_list.yaml"));
@@ -245,7 +247,7 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "opt-known-both", "Give --known-sd or --known-variance, not both", SampleGood("--known-sd", "sd", "--known-variance", "sd"));
         Add(d, "opt-sample-no-data", "Missing --data FILE", ["sample", "--formula", F, "--out", "{tmp}/run"]);
         Add(d, "opt-sample-no-formula", "Missing --formula", ["sample", "--data", Good, "--out", "{tmp}/run"]);
-        Add(d, "opt-reml-model-and-data", "Give either a model file or --data and --formula, not both", ["reml", "{bad}/model_ok.yaml", "--data", Good, "--formula", F]);
+        Add(d, "opt-reml-model-and-formula", "Give either a model file or --formula, not both", ["reml", "{bad}/model_ok.yaml", "--data", Good, "--formula", F]);
         Add(d, "opt-method-bad", "Argument 'bayes' not recognized", ["reml", "--data", Good, "--formula", F, "--method", "bayes"]);
         Add(d, "opt-by-no-column", "Column 'sectr' not found in '", ["reml", "--data", Good, "--formula", F, "--by", "sectr"]);
         Add(d, "opt-fit-no-model", "Required argument missing for command: 'fit'", ["fit"]);
@@ -313,7 +315,7 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         using var folder = new TestFolder();
         string[] expanded = args.Select(a => a
             .Replace("{bad}", BadDirectory)
-            .Replace("{data}", Path.Combine(RepositoryPaths.RepositoryDirectory, "data"))
+            .Replace("{data}", Path.Combine(RepositoryPaths.RepositoryDirectory, "models", "data"))
             .Replace("{runs}", runs.RunsPath)
             .Replace("{tmp}", folder.Path)).ToArray();
 

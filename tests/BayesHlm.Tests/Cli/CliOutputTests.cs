@@ -294,7 +294,7 @@ public sealed class CliOutputTests : IDisposable
     {
         // The model file and the equivalent formula give the same estimates.
         var file = Ok(CliRunner.Run("reml", "models/hsb_anova.yaml", "--json", "-"));
-        var formula = Ok(CliRunner.Run("reml", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--json", "-"));
+        var formula = Ok(CliRunner.Run("reml", "--data", "models/data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--json", "-"));
         using var f = JsonDocument.Parse(file.StdOut);
         using var g = JsonDocument.Parse(formula.StdOut);
         Assert.Equal(f.RootElement.GetProperty("fixed")[0].GetProperty("estimate").GetDouble(),

@@ -14,8 +14,53 @@ public class HostileInputTests : IDisposable
 
     private static string Hsb => RepositoryPaths.Data("hsb.csv");
 
-    private string Model(string name, string body) =>
-        _dir.Write(name, $"data: {Hsb}\nformula: mathach ~ ses + (1 | school)\n" + body);
+    private string Model(string name, string body)
+    {
+        if (!File.Exists(Path.Combine(_dir.Path, "hsb.csv"))) File.Copy(Hsb, Path.Combine(_dir.Path, "hsb.csv"));
+        return _dir.Write(name, "data: hsb.csv\nformula: mathach ~ ses + (1 | school)\n" + body);
+    }
+
+    [Theory]
+    [InlineData("../outside.csv")]
+    [InlineData("/etc/passwd")]
+    [InlineData("link/hsb.csv")]
+    [InlineData("sub/../../outside.csv")]
+    public void AModelFilesDataOutsideItsFolder_IsRefused_UnlessGivenOnTheCommandLine(string data)
+    {
+        string folder = Path.Combine(_dir.Path, "models");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        File.Copy(Hsb, Path.Combine(_dir.Path, "outside.csv"), overwrite: true);
+        string elsewhere = Path.Combine(_dir.Path, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        File.Copy(Hsb, Path.Combine(elsewhere, "hsb.csv"), overwrite: true);
+        if (!Directory.Exists(Path.Combine(folder, "link"))) Directory.CreateSymbolicLink(Path.Combine(folder, "link"), elsewhere);
+        string model = Path.Combine(folder, "m.yaml");
+        File.WriteAllText(model, $"data: {data}\nformula: mathach ~ ses + (1 | school)\n");
+
+        var refused = CliRunner.RunIn(_dir.Path, "reml", model);
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains($"line 1, column 7: data: '{data}' lies outside the model file's folder", refused.StdErr);
+        Assert.Contains("--data PATH", refused.StdErr);
+        Assert.DoesNotContain("root:", refused.StdErr);
+
+        var given = CliRunner.RunIn(_dir.Path, "reml", model, "--data", "outside.csv");
+        Assert.True(given.ExitCode == 0, given.ToString());
+        Assert.Contains("7185 rows used", given.StdOut);
+        var fit = CliRunner.RunIn(_dir.Path, "fit", model, "--data", "outside.csv", "--iter", "200", "--warmup", "100", "--chains", "1", "--quiet", "--out", "run");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+    }
+
+    [Fact]
+    public void AModelFilesDataInASubfolder_IsRead()
+    {
+        string folder = Path.Combine(_dir.Path, "models", "data");
+        Directory.CreateDirectory(folder);
+        File.Copy(Hsb, Path.Combine(folder, "hsb.csv"), overwrite: true);
+        string model = Path.Combine(_dir.Path, "models", "m.yaml");
+        File.WriteAllText(model, "data: ./data/hsb.csv\nformula: mathach ~ ses + (1 | school)\n");
+        var r = CliRunner.RunIn(_dir.Path, "reml", model);
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
 
     public static TheoryData<string, string> ModelFiles() => new()
     {

@@ -41,7 +41,7 @@ public class SampleCommandTests
     {
         using var folder = new TestFolder();
         string a = folder.PathOf("a"), b = folder.PathOf("b");
-        string[] args = ["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ meanses + (1 | school)", "--iter", "300", "--warmup", "100", "--seed", "11", "--quiet"];
+        string[] args = ["sample", "--data", "models/data/hsb.csv", "--formula", "mathach ~ meanses + (1 | school)", "--iter", "300", "--warmup", "100", "--seed", "11", "--quiet"];
         var r1 = CliRunner.Run([.. args, "--out", a]);
         var r2 = CliRunner.Run([.. args, "--out", b]);
         Assert.True(r1.ExitCode == 0, r1.ToString());
@@ -69,7 +69,7 @@ public class SampleCommandTests
         using var folder = new TestFolder();
         string dir = folder.Path;
         string file = folder.Write("priors.json", json);
-        var r = CliRunner.Run("sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--priors", file, "--out", Path.Combine(dir, "run"));
+        var r = CliRunner.Run("sample", "--data", "models/data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--priors", file, "--out", Path.Combine(dir, "run"));
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains(fragment, r.StdErr);
     }
@@ -79,7 +79,7 @@ public class SampleCommandTests
     {
         using var folder = new TestFolder();
         string dir = folder.PathOf("run");
-        var r = CliRunner.Run(["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "50000000", "--warmup", "200", "--out", dir],
+        var r = CliRunner.Run(["sample", "--data", "models/data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "50000000", "--warmup", "200", "--out", dir],
             null, TimeSpan.FromSeconds(120), (process, stderr) =>
             {
                 var clock = Stopwatch.StartNew();
@@ -111,7 +111,7 @@ public class SampleCommandInputTests
         using var folder = new TestFolder();
         string dir = folder.Path;
         string init = folder.Write("init.json", """{"sigma2": 40, "tau2[school:(Intercept)]": 8}""");
-        string[] args = ["sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet"];
+        string[] args = ["sample", "--data", "models/data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet"];
         var ok = CliRunner.Run([.. args, "--init", init, "--out", Path.Combine(dir, "run")]);
         Assert.True(ok.ExitCode == 0, ok.ToString());
         var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run", "run.json"))).RootElement;
@@ -133,7 +133,7 @@ public class SampleCommandInputTests
             residual: {dist: inv_gamma_variance, shape: 2, scale: 30}
             group:school: {dist: half_t_sd, df: 4, scale: 2.5}
             """);
-        var r = CliRunner.Run("sample", "--data", "data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet",
+        var r = CliRunner.Run("sample", "--data", "models/data/hsb.csv", "--formula", "mathach ~ 1 + (1 | school)", "--iter", "300", "--warmup", "100", "--quiet",
             "--priors", priors, "--out", Path.Combine(dir, "run"));
         Assert.True(r.ExitCode == 0, r.ToString());
         var written = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run", "run.json"))).RootElement.GetProperty("priors");

@@ -148,7 +148,7 @@ public class ClosedFormTests
     [Fact]
     public void ThreeLevelSimulation_RecoversTheGeneratingValuesWithinThreeStandardErrors()
     {
-        // data/three_level_sim.csv: y = 10 + 2x + school (var 4) + classroom (var 1) + e (var 9), 40 × 4 × 15.
+        // models/data/three_level_sim.csv: y = 10 + 2x + school (var 4) + classroom (var 1) + e (var 9), 40 × 4 × 15.
         var data = TestData.ThreeLevelSim();
         var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 | school/classroom)"), data);
         void Within(double truth, double est, double? se, string what) =>

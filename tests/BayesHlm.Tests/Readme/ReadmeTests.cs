@@ -26,7 +26,7 @@ public partial class ReadmeTests
         var lines = File.ReadAllLines(readme).ToList();
         var blocks = Blocks(lines);
         using var scratch = new TestFolder();
-        foreach (var folder in new[] { "data", "models" })
+        foreach (var folder in new[] { "models" })
             Directory.CreateSymbolicLink(Path.Combine(scratch.Path, folder), Path.Combine(RepositoryPaths.RepositoryDirectory, folder));
         var priors = blocks.First(b => b.Fenced && b.Language == "json");
         File.WriteAllText(Path.Combine(scratch.Path, "priors.json"), string.Join("\n", priors.Lines));

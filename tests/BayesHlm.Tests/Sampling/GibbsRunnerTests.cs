@@ -13,7 +13,7 @@ public class GibbsRunnerTests
     private static (SufficientStatistics Stats, PriorSpec Priors) HsbAnova()
     {
         var stats = SufficientStatistics.Build(ModelSpec.FromFormula("mathach ~ 1 + (1 | school)"),
-            DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv")));
+            DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "models", "data", "hsb.csv")));
         var priors = PriorSpec.Load(Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", "hsb_anova", "case.json"));
         return (stats, priors);
     }

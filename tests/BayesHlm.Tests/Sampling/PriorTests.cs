@@ -16,7 +16,7 @@ namespace BayesHlm.Tests.Sampling;
 public class PriorTests
 {
     private static SufficientStatistics Hsb(string formula) => SufficientStatistics.Build(ModelSpec.FromFormula(formula),
-        DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "data", "hsb.csv")));
+        DataTable.ReadCsv(Path.Combine(RemlReference.RepositoryDirectory, "models", "data", "hsb.csv")));
 
     [Fact]
     public void Defaults_AreProperScaledAndWrittenOutInFull_AndTheWrittenFormResolvesTheSame()

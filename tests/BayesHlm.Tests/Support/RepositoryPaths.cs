@@ -15,8 +15,8 @@ public static class RepositoryPaths
     /// <summary>The shared fixtures folder (it holds <c>reference/</c>).</summary>
     public static string SharedDirectory => SharedLazy.Value;
 
-    /// <summary>A file of the repository's <c>data/</c> folder, e.g. <c>Data("hsb.csv")</c>.</summary>
-    public static string Data(string fileName) => Path.Combine(RepositoryDirectory, "data", fileName);
+    /// <summary>A file of the repository's <c>models/data/</c> folder, e.g. <c>Data("hsb.csv")</c>.</summary>
+    public static string Data(string fileName) => Path.Combine(RepositoryDirectory, "models", "data", fileName);
 
     /// <summary>A model file of the repository's <c>models/</c> folder by its name without .yaml, e.g. <c>Model("hsb_anova")</c>.</summary>
     public static string Model(string name) => Path.Combine(RepositoryDirectory, "models", name + ".yaml");
