@@ -26,7 +26,7 @@ public static class CsvTableReader
     /// then separated by ';' or a tab.</param>
     public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
-        var labels = labelColumns?.ToHashSet(StringComparer.Ordinal) ?? [];
+        var labels = labelColumns?.ToHashSet(UnicodeCanonical.Comparer) ?? new HashSet<string>(UnicodeCanonical.Comparer);
         var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))

@@ -22,13 +22,17 @@ public sealed class DataTable
         if (sourceLines is not null && sourceLines.Length != RowCount)
             throw new ArgumentException("One source line per row is needed.", nameof(sourceLines));
         _sourceLines = sourceLines;
-        _byName = new Dictionary<string, DataColumn>(StringComparer.Ordinal);
+        // Names compare by canonical equivalence: a name typed with a precomposed é finds a header written with e and a
+        // combining accent; the two look the same and nothing else would tell the user why the column is "not found".
+        _byName = new Dictionary<string, DataColumn>(UnicodeCanonical.Comparer);
         foreach (var c in columns)
         {
             if (c.Length != RowCount)
                 throw new ArgumentException($"Column '{c.Name}' has {c.Length} rows, expected {RowCount}.");
             if (!_byName.TryAdd(c.Name, c))
-                throw new DataException($"{SourceLabel(source)}: the column name '{c.Name}' appears twice in the header. Rename one of them.");
+                throw new DataException(UnicodeCanonical.DifferOnlyInNormalisation(c.Name, _byName[c.Name].Name)
+                    ? $"{SourceLabel(source)}: two columns of the header are named '{c.Name}' — written with different Unicode code points (precomposed and combining accents) that look the same. Rename one of them."
+                    : $"{SourceLabel(source)}: the column name '{c.Name}' appears twice in the header. Rename one of them.");
         }
     }
 
@@ -60,10 +64,10 @@ public sealed class DataTable
     /// <summary>The column names, in the header's order.</summary>
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 
-    /// <summary>True when a column is called exactly <paramref name="name"/> (case-sensitive).</summary>
+    /// <summary>True when a column is called <paramref name="name"/> (case-sensitive; accents may be precomposed or combining).</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-    /// <summary>The column called exactly <paramref name="name"/>, or false, without the indexer's error.</summary>
+    /// <summary>The column called <paramref name="name"/> (as <see cref="Contains"/> matches), or false, without the indexer's error.</summary>
     public bool TryGetColumn(string name, out DataColumn column) => _byName.TryGetValue(name, out column!);
 
     /// <summary>The column called <paramref name="name"/>; a <see cref="DataException"/> listing the

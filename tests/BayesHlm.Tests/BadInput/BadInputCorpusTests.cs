@@ -88,6 +88,7 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "csv-unclosed-quote", "unclosed_quote.csv', line 2: malformed CSV", Reml("{bad}/unclosed_quote.csv", F));
         Add(d, "csv-blank-header", "blank_header.csv', line 1: column 2 of the header has no name", Reml("{bad}/blank_header.csv", F));
         Add(d, "csv-duplicate-header", "the column name 'x' appears twice in the header", Reml("{bad}/dup_header.csv", F));
+        Add(d, "csv-header-names-look-alike", "written with different Unicode code points (precomposed and combining accents) that look the same", Reml("{bad}/header_nfc_nfd.csv", "g ~ 1 + (1 | g)"));
         Add(d, "csv-nonnumeric-outcome", "column 'y': 2 values are not (finite) numbers — line 3 'high', line 5 'low'", Reml("{bad}/nonnumeric_outcome.csv", F));
         Add(d, "csv-infinite-outcome", "inf_outcome.csv', line 3, column 'y': the value 'Inf' is not a (finite) number", Reml("{bad}/inf_outcome.csv", F));
         Add(d, "csv-latin1", "latin1.csv', line 2: the text is not UTF-8 (byte 0xE9)", Reml("{bad}/latin1.csv", F));
