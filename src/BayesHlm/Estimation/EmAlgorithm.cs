@@ -27,13 +27,15 @@ internal sealed class EmAlgorithm
         _layout = new CovarianceLayout(s.Levels);
     }
 
-    public sealed record Result(double Sigma2, double[][] Sigma, int Iterations, bool Converged);
+    /// <summary>EM's result; <paramref name="Crawled"/> when it stopped near the boundary because the likelihood no longer
+    /// moved, not because the estimates did (they may still be 1e-5 from the optimum there).</summary>
+    public sealed record Result(double Sigma2, double[][] Sigma, int Iterations, bool Converged, bool Crawled = false);
 
     public Result Run(double sigma2, double[][] sigma, int maxIterations = 100_000, double tolerance = 1e-12)
     {
         var x = Pack(sigma2, sigma);
         int iter = 0;
-        bool converged = false;
+        bool converged = false, crawled = false;
         double dev = Deviance(x);
         while (iter < maxIterations)
         {
@@ -71,11 +73,11 @@ internal sealed class EmAlgorithm
             if (change < tolerance) { converged = true; break; }
             // Towards a variance of zero EM slows to a crawl (sublinear) while the likelihood no longer moves:
             // stop there, at the boundary, rather than run to the iteration cap.
-            if (NearBoundary(x) && dev - nextDev < 1e-11 * Math.Abs(nextDev)) { converged = true; break; }
+            if (NearBoundary(x) && dev - nextDev < 1e-11 * Math.Abs(nextDev)) { converged = crawled = true; break; }
             dev = nextDev;
         }
         var (s2, sig) = Unpack(x);
-        return new Result(s2, sig, iter, converged);
+        return new Result(s2, sig, iter, converged, crawled);
     }
 
     /// <summary>A variance below 1e-4 σ², or a correlation matrix close to singular (|ρ| → 1): the fit is

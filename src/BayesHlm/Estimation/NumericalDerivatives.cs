@@ -9,17 +9,21 @@ internal static class NumericalDerivatives
 {
     private const int Steps = 4;
 
-    private static double InitialStep(double x) => Math.Abs(x) < 1e-4 ? 1e-4 : 0.1 * Math.Abs(x);
+    private static double InitialStep(double x, double smallest = 1e-4) => Math.Max(0.1 * Math.Abs(x), smallest);
 
     /// <summary>Jacobian of a vector function: result[i][k] = ∂f_k/∂x_i.</summary>
-    public static double[][] Jacobian(Func<double[], double[]> f, double[] x)
+    /// <param name="f">The function.</param>
+    /// <param name="x">Where.</param>
+    /// <param name="smallestStep">The first step for coordinates near 0 (else 10% of |x|). Where the coordinates' natural
+    /// scale is 1 (θ), a larger one keeps the rounding of f, divided by the step, out of the derivative.</param>
+    public static double[][] Jacobian(Func<double[], double[]> f, double[] x, double smallestStep = 1e-4)
     {
         int d = x.Length;
         var result = new double[d][];
         var xp = (double[])x.Clone();
         for (int i = 0; i < d; i++)
         {
-            double h = InitialStep(x[i]);
+            double h = InitialStep(x[i], smallestStep);
             var a = new double[Steps][];
             for (int s = 0; s < Steps; s++, h /= 2)
             {

@@ -251,9 +251,20 @@ public static class Reml
         if (options.Algorithm == EstimationAlgorithm.Em)
         {
             var em = RunEm(s, criterion, options);
-            if (!em.Converged) warnings.Add($"EM did not converge in {options.MaxEmIterations} iterations; the estimates are the last iterate.");
             var theta = map.FromCovariances(em.Sigma, em.Sigma2) ?? throw new InvalidOperationException("EM ended at an indefinite covariance matrix.");
-            return (map.Normalize(theta), em.Iterations, em.Converged, EstimationAlgorithm.Em);
+            bool converged = em.Converged;
+            if (em.Crawled || !em.Converged)
+            {
+                // Near the boundary EM stops where the likelihood stops moving, or runs out of iterations, up to 1e-5
+                // short of the optimum; Newton steps on the same criterion finish it, so EM and Newton report the same.
+                var finished = NewtonMinimizer.Polish(x => criterion.Evaluate(x), theta);
+                theta = finished.X;
+                converged = finished.Converged;
+                warnings.Add(em.Converged
+                    ? "EM slows to a crawl near the boundary (a variance near 0 or a correlation near ±1); its estimates were finished by Newton steps on the same criterion."
+                    : $"EM did not converge in {options.MaxEmIterations} iterations (it crawls where a variance is near 0 or a correlation near ±1); its last iterate was finished by Newton steps on the same criterion.");
+            }
+            return (map.Normalize(theta), em.Iterations, converged, EstimationAlgorithm.Em);
         }
         var newton = NewtonMinimizer.Minimize(x => criterion.Evaluate(x), map.Initial());
         if (newton.Converged || options.Algorithm == EstimationAlgorithm.Newton)

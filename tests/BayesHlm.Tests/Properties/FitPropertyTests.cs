@@ -43,25 +43,72 @@ public class FitPropertyTests
 
     private static readonly ModelSpec Spec = ModelSpec.FromFormula("y ~ x + w + (1 + x | g)");
 
-    /// <summary>How closely two runs of the optimiser agree when only the rounding differs (another row order): its
-    /// finite-difference Newton steps stop within about 1e-6 of the optimum's θ. (1e-8, as the issue asks, needs the
-    /// criterion's analytic gradient.)</summary>
-    private const double Optimiser = 1e-5;
+    /// <summary>How closely two fits agree when only the rounding differs (another row order, EM against Newton): the
+    /// final Newton steps with Richardson-extrapolated derivatives bring θ to about 1e-10 of the optimum.</summary>
+    private const double Optimiser = 1e-8;
 
     private static RemlFit Fit(DataTable table, RemlOptions? options = null) => Reml.Fit(Spec, table, options);
 
     private static DataTable Table(double[] g, double[] x, double[] w, double[] y) => DataTable.FromColumns([("g", g), ("x", x), ("w", w), ("y", y)]);
 
-    private static void Same(RemlFit a, RemlFit b, double tolerance, string what)
+    /// <summary>Fits whose likelihoods agree to rounding (1e-10 relative) but whose estimates differ beyond the tolerance:
+    /// along a nearly flat direction (a tiny slope variance with a correlation near ±1) a change of 1e-4 in an estimate
+    /// moves −2 log L by 1e-13, so no optimiser working in double precision pins it to 1e-8. Such data sets are counted,
+    /// and must stay rare.</summary>
+    private static int _flat;
+
+    private static void Same(RemlFit a, RemlFit b, double tolerance, string what) =>
+        Agree(a, b, tol => Compare(a, b, tol, what), tolerance);
+
+    /// <summary>The comparison at <paramref name="tolerance"/>; or, where the two likelihoods agree to rounding (up to
+    /// the constant <paramref name="likelihoodShift"/> a reparameterisation adds), at 1e-4, counted as flat.</summary>
+    private static void Agree(RemlFit a, RemlFit b, Action<double> compare, double tolerance = Optimiser, double likelihoodShift = 0)
     {
-        for (int i = 0; i < a.FixedEffects.Count; i++) Close(a.FixedEffects[i].Estimate, b.FixedEffects[i].Estimate, tolerance, $"{what}: {a.FixedEffects[i].Term}");
-        for (int i = 0; i < a.Covariance.Count; i++) Close(a.Covariance[i].Estimate, b.Covariance[i].Estimate, tolerance, $"{what}: {a.Covariance[i].Group} {a.Covariance[i].Term1} {a.Covariance[i].Term2}");
+        try { compare(tolerance); }
+        catch (Exception strict)
+        {
+            double l = a.Fit.Minus2LogLikelihood + likelihoodShift;
+            if (Math.Abs(b.Fit.Minus2LogLikelihood - l) > 1e-10 * Math.Max(1, Math.Abs(l)))
+                throw new Exception($"{strict.Message} (−2 log L {l:R} and {b.Fit.Minus2LogLikelihood:R}; {string.Join(" ", a.Covariance.Select(c => c.Estimate.ToString("G6")))} vs {string.Join(" ", b.Covariance.Select(c => c.Estimate.ToString("G6")))}; {a.Converged}/{b.Converged} {string.Join(" ", a.Warnings.Concat(b.Warnings))})", strict);
+            try { compare(1e-4); }
+            catch (Exception) { throw strict; }
+            Interlocked.Increment(ref _flat);
+        }
     }
 
-    private static void Close(double expected, double actual, double tolerance, string what)
+    /// <summary>Runs a property over <paramref name="iter"/> data sets; at most a fifth may be of the flat kind (about one
+    /// in ten is, on these small data sets of 5–14 groups).</summary>
+    private static void Check<T>(Gen<T> gen, Action<T> property, int iter)
+    {
+        Interlocked.Exchange(ref _flat, 0);
+        gen.Sample(property, iter: iter, threads: 1);
+        Assert.True(_flat <= iter / 5, $"{_flat} of {iter} data sets agreed only as far as a flat likelihood allows");
+    }
+
+    private static void Compare(RemlFit a, RemlFit b, double tolerance, string what)
+    {
+        // A fixed effect near 0 is compared on the scale of its standard error.
+        for (int i = 0; i < a.FixedEffects.Count; i++)
+            Close(a.FixedEffects[i].Estimate, b.FixedEffects[i].Estimate, tolerance, $"{what}: {a.FixedEffects[i].Term}",
+                Math.Max(Math.Abs(a.FixedEffects[i].Estimate), a.FixedEffects[i].StandardError));
+        for (int i = 0; i < a.Covariance.Count; i++)
+        {
+            var c = a.Covariance[i];
+            // A covariance is relative to its natural scale, the geometric mean of its two variances (a correlation's
+            // error); a covariance near 0 has no digits of its own to compare.
+            double scale = c.Term2 is null ? Math.Abs(c.Estimate)
+                : Math.Sqrt(Variance(a, c.Group, c.Term1) * Variance(a, c.Group, c.Term2));
+            Close(c.Estimate, b.Covariance[i].Estimate, tolerance, $"{what}: {c.Group} {c.Term1} {c.Term2}", scale);
+        }
+    }
+
+    private static double Variance(RemlFit fit, string group, string? term) =>
+        fit.Covariance.Single(c => c.Group == group && c.Term1 == term && c.Term2 is null).Estimate;
+
+    private static void Close(double expected, double actual, double tolerance, string what, double? naturalScale = null)
     {
         // Relative, with a floor for estimates at or near 0 (a variance at the boundary).
-        double scale = Math.Max(Math.Abs(expected), 1e-3);
+        double scale = Math.Max(naturalScale ?? Math.Abs(expected), 1e-3);
         if (Math.Abs(actual - expected) > tolerance * scale) throw new Exception($"{what}: {actual:R} vs {expected:R}");
     }
 
@@ -74,7 +121,7 @@ public class FitPropertyTests
     [Fact]
     public void RowOrder_DoesNotMatter()
     {
-        DataSets.Sample(d =>
+        Check(DataSets, d =>
         {
             var (g, x, w, y, _) = d.Columns();
             var table = Table(g, x, w, y);
@@ -82,13 +129,13 @@ public class FitPropertyTests
             var order = Enumerable.Range(0, g.Length).OrderBy(i => new Random(d.Seed + i).Next()).ToArray();
             var shuffled = Table(order.Select(i => g[i]).ToArray(), order.Select(i => x[i]).ToArray(), order.Select(i => w[i]).ToArray(), order.Select(i => y[i]).ToArray());
             Same(Fit(table), Fit(shuffled), Optimiser, "shuffled rows");
-        }, iter: 100);
+        }, 100);
     }
 
     [Fact]
     public void GroupLabels_AreNames_NumbersPaddedTextOrWords()
     {
-        DataSets.Sample(d =>
+        Check(DataSets, d =>
         {
             var (g, x, w, y, _) = d.Columns();
             var table = Table(g, x, w, y);
@@ -101,14 +148,14 @@ public class FitPropertyTests
                 string path = folder.Write("relabelled.csv", "g,x,w,y\n" + string.Join("\n", lines) + "\n");
                 Same(fit, Fit(DataTable.ReadCsv(path, Spec.LabelColumns)), Optimiser, "relabelled groups");
             }
-        }, iter: 30);
+        }, 30);
     }
 
     [Fact]
     public void ShiftingAndScalingY_TransformsTheEstimatesExactly()
     {
         var factors = from d in DataSets from c in Gen.Double[0.001, 1000] from shift in Gen.Double[-1000, 1000] select (d, c, shift);
-        factors.Sample(t =>
+        Check(factors, t =>
         {
             var (d, c, shift) = t;
             var (g, x, w, y, _) = d.Columns();
@@ -117,16 +164,53 @@ public class FitPropertyTests
             var fit = Fit(table);
             var moved = Fit(Table(g, x, w, y.Select(v => c * v + shift).ToArray()));
             for (int i = 0; i < fit.FixedEffects.Count; i++)
-                Close(c * fit.FixedEffects[i].Estimate + (i == 0 ? shift : 0), moved.FixedEffects[i].Estimate, 1e-5, fit.FixedEffects[i].Term);
+                Close(c * fit.FixedEffects[i].Estimate + (i == 0 ? shift : 0), moved.FixedEffects[i].Estimate, Optimiser, fit.FixedEffects[i].Term);
             for (int i = 0; i < fit.Covariance.Count; i++)
-                Close(c * c * fit.Covariance[i].Estimate, moved.Covariance[i].Estimate, 1e-5 * c * c, $"{fit.Covariance[i].Group} {fit.Covariance[i].Term1}");
-        }, iter: 100);
+                Close(c * c * fit.Covariance[i].Estimate, moved.Covariance[i].Estimate, Optimiser * c * c, $"{fit.Covariance[i].Group} {fit.Covariance[i].Term1}");
+        }, 100);
+    }
+
+    /// <summary>x → c·x + a reparameterises the model exactly: β_x/c, the intercept β₀ − (a/c)β_x, and the random
+    /// intercept and slope u₀ − (a/c)u₁, u₁/c, so Σ → BΣBᵀ with B = [[1, −a/c], [0, 1/c]]; REML is equivariant under it.</summary>
+    [Fact]
+    public void ShiftingAndScalingX_TransformsTheEstimatesExactly()
+    {
+        var factors = from d in DataSets from c in Gen.Double[0.01, 100] from a in Gen.Double[-1, 1] select (d, c, a);
+        Check(factors, t =>
+        {
+            var (d, c, a) = t;
+            var (g, x, w, y, _) = d.Columns();
+            var table = Table(g, x, w, y);
+            if (!Fits(table)) return;
+            var fit = Fit(table);
+            var moved = Fit(Table(g, x.Select(v => c * v + a).ToArray(), w, y));
+            double b = -a / c;
+            double Fixed(RemlFit f, string term) => f.FixedEffects.Single(e => e.Term == term).Estimate;
+            double Se(RemlFit f, string term) => f.FixedEffects.Single(e => e.Term == term).StandardError;
+            double Cov(RemlFit f, string t1, string? t2) => f.Covariance.Single(e => e.Group == "g" && e.Term1 == t1 && e.Term2 == t2).Estimate;
+            void Transformed(double tol)
+            {
+                Close(Fixed(fit, "(Intercept)") + b * Fixed(fit, "x"), Fixed(moved, "(Intercept)"), tol, "intercept", Math.Abs(Fixed(fit, "(Intercept)")) + Math.Abs(b * Fixed(fit, "x")) + Se(moved, "(Intercept)"));
+                Close(Fixed(fit, "x") / c, Fixed(moved, "x"), tol, "x", Math.Abs(Fixed(fit, "x") / c) + Se(moved, "x"));
+                Close(Fixed(fit, "w"), Fixed(moved, "w"), tol, "w", Math.Abs(Fixed(fit, "w")) + Se(moved, "w"));
+                double s00 = Cov(fit, "(Intercept)", null), s11 = Cov(fit, "x", null), s01 = Cov(fit, "(Intercept)", "x");
+                double t00 = s00 + 2 * b * s01 + b * b * s11, t01 = (s01 + b * s11) / c, t11 = s11 / (c * c);
+                double scale00 = s00 + 2 * Math.Abs(b * s01) + b * b * s11;
+                Close(t00, Cov(moved, "(Intercept)", null), tol, "Var (Intercept)", scale00);
+                Close(t11, Cov(moved, "x", null), tol, "Var x", Math.Max(t11, 1e-3 * scale00));
+                Close(t01, Cov(moved, "(Intercept)", "x"), tol, "Cov", Math.Sqrt(scale00 * Math.Max(t11, 1e-3 * scale00)));
+                Close(fit.ResidualVariance, moved.ResidualVariance, tol, "residual");
+            }
+            // Shifted x makes the random intercept (now at x = −a) and slope strongly correlated: the criterion's θ is worse
+            // conditioned by about a², and the two optima's estimates agree to 1e-7–1e-6 (measured), not 1e-8.
+            Agree(fit, moved, Transformed, tolerance: 1e-5, likelihoodShift: 2 * Math.Log(c)); // REML's log|XᵀV⁻¹X| gains 2 log c
+        }, 100);
     }
 
     [Fact]
     public void ByFits_AreTheFitsOfEachSubset()
     {
-        DataSets.Sample(d =>
+        Check(DataSets, d =>
         {
             var (g, x, w, y, part) = d.Columns();
             var table = DataTable.FromColumns([("g", g), ("x", x), ("w", w), ("y", y), ("part", part)]);
@@ -138,13 +222,13 @@ public class FitPropertyTests
                 if (value.Fit is null) { Assert.False(Fits(subset)); continue; }
                 Same(Fit(subset), value.Fit, 1e-9, $"BY part = {value.Value}");
             }
-        }, iter: 50);
+        }, 50);
     }
 
     [Fact]
     public void EmAndNewton_ReachTheSameEstimates()
     {
-        DataSets.Sample(d =>
+        Check(DataSets, d =>
         {
             var (g, x, w, y, _) = d.Columns();
             var table = Table(g, x, w, y);
@@ -152,7 +236,7 @@ public class FitPropertyTests
             var newton = Fit(table, new RemlOptions { Algorithm = EstimationAlgorithm.Newton });
             var em = Fit(table, new RemlOptions { Algorithm = EstimationAlgorithm.Em });
             if (newton.Singular || em.Singular) return; // at the boundary EM creeps; the estimates agree only to its tolerance
-            Same(newton, em, 1e-4, "EM vs Newton");
-        }, iter: 50);
+            Same(newton, em, Optimiser, "EM vs Newton");
+        }, 50);
     }
 }
