@@ -12,15 +12,17 @@ internal sealed class ArithmeticParser
     private readonly string _text;
     private readonly List<Token> _tokens;
     private readonly int _maxDepth;
+    private readonly Token _asIs;
     private int _pos;
     private int _depth;
 
     private ArithmeticParser(string text, List<Token> tokens, int pos, int depth, int maxDepth)
     {
         _text = text; _tokens = tokens; _pos = pos; _depth = depth; _maxDepth = maxDepth;
+        _asIs = tokens[pos - 2];
     }
 
-    /// <summary>Parses the expression starting at token <paramref name="pos"/> (just after <c>I(</c>) up to, not
+    /// <summary>Parses the expression starting at token <paramref name="pos"/> (just after the tokens <c>I</c> and <c>(</c>) up to, not
     /// including, its closing parenthesis; returns it and the index of that parenthesis. <paramref name="depth"/> is
     /// the nesting already entered: the expression may nest up to <paramref name="maxDepth"/>, counting it.</summary>
     public static (ArithmeticExpression Expression, int Next) Parse(string text, List<Token> tokens, int pos, int depth, int maxDepth)
@@ -119,6 +121,8 @@ internal sealed class ArithmeticParser
 
     private void Close(Token open, string what)
     {
+        if (Peek.Kind is TokenKind.Bar or TokenKind.DoubleBar)
+            throw FormulaParser.Error(_text, Peek.Position, $"'{Peek.Text}' inside I(...): is the ')' closing the I( at column {_asIs.Position + 1} missing? A random-effects term ( … | g) stands outside I()");
         if (Peek.Kind != TokenKind.RParen)
             throw FormulaParser.Error(_text, Peek.Position,
                 $"expected ')' to close the '{what}' at column {open.Position + 1}" + (Peek.Kind == TokenKind.End ? " but the formula ended" : $" but found '{Peek.Text}'"));
