@@ -189,5 +189,7 @@ public class AsIsTests
             .Level2("g", "b0 = g00 + u0", "b2 = g20 + u2")
             .Build();
         Assert.True(levels.IsEquivalentTo(FormulaParser.Parse("y ~ x + I(x^2) + (1 + I(x^2) | g)")), levels.ToFormula());
+        var poly = HlmBuilder.Level1("y = b0 + b1*poly(x, 2) + e").Level2("g", "b0 = g00 + u0", "b1 = g10 + g11*I(w / 2) + u1").Build();
+        Assert.True(poly.IsEquivalentTo(FormulaParser.Parse("y ~ poly(x, 2) + poly(x, 2):I(w/2) + (1 + poly(x, 2) | g)")), poly.ToFormula());
     }
 }
