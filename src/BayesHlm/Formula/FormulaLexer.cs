@@ -1,6 +1,6 @@
 namespace BayesHlm.Formula;
 
-internal enum TokenKind { Name, Number, Tilde, Plus, Minus, Star, Colon, Slash, Bar, DoubleBar, LParen, RParen, Comma, Caret, End }
+internal enum TokenKind { Name, Number, Tilde, Plus, Minus, Star, Colon, Slash, Bar, DoubleBar, LParen, RParen, Comma, Caret, Equals, End }
 
 internal readonly record struct Token(TokenKind Kind, string Text, int Position);
 
@@ -28,6 +28,7 @@ internal static class FormulaLexer
                 case '(': tokens.Add(new(TokenKind.LParen, "(", i++)); continue;
                 case ')': tokens.Add(new(TokenKind.RParen, ")", i++)); continue;
                 case ',': tokens.Add(new(TokenKind.Comma, ",", i++)); continue;
+                case '=': tokens.Add(new(TokenKind.Equals, "=", i++)); continue;
                 case '|':
                     if (i + 1 < text.Length && text[i + 1] == '|') { tokens.Add(new(TokenKind.DoubleBar, "||", i)); i += 2; }
                     else tokens.Add(new(TokenKind.Bar, "|", i++));
@@ -42,6 +43,7 @@ internal static class FormulaLexer
             if (char.IsDigit(c) || (c == '.' && i + 1 < text.Length && char.IsDigit(text[i + 1])))
             {
                 while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.')) i++;
+                i = AfterExponent(text, i);
                 tokens.Add(new(TokenKind.Number, text[start..i], start));
                 continue;
             }
@@ -55,5 +57,17 @@ internal static class FormulaLexer
         }
         tokens.Add(new(TokenKind.End, "", text.Length));
         return tokens;
+    }
+
+    /// <summary>The end of a number's exponent (<c>1e-3</c>, <c>2E+5</c>) starting at <paramref name="i"/>, or
+    /// <paramref name="i"/> itself when no exponent follows (an 'e' without digits after it is left to be a name).</summary>
+    private static int AfterExponent(string text, int i)
+    {
+        if (i >= text.Length || text[i] is not ('e' or 'E')) return i;
+        int j = i + 1;
+        if (j < text.Length && text[j] is '+' or '-') j++;
+        if (j >= text.Length || !char.IsDigit(text[j])) return i;
+        while (j < text.Length && char.IsDigit(text[j])) j++;
+        return j;
     }
 }

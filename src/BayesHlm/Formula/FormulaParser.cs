@@ -367,7 +367,15 @@ public static class FormulaParser
         {
             var name = Expect(TokenKind.Name, "a variable name");
             Variable v;
-            if (Peek.Kind == TokenKind.LParen)
+            if (Peek.Kind == TokenKind.LParen && name.Text is "I" or "poly")
+            {
+                var open = Next();
+                if (++_depth > MaxDepth) throw Error(_text, open.Position, $"parentheses nested more than {MaxDepth} deep");
+                v = name.Text == "I" ? ParseAsIs(open) : ParsePoly(name);
+                Expect(TokenKind.RParen, $"')' to close the {name.Text}( at column {name.Position + 1}");
+                _depth--;
+            }
+            else if (Peek.Kind == TokenKind.LParen)
             {
                 Next();
                 var args = new List<Token> { Expect(TokenKind.Name, $"a column name inside {name.Text}(...)") };
@@ -383,13 +391,74 @@ public static class FormulaParser
                     "exp" when args.Count == 1 => new Variable(VariableFunction.Exp, args[0].Text),
                     "scale" when args.Count == 1 => new Variable(VariableFunction.Scale, args[0].Text),
                     "offset" when args.Count == 1 => new Variable(VariableFunction.Offset, args[0].Text),
-                    "center" or "mean" or "factor" or "log" or "sqrt" or "exp" or "scale" or "offset" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x) or offset(x)"),
-                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x) and offset(x)"),
+                    "center" or "mean" or "factor" or "log" or "sqrt" or "exp" or "scale" or "offset" => throw Error(_text, name.Position, $"wrong number of arguments to {name.Text}(): use center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x), offset(x), I(expression) or poly(x, k)"),
+                    _ => throw Error(_text, name.Position, $"unknown function '{name.Text}'; the functions are center(x), center(x, g), mean(x, g), factor(x), log(x), sqrt(x), exp(x), scale(x), offset(x), I(expression) and poly(x, k)"),
                 };
             }
             else v = Variable.Of(name.Text);
             if (register && !_order.Contains(v)) _order.Add(v);
             return v;
+        }
+
+        /// <summary><c>I(expression)</c>, the cursor after its '('.</summary>
+        private Variable ParseAsIs(Token open)
+        {
+            if (Peek.Kind == TokenKind.RParen) throw Error(_text, Peek.Position, "I() is empty; write the arithmetic inside it, as in I(x^2)");
+            var (expression, next) = ArithmeticParser.Parse(_text, _tokens, _pos, _depth, MaxDepth);
+            _pos = next;
+            return Variable.AsIs(expression);
+        }
+
+        /// <summary>The highest degree of <c>poly(x, k)</c>: its columns grow ill-conditioned beyond.</summary>
+        public const int MaxPolyDegree = 10;
+
+        /// <summary><c>poly(x, k)</c>, <c>poly(x, degree = k)</c>, optionally <c>raw = TRUE</c>, the cursor after its '('.</summary>
+        private Variable ParsePoly(Token name)
+        {
+            var column = Expect(TokenKind.Name, "a column name inside poly(...)");
+            if (Peek.Kind == TokenKind.LParen) throw Error(_text, Peek.Position, "poly() takes a column, not a function of one: compute it in the data first");
+            int? degree = null;
+            bool raw = false;
+            while (Peek.Kind == TokenKind.Comma)
+            {
+                Next();
+                if (Peek.Kind == TokenKind.Name && _tokens[_pos + 1].Kind == TokenKind.Equals)
+                {
+                    var argument = Next();
+                    Next();
+                    if (argument.Text == "degree" && degree is null) degree = PolyDegree(column.Text);
+                    else if (argument.Text == "raw") raw = RawFlag();
+                    else throw Error(_text, argument.Position, argument.Text == "degree" ? "the degree of poly() is given twice" : $"poly() has no argument '{argument.Text}'; it takes the column, the degree and raw = TRUE or FALSE");
+                }
+                else if (degree is null) degree = PolyDegree(column.Text);
+                else throw Error(_text, Peek.Position, "poly() takes one column and its degree, as in poly(x, 2); name any other argument (raw = TRUE)");
+            }
+            if (degree is null)
+                throw Error(_text, Peek.Position, $"poly() needs its degree: write poly({column.Text}, 2) for a quadratic");
+            return Variable.Poly(column.Text, degree.Value, raw);
+        }
+
+        private int PolyDegree(string column)
+        {
+            var t = Peek;
+            if (t.Kind != TokenKind.Number)
+                throw Error(_text, t.Position, $"the degree of poly() must be a whole number from 1 to {MaxPolyDegree}, written as a number, as in poly({column}, 2)");
+            Next();
+            if (!double.TryParse(t.Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double k)
+                || k != Math.Floor(k) || k < 1 || k > MaxPolyDegree)
+                throw Error(_text, t.Position, $"the degree of poly() must be a whole number from 1 to {MaxPolyDegree}, not {t.Text}");
+            return (int)k;
+        }
+
+        private bool RawFlag()
+        {
+            var t = Next();
+            return t.Text switch
+            {
+                "TRUE" or "T" when t.Kind == TokenKind.Name => true,
+                "FALSE" or "F" when t.Kind == TokenKind.Name => false,
+                _ => throw Error(_text, t.Position, "raw = in poly() is TRUE or FALSE"),
+            };
         }
     }
 }

@@ -3,7 +3,7 @@ namespace BayesHlm.Formula;
 /// <summary>
 /// A variable as the formula names it: a column, or one of the functions
 /// <c>center(x)</c>, <c>center(x, g)</c>, <c>mean(x, g)</c>, <c>factor(x)</c>, <c>log(x)</c>, <c>sqrt(x)</c>, <c>exp(x)</c>,
-/// <c>scale(x)</c>.
+/// <c>scale(x)</c>, <c>offset(x)</c>, <c>I(expression)</c>, <c>poly(x, k)</c>.
 /// Its <see cref="Name"/> is the canonical spelling used in all output (<c>center(ses, school)</c>).
 /// </summary>
 public sealed record Variable(VariableFunction Function, string Column, string? Group = null)
@@ -11,10 +11,35 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
     /// <summary>A plain column.</summary>
     public static Variable Of(string column) => new(VariableFunction.None, column);
 
-    /// <summary>The canonical spelling, never quoted: the column, or <c>center(ses, school)</c>.</summary>
+    /// <summary><c>I(expression)</c>; its <see cref="Column"/> is the expression's text.</summary>
+    public static Variable AsIs(ArithmeticExpression expression)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        return new(VariableFunction.AsIs, expression.Text) { Expression = expression };
+    }
+
+    /// <summary><c>poly(x, degree)</c>: orthogonal polynomials of degrees 1 to <paramref name="degree"/>, or with
+    /// <paramref name="raw"/> the powers x, x², … themselves.</summary>
+    public static Variable Poly(string column, int degree, bool raw) =>
+        new(VariableFunction.Poly, column) { Degree = degree, Raw = raw };
+
+    /// <summary>The arithmetic of <c>I(...)</c>; null for other functions.</summary>
+    public ArithmeticExpression? Expression { get; init; }
+
+    /// <summary>The degree of <c>poly(x, k)</c> (its number of columns); 0 for other functions.</summary>
+    public int Degree { get; init; }
+
+    /// <summary><c>poly(x, k, raw = TRUE)</c>: plain powers instead of orthogonal polynomials.</summary>
+    public bool Raw { get; init; }
+
+    /// <summary>The canonical spelling, never quoted: the column, or <c>center(ses, school)</c>. <c>I(...)</c> is
+    /// spelled as R prints it (<c>I(x * z/2)</c>, with any non-plain column names backquoted, as R does), and
+    /// <c>poly(x, 2)</c> so however its degree was written.</summary>
     public string Name => Function switch
     {
         VariableFunction.None => Column,
+        VariableFunction.AsIs => $"I({Expression!.Text})",
+        VariableFunction.Poly => PolyText(Column),
         _ when Group is null => $"{FunctionName}({Column})",
         _ => $"{FunctionName}({Column}, {Group})",
     };
@@ -32,11 +57,15 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         _ => "",
     };
 
+    private string PolyText(string column) => $"poly({column}, {Degree}{(Raw ? ", raw = TRUE" : "")})";
+
     /// <summary>The variable as it must be written in a formula: columns whose names are not plain identifiers
     /// (a space, a dash) in backquotes.</summary>
     public string FormulaText => Function switch
     {
         VariableFunction.None => Quote(Column),
+        VariableFunction.AsIs => Name,
+        VariableFunction.Poly => PolyText(Quote(Column)),
         _ when Group is null => $"{FunctionName}({Quote(Column)})",
         _ => $"{FunctionName}({Quote(Column)}, {Quote(Group)})",
     };
@@ -47,7 +76,11 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
             ? column : $"`{column}`";
 
     /// <summary>The data columns this variable reads.</summary>
-    public IEnumerable<string> Columns => Group is null ? [Column] : [Column, Group];
+    public IEnumerable<string> Columns => Group is null ? ValueColumns : [.. ValueColumns, Group];
+
+    /// <summary>The columns whose values it computes with (all but the group of <c>center(x, g)</c> and
+    /// <c>mean(x, g)</c>): the expression's columns for <c>I(...)</c>, else <see cref="Column"/>.</summary>
+    public IReadOnlyList<string> ValueColumns => Expression?.Columns ?? [Column];
 
     /// <summary>The <see cref="Name"/>.</summary>
     public override string ToString() => Name;
@@ -74,6 +107,11 @@ public enum VariableFunction
     Scale,
     /// <summary><c>offset(x)</c>: a term with its coefficient fixed at 1 (subtracted from y before fitting), as lme4's offset().</summary>
     Offset,
+    /// <summary><c>I(expression)</c>: arithmetic on columns computed row by row, as R's "as is".</summary>
+    AsIs,
+    /// <summary><c>poly(x, k)</c>: R's orthogonal polynomials of degrees 1 to k over the rows the model uses, k columns
+    /// named <c>poly(x, k)1</c> … <c>poly(x, k)k</c>.</summary>
+    Poly,
 }
 
 /// <summary>A model term: one variable, or an interaction of several (<c>a:b</c>), named with its

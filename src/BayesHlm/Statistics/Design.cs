@@ -186,12 +186,15 @@ internal sealed class Design
             long product = 1;
             foreach (var v in term.Variables)
                 if (frame.Variables[v].IsFactor) product *= Math.Max(frame.Variables[v].Levels!.Length, 1);
+                else if (frame.Variables[v].Columns is { } several) product *= several.Length;
             count += product;
             if (count > MaxColumns)
                 throw new ModelSpecificationException(
                     $"The design would have over {MaxColumns:N0} columns: the term {term.FormulaText} adds up to {product:N0} " +
-                    $"({string.Join(" × ", term.Variables.Where(v => frame.Variables[v].IsFactor).Select(v => $"{v.Name}: {frame.Variables[v].Levels!.Length} levels"))}). " +
-                    $"A factor with many levels is usually a grouping factor: put it in ( … | {term.Variables[0].Column}) instead.");
+                    $"({string.Join(" × ", term.Variables.Where(v => frame.Variables[v].IsFactor || frame.Variables[v].Columns is not null).Select(v => frame.Variables[v].IsFactor ? $"{v.Name}: {frame.Variables[v].Levels!.Length} levels" : $"{v.Name}: {frame.Variables[v].Columns!.Length} columns"))}). " +
+                    (term.Variables.FirstOrDefault(v => frame.Variables[v].IsFactor) is { } factor
+                        ? $"A factor with many levels is usually a grouping factor: put it in ( … | {factor.Column}) instead."
+                        : "Lower the degrees of the polynomials."));
         }
         var columns = new List<(string Name, double[] Values)>();
         if (intercept) columns.Add(("(Intercept)", Ones(frame.RowCount)));
@@ -217,6 +220,17 @@ internal sealed class Design
             foreach (var (name, values) in result)
             {
                 string prefix = name.Length == 0 ? "" : name + ":";
+                if (ev.Columns is { } several)
+                {
+                    // poly(x, k): one column per degree, named as R names them (poly(x, 2)1, poly(x, 2)2).
+                    for (int c = 0; c < several.Length; c++)
+                    {
+                        var x = new double[values.Length];
+                        for (int i = 0; i < x.Length; i++) x[i] = values[i] * several[c][i];
+                        next.Add((prefix + v.Name + ev.Suffixes![c], x));
+                    }
+                    continue;
+                }
                 if (!ev.IsFactor)
                 {
                     var x = new double[values.Length];

@@ -4,16 +4,20 @@ using BayesHlm.Model;
 
 namespace BayesHlm.Statistics;
 
-/// <summary>A variable evaluated on the rows a model uses: numbers, or a factor (codes into sorted levels).</summary>
+/// <summary>A variable evaluated on the rows a model uses: numbers, a factor (codes into sorted levels), or several
+/// numeric columns (<c>poly(x, k)</c>, each named by the variable and a suffix).</summary>
 internal sealed class EvaluatedVariable
 {
     public EvaluatedVariable(Variable variable, double[] numeric) { Variable = variable; Numeric = numeric; }
     public EvaluatedVariable(Variable variable, int[] codes, string[] levels) { Variable = variable; Codes = codes; Levels = levels; }
+    public EvaluatedVariable(Variable variable, double[][] columns, string[] suffixes) { Variable = variable; Columns = columns; Suffixes = suffixes; }
 
     public Variable Variable { get; }
     public double[]? Numeric { get; }
     public int[]? Codes { get; }
     public string[]? Levels { get; }
+    public double[][]? Columns { get; }
+    public string[]? Suffixes { get; }
     public bool IsFactor => Codes is not null;
 }
 
@@ -40,13 +44,13 @@ internal sealed class ModelFrame
     {
         if (spec.Weights is not null && spec.KnownResidual is not null)
             throw new ModelSpecificationException("Give precision weights or known level-1 variances, not both: known variances fix each row's variance, weights scale an estimated one.");
-        if (spec.Outcome.Function == VariableFunction.Factor)
-            throw new ModelSpecificationException($"The outcome cannot be {spec.Outcome.Name}: a linear model needs a numeric outcome. Use the column itself (or log of it).");
+        if (spec.Outcome.Function is VariableFunction.Factor or VariableFunction.Poly)
+            throw new ModelSpecificationException($"The outcome cannot be {spec.Outcome.Name}: a linear model needs one numeric outcome. Use the column itself (or log of it).");
         foreach (var column in spec.Columns)
             if (!data.Contains(column)) throw new DataException(data.MissingColumnMessage(column));
 
         // Numeric use of a text column with numbers in it is a typo in the data, not a factor.
-        var numericUse = new HashSet<string> { spec.Outcome.Column };
+        var numericUse = new HashSet<string>(spec.Outcome.ValueColumns);
         if (spec.Weights is { } weightColumn) numericUse.Add(weightColumn);
         if (spec.KnownResidual is { } known)
         {
@@ -58,20 +62,21 @@ internal sealed class ModelFrame
             }
         }
         foreach (var v in spec.Variables)
-            if (v.Function is VariableFunction.Center or VariableFunction.Mean or VariableFunction.Log or VariableFunction.Sqrt or VariableFunction.Exp or VariableFunction.Scale or VariableFunction.Offset)
-                numericUse.Add(v.Column);
+            if (v.Function is not (VariableFunction.None or VariableFunction.Factor))
+                numericUse.UnionWith(v.ValueColumns);
         foreach (var v in spec.Variables)
-        {
-            if (data[v.Column] is not TextColumn t || IsAllNumbers(t)) continue;
-            bool looksNumeric = t.NumericCount > 0 && t.NumericCount >= (t.Length - t.MissingCount) / 2;
-            if (v.Function != VariableFunction.Factor && (numericUse.Contains(v.Column) || looksNumeric))
+            foreach (var column in v.ValueColumns)
             {
-                throw new DataException(
-                    $"{data.NotNumbers(t)}, " +
-                    $"but the model uses '{t.Name}' as a number. Fix or blank {(t.NonNumericRows(1).Count == 1 ? "that value" : "those values")} (empty, NA or . mark a missing value)" +
-                    (numericUse.Contains(v.Column) ? "." : $", or write factor({t.Name}) to treat the column as categories."));
+                if (data[column] is not TextColumn t || IsAllNumbers(t)) continue;
+                bool looksNumeric = t.NumericCount > 0 && t.NumericCount >= (t.Length - t.MissingCount) / 2;
+                if (v.Function != VariableFunction.Factor && (numericUse.Contains(column) || looksNumeric))
+                {
+                    throw new DataException(
+                        $"{data.NotNumbers(t)}, " +
+                        $"but the model uses '{t.Name}' as a number. Fix or blank {(t.NonNumericRows(1).Count == 1 ? "that value" : "those values")} (empty, NA or . mark a missing value)" +
+                        (numericUse.Contains(column) ? "." : $", or write factor({t.Name}) to treat the column as categories."));
+                }
             }
-        }
 
         var columns = spec.Columns.ToList();
         var missing = new Dictionary<string, int>();
@@ -185,6 +190,8 @@ internal sealed class ModelFrame
 
     private static EvaluatedVariable Evaluate(Variable v, DataTable data, int[] rows)
     {
+        if (v.Function == VariableFunction.AsIs)
+            return new EvaluatedVariable(v, AsIsEvaluator.Evaluate(v, data, rows, column => Numbers(data[column], rows)));
         var col = data[v.Column];
         bool isText = col is TextColumn t && !IsAllNumbers(t);
         switch (v.Function)
@@ -224,6 +231,12 @@ internal sealed class ModelFrame
                     x[i] = y;
                 }
                 return new EvaluatedVariable(v, x);
+            }
+            case VariableFunction.Poly:
+            {
+                // Over the rows the model uses, as scale(x): rows dropped for a missing value elsewhere do not shape the basis.
+                var columns = OrthogonalPolynomials.Columns(v, Numbers(col, rows));
+                return new EvaluatedVariable(v, columns, Enumerable.Range(1, columns.Length).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
             }
             case VariableFunction.Scale:
             {

@@ -136,6 +136,13 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
             Reml(Hsb, "mathach ~ (minority + female + ses + size + sector + pracad + disclim + himinty + meanses + log(size) + center(ses))^11 + (1 | school)"));
         Add(d, "formula-too-long", "characters long; a formula is at most 10,000",
             Reml(Hsb, "mathach ~ ses" + string.Concat(Enumerable.Repeat(" + ses", 2000)) + " + (1|school)"));
+        Add(d, "formula-asis-division-by-zero", "good.csv', line 2: I(y/(x - 2)) is not a finite number where y = 1, x = 2: division by zero in y/(x - 2)",
+            Reml(Good, "y ~ I(y/(x - 2)) + (1 | g)"));
+        Add(d, "formula-asis-unbalanced", "Formula error at column 16: '|' inside I(...): is the ')' closing the I( at column 5 missing?", Reml(Good, "y ~ I(x^2 + (1 | g)"));
+        Add(d, "formula-asis-unclosed", "Formula error at column 14: expected ')' to close the I( at column 9 but the formula ended", Reml(Good, "y ~ x + I(x^2"));
+        Add(d, "formula-asis-unknown-column", "Column 'sess' not found in '", Reml(Hsb, "mathach ~ I(sess^2) + (1 | school)"));
+        Add(d, "formula-poly-degree-too-high", "poly(x, 5) needs at least 6 distinct values of x; x has 5", Reml(Good, "y ~ poly(x, 5) + (1 | g)"));
+        Add(d, "formula-poly-non-integer-degree", "Formula error at column 13: the degree of poly() must be a whole number from 1 to 10, not 1.5", Reml(Good, "y ~ poly(x, 1.5) + (1 | g)"));
         Add(d, "formula-slope-constant-within", "The random slope of 'meanses' on 'school' cannot be estimated: 'meanses' does not vary within any group",
             Reml(Hsb, "mathach ~ ses + meanses + (1 + meanses|school)"));
         Add(d, "formula-slope-level2-sector", "The random slope of 'sector' on 'school' cannot be estimated", Reml(Hsb, "mathach ~ ses + (1 + sector|school)"));
