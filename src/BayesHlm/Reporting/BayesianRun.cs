@@ -105,7 +105,7 @@ public static class BayesianRun
                 Versions = RunVersions.Current,
             };
             var run = new SamplingRun(request, folder, stats, priors, reml, started);
-            return run.Sample(clock, checkpoints, continuing: false, stage, progress, cancel);
+            return run.Sample(clock, checkpoints, stage, progress, cancel);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {
@@ -166,12 +166,16 @@ public static class BayesianRun
             MissingValues = earlier.Data.MissingValues,
             DecimalComma = earlier.Data.DecimalComma,
         };
+        // Everything is checked before the directory is touched: a refused run is left as it was.
         var saved = RunCheckpoints.Load(directory, earlier.Sampler.Chains, RunCheckpoints.KeyOf(started));
+        var names = GibbsChain.Names(priors, earlier.Sampler.SaveGroupEffects ? int.MaxValue : 0);
+        var kept = StreamingDrawsWriter.ReadParts(Path.Combine(directory, "draws.csv"), names, saved.Select(s => s.Mark).ToList());
+        var continuing = saved.Select((s, c) => (new ChainContinuation(s.Checkpoint, kept[c]), s.Mark)).ToList();
         using var folder = RunFolder.OpenToResume(directory);
         try
         {
             var run = new SamplingRun(request, folder, stats, priors, reml, started);
-            return run.Sample(clock, checkpoints, continuing: true, stage, progress, cancel, saved);
+            return run.Sample(clock, checkpoints, stage, progress, cancel, continuing);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {

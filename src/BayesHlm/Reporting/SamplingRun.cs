@@ -22,13 +22,13 @@ internal sealed record SamplingRun(RunRequest Request, RunFolder Folder, Suffici
 {
     /// <param name="clock">Restarted at each stage's end.</param>
     /// <param name="policy">When the chains save their state.</param>
-    /// <param name="continuing">The chains continue from <paramref name="saved"/>.</param>
     /// <param name="stage">Told when each stage starts.</param>
     /// <param name="progress">Where the chains are.</param>
     /// <param name="cancel">Stops the chains.</param>
-    /// <param name="saved">Every chain's checkpoint, when <paramref name="continuing"/>.</param>
-    public RunResult Sample(Stopwatch clock, CheckpointPolicy policy, bool continuing, IProgress<string>? stage, IProgress<SamplerProgress>? progress,
-        CancellationToken cancel, IReadOnlyList<(ChainCheckpoint Checkpoint, PartMark Mark)>? saved = null)
+    /// <param name="continuing">Every chain's checkpoint, its kept draws and its part's mark, when the chains continue
+    /// from their checkpoints (<see cref="StreamingDrawsWriter.ReadParts"/>); null for a fresh run.</param>
+    public RunResult Sample(Stopwatch clock, CheckpointPolicy policy, IProgress<string>? stage, IProgress<SamplerProgress>? progress,
+        CancellationToken cancel, IReadOnlyList<(ChainContinuation Chain, PartMark Mark)>? continuing = null)
     {
         string directory = Folder.Path;
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
@@ -39,13 +39,11 @@ internal sealed record SamplingRun(RunRequest Request, RunFolder Folder, Suffici
 
         using var streaming = new StreamingDrawsWriter(Path.Combine(directory, "draws.csv"));
         List<ChainContinuation>? continuations = null;
-        if (continuing)
+        if (continuing is not null)
         {
-            ArgumentNullException.ThrowIfNull(saved);
-            var names = GibbsChain.Names(Priors, options.SaveGroupEffects ? int.MaxValue : 0);
-            var kept = streaming.ContinueFrom(names, saved.Select(s => s.Mark).ToList());
-            continuations = saved.Select((s, c) => new ChainContinuation(s.Checkpoint, kept[c])).ToList();
-            stage?.Report($"sampling, continued at iteration {string.Join("/", saved.Select(s => s.Checkpoint.Iteration))} (per chain) of {options.Chains} chains × {options.Iterations} iterations ({options.Warmup} warm-up)");
+            streaming.ContinueFrom(GibbsChain.Names(Priors, options.SaveGroupEffects ? int.MaxValue : 0), continuing.Select(s => s.Mark).ToList());
+            continuations = continuing.Select(s => s.Chain).ToList();
+            stage?.Report($"sampling, continued at iteration {string.Join("/", continuations.Select(s => s.Checkpoint.Iteration))} (per chain) of {options.Chains} chains × {options.Iterations} iterations ({options.Warmup} warm-up)");
         }
         else stage?.Report($"sampling: {options.Chains} chains × {options.Iterations} iterations ({options.Warmup} warm-up)");
         var checkpoints = new RunCheckpoints(directory, key, options.Chains, streaming, policy);

@@ -72,39 +72,58 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
         return new PartMark(_parts[chain].Position, _rowEnds[chain].Count, _hashes[chain].GetCurrentHash());
     }
 
-    /// <summary>Continues the part files of an interrupted run from the checkpoints' marks: each is cut back to its mark
-    /// (rows written after the checkpoint are the resumed chain's to write again), checked against its hash, and read
-    /// back. Returns, per chain, its kept draws row after row (what <see cref="ChainContinuation.KeptDraws"/> takes).</summary>
-    /// <exception cref="ModelSpecificationException">A part file is missing, shorter than its mark, or not the one the checkpoint saw.</exception>
-    internal double[][] ContinueFrom(IReadOnlyList<string> names, IReadOnlyList<PartMark> marks)
+    /// <summary>The draws an interrupted run's part files hold up to the checkpoints' marks, read without changing
+    /// anything: per chain, its kept draws row after row (what <see cref="ChainContinuation.KeptDraws"/> takes).</summary>
+    /// <param name="path">The run's draws.csv (the parts lie beside it).</param>
+    /// <param name="names">The parameters, in the order of the draws' columns.</param>
+    /// <param name="marks">Per chain, its checkpoint's mark.</param>
+    /// <exception cref="ModelSpecificationException">A part file is missing, shorter than its mark, not the one the
+    /// checkpoint saw, or not rows this run wrote.</exception>
+    internal static double[][] ReadParts(string path, IReadOnlyList<string> names, IReadOnlyList<PartMark> marks)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(marks);
+        var writer = new StreamingDrawsWriter(path);
+        return marks.Select((mark, c) => ReadRows(writer.CheckedPrefix(c, mark), c, names.Count, mark.Rows, writer.PartPath(c))).ToArray();
+    }
+
+    /// <summary>Continues the part files of an interrupted run from the checkpoints' marks (read before by
+    /// <see cref="ReadParts"/>): each is cut back to its mark — rows written after the checkpoint are the resumed
+    /// chain's to write again — and its rows and hash so far are taken up, so <see cref="Write"/> and
+    /// <see cref="Complete"/> go on as if the run had never stopped.</summary>
+    internal void ContinueFrom(IReadOnlyList<string> names, IReadOnlyList<PartMark> marks)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(marks);
         Prepare(names, marks.Count);
         _parts = new FileStream[marks.Count];
-        var kept = new double[marks.Count][];
         for (int c = 0; c < marks.Count; c++)
         {
-            var mark = marks[c];
-            string path = PartPath(c);
-            if (!File.Exists(path) || new FileInfo(path).Length < mark.Bytes)
-                throw new ModelSpecificationException($"'{path}' is missing or shorter than its checkpoint says: the draws kept before the interruption are lost, so the run cannot be resumed. Run the model again (--force).");
-            var prefix = new byte[mark.Bytes];
-            using (var read = File.OpenRead(path)) read.ReadExactly(prefix);
+            var prefix = CheckedPrefix(c, marks[c]);
             _hashes[c].AppendData(prefix);
-            if (!_hashes[c].GetCurrentHash().AsSpan().SequenceEqual(mark.Sha256))
-                throw new ModelSpecificationException($"'{path}' is not the file the checkpoint was taken with (its SHA-256 differs): the directory mixes runs, so the run cannot be resumed. Run the model again (--force).");
-            kept[c] = ReadRows(prefix, c, names.Count, mark.Rows, _rowEnds[c], path);
-            _parts[c] = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
-            _parts[c].SetLength(mark.Bytes);
+            for (int i = 0; i < prefix.Length; i++)
+                if (prefix[i] == (byte)'\n') _rowEnds[c].Add(i + 1);
+            _parts[c] = new FileStream(PartPath(c), FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
+            _parts[c].SetLength(marks[c].Bytes);
             _parts[c].Seek(0, SeekOrigin.End);
         }
-        return kept;
     }
 
-    /// <summary>The values of the rows in a part (as <see cref="Write"/> formats them: "NA" for a value that is not
-    /// finite), noting where each row ends.</summary>
-    private static double[] ReadRows(byte[] part, int chain, int parameters, int rows, List<long> rowEnds, string path)
+    /// <summary>The first <see cref="PartMark.Bytes"/> of <paramref name="chain"/>'s part, checked against the mark's hash.</summary>
+    private byte[] CheckedPrefix(int chain, PartMark mark)
+    {
+        string path = PartPath(chain);
+        if (!File.Exists(path) || new FileInfo(path).Length < mark.Bytes)
+            throw new ModelSpecificationException($"'{path}' is missing or shorter than its checkpoint says: the draws kept before the interruption are lost, so the run cannot be resumed. Run the model again (--force).");
+        var prefix = new byte[mark.Bytes];
+        using (var read = File.OpenRead(path)) read.ReadExactly(prefix);
+        if (!SHA256.HashData(prefix).AsSpan().SequenceEqual(mark.Sha256))
+            throw new ModelSpecificationException($"'{path}' is not the file the checkpoint was taken with (its SHA-256 differs): the directory mixes runs, so the run cannot be resumed. Run the model again (--force).");
+        return prefix;
+    }
+
+    /// <summary>The values of the rows in a part (as <see cref="Write"/> formats them: "NA" for a value that is not finite).</summary>
+    private static double[] ReadRows(byte[] part, int chain, int parameters, int rows, string path)
     {
         var values = new double[rows * parameters];
         string text = Encoding.UTF8.GetString(part);
@@ -124,13 +143,12 @@ public sealed class StreamingDrawsWriter : IDrawSink, IDisposable
                     _ when field - 2 < parameters => f.SequenceEqual("NA") ? Store(double.NaN) : double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && Store(v),
                     _ => false,
                 };
-                if (!ok) throw new ModelSpecificationException($"'{path}', row {row + 1}: not a row this run wrote ('{fields}'), so the run cannot be resumed. Run the model again (--force).");
+                if (!ok) throw new ModelSpecificationException($"'{path}', row {row + 1}: not a row this run wrote, so the run cannot be resumed. Run the model again (--force).");
                 field++;
             }
             if (end < 0 || field != parameters + 2)
                 throw new ModelSpecificationException($"'{path}', row {row + 1}: not a row this run wrote, so the run cannot be resumed. Run the model again (--force).");
             at = end + 1;
-            rowEnds.Add(at);
 
             bool Store(double v)
             {
