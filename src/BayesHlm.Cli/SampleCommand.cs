@@ -10,13 +10,15 @@ using BayesHlm.Sampling;
 namespace BayesHlm.Cli;
 
 /// <summary><c>bayeshlm sample</c> (model from --data and --formula) and <c>bayeshlm fit</c> (model file): a whole
-/// Bayesian run into a run directory, with progress, and Ctrl-C / SIGTERM stopping it cleanly (exit 130).</summary>
+/// Bayesian run into a run directory, with progress, and Ctrl-C / SIGTERM stopping it cleanly (exit 130);
+/// <c>--resume DIR</c> continues an interrupted run, as its run.json describes it.</summary>
 internal static class SampleCommand
 {
     public const int Interrupted = 130;
 
     private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
-        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues, Option<bool> DecimalComma)
+        Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues, Option<bool> DecimalComma,
+        Option<string?> Resume, Option<double?> CheckpointEvery)
     {
         public static SamplerFlags Create() => new(
             new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
@@ -29,9 +31,39 @@ internal static class SampleCommand
             new Option<bool>("--quiet") { Description = "No progress display." },
             new Option<bool>("--force") { Description = "Replace an earlier run in the run directory (its files are removed first)." },
             new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." },
-            new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." });
+            new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." },
+            new Option<string?>("--resume") { Description = "Continue the interrupted (or killed) run in this directory from its checkpoints, as its run.json describes it: the draws are those of the uninterrupted run. Give no model or sampler option with it." },
+            new Option<double?>("--checkpoint-every") { Description = "Seconds between two saves of every chain's state (default 10); a killed run resumes from the last one." });
 
-        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues, DecimalComma];
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues, DecimalComma, Resume, CheckpointEvery];
+
+        /// <summary>How often the chains save their state: --checkpoint-every, else every 10 s.</summary>
+        public CheckpointPolicy Checkpoints(ParseResult parse) => parse.GetValue(CheckpointEvery) switch
+        {
+            null => CheckpointPolicy.Default,
+            double s when s > 0 && s <= 86_400 => new CheckpointPolicy(TimeSpan.FromSeconds(s)),
+            double s => throw new ModelSpecificationException($"--checkpoint-every must be a number of seconds above 0 and at most 86400 (a day), not {s}."),
+        };
+
+        /// <summary>With --resume DIR, the run directory (after refusing every other option that would describe the run:
+        /// run.json describes it); else null.</summary>
+        public string? ResumeDirectory(ParseResult parse, string command, IEnumerable<Symbol> describingTheRun)
+        {
+            if (parse.GetValue(Resume) is not { } dir) return null;
+            var given = describingTheRun.Concat([Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Force, NaValues, DecimalComma])
+                .Where(s => s switch
+                {
+                    Option o => parse.GetResult(o) is { Implicit: false },
+                    Argument a => parse.GetResult(a) is { Tokens.Count: > 0 },
+                    _ => false,
+                })
+                .Select(s => s is Option o ? o.Name : $"the model file '{parse.GetValue((Argument<string?>)s)}'").ToList();
+            if (given.Count > 0)
+                throw new ModelSpecificationException(
+                    $"--resume {dir} continues the run as its run.json describes it (model, data, priors, sampler settings, seed): give it alone " +
+                    $"(with --quiet or --checkpoint-every if you like), not with {string.Join(", ", given)}. E.g. bayeshlm {command} --resume {dir}");
+            return dir;
+        }
 
         public SamplerOptions Apply(ParseResult parse, SamplerOptions o)
         {
@@ -68,6 +100,9 @@ internal static class SampleCommand
         foreach (var o in flags.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
+            if (flags.ResumeDirectory(parse, "sample", [data, formula, priors, knownSd, knownVariance, weights, outDir]) is { } resume)
+                return Execute(resume, "sample", (stage, progress, cancel) => BayesianRun.Resume(resume, flags.Checkpoints(parse), stage, progress, cancel),
+                    parse.GetValue(flags.Quiet), output, error);
             string dataPath = parse.GetValue(data) ?? throw new ModelSpecificationException("Missing --data FILE (the CSV to fit).");
             string formulaText = parse.GetValue(formula) ?? throw new ModelSpecificationException("Missing --formula \"...\" (e.g. \"y ~ x + (1 | g)\").");
             string dir = parse.GetValue(outDir) ?? throw new ModelSpecificationException("Missing --out DIR: the run directory to write.");
@@ -79,26 +114,32 @@ internal static class SampleCommand
             if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
             var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)), DecimalComma = parse.GetValue(flags.DecimalComma) };
-            return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
+            var checkpoints = flags.Checkpoints(parse);
+            return Execute(dir, "sample", (stage, progress, cancel) => BayesianRun.Execute(request, dir, checkpoints, stage, progress, cancel), parse.GetValue(flags.Quiet), output, error);
         });
         return cmd;
     }
 
     public static Command CreateFit(TextWriter output, TextWriter error)
     {
-        var model = new Argument<string>("model") { Description = "A model file (YAML) with data, levels or formula, and optionally priors: and sampler: sections." };
+        // Optional only for --resume DIR, which takes the model from the run's run.json.
+        var model = new Argument<string?>("model") { Description = "A model file (YAML) with data, levels or formula, and optionally priors: and sampler: sections.", Arity = ArgumentArity.ZeroOrOne };
         var outDir = new Option<string?>("--out") { Description = "The run directory (default runs/<model name>)." };
         var data = new Option<string?>("--data") { Description = "A data file that replaces the model file's data: (which must lie in the model file's folder)." };
         var flags = SamplerFlags.Create();
         var cmd = new Command("fit",
             "REML and the Bayesian fit of a model file, into a run directory (run.json, draws.csv, summary.csv, reml.json).\n" +
             "Sampler options given here override the model file's sampler: section.\n\n" +
-            "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm fit models/eight_schools.yaml --seed 3 --out runs/eight")
+            "Examples:\n  bayeshlm fit models/hsb_slopes_as_outcomes.yaml\n  bayeshlm fit models/eight_schools.yaml --seed 3 --out runs/eight\n" +
+            "  bayeshlm fit --resume runs/eight   (continue an interrupted run)")
         { model, outDir, data };
         foreach (var o in flags.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
-            string path = parse.GetValue(model)!;
+            if (flags.ResumeDirectory(parse, "fit", [model, outDir, data]) is { } resume)
+                return Execute(resume, "fit", (stage, progress, cancel) => BayesianRun.Resume(resume, flags.Checkpoints(parse), stage, progress, cancel),
+                    parse.GetValue(flags.Quiet), output, error);
+            string path = parse.GetValue(model) ?? throw new ModelSpecificationException("Missing the model file: bayeshlm fit MODEL.yaml (or bayeshlm fit --resume DIR to continue an interrupted run).");
             CliApp.RejectUnknownOption([path], "fit");
             var file = ModelFile.Load(path, parse.GetValue(data));
             if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
@@ -114,12 +155,16 @@ internal static class SampleCommand
                 MissingValues = parse.GetValue(flags.NaValues) is { } codes ? Codes(codes) : file.MissingValues,
                 DecimalComma = parse.GetValue(flags.DecimalComma) || file.DecimalComma,
             };
-            return Execute(request, dir, parse.GetValue(flags.Quiet), output, error);
+            var checkpoints = flags.Checkpoints(parse);
+            return Execute(dir, "fit", (stage, progress, cancel) => BayesianRun.Execute(request, dir, checkpoints, stage, progress, cancel), parse.GetValue(flags.Quiet), output, error);
         });
         return cmd;
     }
 
-    private static int Execute(RunRequest request, string dir, bool quiet, TextWriter output, TextWriter error)
+    /// <summary>Runs <paramref name="run"/> (a fresh run, or a resumed one) into <paramref name="dir"/> with progress, Ctrl-C and
+    /// SIGTERM stopping it cleanly, and reports how it ended.</summary>
+    private static int Execute(string dir, string command, Func<IProgress<string>?, IProgress<SamplerProgress>?, CancellationToken, RunResult> run,
+        bool quiet, TextWriter output, TextWriter error)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -128,7 +173,7 @@ internal static class SampleCommand
         try
         {
             var display = quiet ? null : new ProgressDisplay(error);
-            var result = BayesianRun.Execute(request, dir, display?.Stage, display?.Sampler, cancel.Token);
+            var result = run(display?.Stage, display?.Sampler, cancel.Token);
             display?.Finish();
             if (result.Summary is { } summary) output.Write(SummaryWriters.ToText(summary));
             var t = result.Manifest.Timings;
@@ -139,7 +184,7 @@ internal static class SampleCommand
             {
                 var reached = result.Posterior?.IterationsReached;
                 error.WriteLine($"Interrupted{(reached is null ? " before any draw was kept" : $" at iteration {string.Join("/", reached)} (per chain)")}; " +
-                                $"the draws so far are in {dir} and run.json says 'interrupted'.");
+                                $"the draws so far are in {dir} and run.json says 'interrupted'. Continue it with: bayeshlm {command} --resume {dir}");
                 return Interrupted;
             }
             output.WriteLine($"Run written to {dir}: run.json, draws.csv, summary.csv, reml.json.");

@@ -45,7 +45,10 @@ public sealed record RunResult(string Directory, RunRequest Request, SufficientS
 /// <summary>
 /// A whole Bayesian fit into a run directory (ARCHITECTURE.md): read the data, build the statistics, fit REML,
 /// sample, summarise, and write reml.json, draws.csv, summary.csv and run.json — each written whole under a temporary
-/// name and renamed. Cancelled (Ctrl-C), the draws made so far are kept and run.json says <c>interrupted</c>.
+/// name and renamed. run.json is written when sampling starts (status <c>running</c>) and again, last, when the run
+/// ends. Every chain saves its state to a checkpoint every 10 s and when it stops. Cancelled (Ctrl-C), the draws made
+/// so far are kept and run.json says <c>interrupted</c>; <see cref="Resume(string, IProgress{string}?, IProgress{SamplerProgress}?, CancellationToken)"/> continues such a run (or a killed one)
+/// from its checkpoints, and ends it exactly as the uninterrupted run would have.
 /// </summary>
 public static class BayesianRun
 {
@@ -56,6 +59,10 @@ public static class BayesianRun
     /// <param name="progress">Where the chains are, about four times a second.</param>
     /// <param name="cancel">Stops the run; what is done so far is written.</param>
     public static RunResult Execute(RunRequest request, string directory, IProgress<string>? stage = null,
+        IProgress<SamplerProgress>? progress = null, CancellationToken cancel = default) =>
+        Execute(request, directory, CheckpointPolicy.Default, stage, progress, cancel);
+
+    internal static RunResult Execute(RunRequest request, string directory, CheckpointPolicy checkpoints, IProgress<string>? stage = null,
         IProgress<SamplerProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -80,7 +87,95 @@ public static class BayesianRun
         using var folder = RunFolder.Open(directory, request.Replace);
         try
         {
-            return Write(request, folder, stats, priors, reml, (read, statistics, remlSeconds), clock, stage, progress, cancel);
+            AtomicFile.WriteText(Path.Combine(directory, "reml.json"), RemlJsonWriter.ToJson(reml, request.Name, request.DataPath));
+            var started = new RunManifest
+            {
+                Complete = false,
+                Running = true,
+                Name = request.Name,
+                Command = request.Command,
+                Model = request.Spec,
+                Method = request.Reml.Method,
+                Equations = request.Levels?.Equations().ToArray(),
+                Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues, DecimalComma = request.DecimalComma },
+                Priors = priors.Complete,
+                Sampler = request.Options,
+                Timings = new RunTimings(read, statistics, remlSeconds, 0, 0, 0, 0),
+                Warnings = [.. reml.Warnings.Select(x => "REML: " + x)],
+                Versions = RunVersions.Current,
+            };
+            var run = new SamplingRun(request, folder, stats, priors, reml, started);
+            return run.Sample(clock, checkpoints, stage, progress, cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
+        {
+            folder.Discard();
+            throw;
+        }
+    }
+
+    /// <summary>Continues the interrupted (or killed) run in <paramref name="directory"/> from its checkpoints, as run.json
+    /// describes it — model, data, priors, sampler settings, seed — and ends it as the uninterrupted run would have:
+    /// the same draws.csv, summary.csv and run.json but for the times.</summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="stage">Told when each stage starts.</param>
+    /// <param name="progress">Where the chains are, about four times a second.</param>
+    /// <param name="cancel">Stops the run again; it can be resumed again.</param>
+    /// <exception cref="ModelSpecificationException">The directory is not a run; the run is complete, or being written;
+    /// it has no checkpoint; its data file, files or checkpoints are not the run's any more.</exception>
+    public static RunResult Resume(string directory, IProgress<string>? stage = null, IProgress<SamplerProgress>? progress = null, CancellationToken cancel = default) =>
+        Resume(directory, CheckpointPolicy.Default, stage, progress, cancel);
+
+    internal static RunResult Resume(string directory, CheckpointPolicy checkpoints, IProgress<string>? stage = null,
+        IProgress<SamplerProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var earlier = InterruptedRun.Check(directory);
+        var clock = Stopwatch.StartNew();
+        double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
+        stage?.Report($"resuming {Shown(directory)}: reading {Shown(earlier.Data.Path)}");
+        var data = DataTable.ReadCsv(earlier.Data.Path, earlier.Model.LabelColumns, earlier.Data.MissingValues, earlier.Data.DecimalComma);
+        double read = Lap();
+        stage?.Report("building the sufficient statistics");
+        var stats = SufficientStatistics.Build(earlier.Model, data);
+        double statistics = Lap();
+        var priors = ResolvedPriors.Resolve(earlier.Priors, stats);
+        stage?.Report($"fitting by {(earlier.Method == EstimationMethod.Reml ? "REML" : "ML")}");
+        var reml = Reml.Fit(stats, new RemlOptions { Method = earlier.Method });
+        double remlSeconds = Lap();
+        var started = earlier with
+        {
+            Complete = false,
+            Running = true,
+            IterationsReached = [],
+            DrawsPerChain = null,
+            Data = RunManifest.DescribeData(earlier.Data.Path, stats) with { MissingValues = earlier.Data.MissingValues, DecimalComma = earlier.Data.DecimalComma },
+            Priors = priors.Complete,
+            AncillaryAcceptance = [],
+            // The stages before sampling are this session's; the sampling times add up over the sessions.
+            Timings = new RunTimings(read, statistics, remlSeconds, earlier.Timings.Warmup, earlier.Timings.Sampling, 0, 0),
+            Warnings = [.. reml.Warnings.Select(x => "REML: " + x)],
+            Versions = RunVersions.Current,
+            Files = [],
+        };
+        var request = new RunRequest(earlier.Data.Path, earlier.Model, earlier.Priors, earlier.Sampler)
+        {
+            Name = earlier.Name,
+            Reml = new RemlOptions { Method = earlier.Method },
+            Command = earlier.Command,
+            MissingValues = earlier.Data.MissingValues,
+            DecimalComma = earlier.Data.DecimalComma,
+        };
+        // Everything is checked before the directory is touched: a refused run is left as it was.
+        var saved = RunCheckpoints.Load(directory, earlier.Sampler.Chains, RunCheckpoints.KeyOf(started));
+        var names = GibbsChain.Names(priors, earlier.Sampler.SaveGroupEffects ? int.MaxValue : 0);
+        var kept = StreamingDrawsWriter.ReadParts(Path.Combine(directory, "draws.csv"), names, saved.Select(s => s.Mark).ToList());
+        var continuing = saved.Select((s, c) => (new ChainContinuation(s.Checkpoint, kept[c]), s.Mark)).ToList();
+        using var folder = RunFolder.OpenToResume(directory);
+        try
+        {
+            var run = new SamplingRun(request, folder, stats, priors, reml, started);
+            return run.Sample(clock, checkpoints, stage, progress, cancel, continuing);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {
@@ -90,66 +185,9 @@ public static class BayesianRun
     }
 
     /// <summary>A path as the user would type it from here: relative when it lies below the current folder.</summary>
-    private static string Shown(string path)
+    internal static string Shown(string path)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
-    }
-
-    private static RunResult Write(RunRequest request, RunFolder folder, SufficientStatistics stats, ResolvedPriors priors, RemlFit reml,
-        (double Read, double Statistics, double Reml) before, Stopwatch clock, IProgress<string>? stage, IProgress<SamplerProgress>? progress, CancellationToken cancel)
-    {
-        string directory = folder.Path;
-        double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
-        var (read, statistics, remlSeconds) = before;
-        AtomicFile.WriteText(Path.Combine(directory, "reml.json"), RemlJsonWriter.ToJson(reml, request.Name, request.DataPath));
-
-        stage?.Report($"sampling: {request.Options.Chains} chains × {request.Options.Iterations} iterations ({request.Options.Warmup} warm-up)");
-        PosteriorSample? posterior = null;
-        // The draws go to disk as they are made; draws.csv is assembled from them when the sampling ends.
-        using var streaming = new StreamingDrawsWriter(Path.Combine(directory, "draws.csv"));
-        try
-        {
-            posterior = Gibbs.Sample(stats, priors, StartValues.FromFit(reml, stats), request.Options, cancel, progress, streaming);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            // Interrupted before every chain kept a draw: nothing to summarise, run.json still says where it stopped.
-        }
-        Lap();
-        DiagnosticsTable? summary = null;
-        double summarySeconds = 0, writing = 0;
-        if (posterior is not null)
-        {
-            stage?.Report("summarising");
-            summary = PosteriorSummary.Summarise(posterior.Draws);
-            summarySeconds = Lap();
-            stage?.Report("writing draws and summary");
-            streaming.Complete(posterior.Draws.Iterations);
-            AtomicFile.WriteText(Path.Combine(directory, "summary.csv"), SummaryWriters.ToCsv(summary));
-            writing = Lap();
-        }
-        var manifest = new RunManifest
-        {
-            Complete = posterior is { Interrupted: false },
-            IterationsReached = posterior?.IterationsReached ?? [],
-            DrawsPerChain = posterior?.Draws.Iterations,
-            Name = request.Name,
-            Command = request.Command,
-            Model = request.Spec,
-            Method = request.Reml.Method,
-            Equations = request.Levels?.Equations().ToArray(),
-            Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues, DecimalComma = request.DecimalComma },
-            Priors = priors.Complete,
-            Sampler = request.Options,
-            AncillaryAcceptance = posterior?.AncillaryAcceptance ?? [],
-            Timings = new RunTimings(read, statistics, remlSeconds, posterior?.WarmupSeconds ?? 0, posterior?.SamplingSeconds ?? 0, summarySeconds, writing),
-            Warnings = [.. reml.Warnings.Select(x => "REML: " + x), .. summary?.Warnings ?? []],
-            Versions = RunVersions.Current,
-            Files = new[] { "reml.json", "draws.csv", "summary.csv" }.Where(f => File.Exists(Path.Combine(directory, f)))
-                .Select(f => new RunFile(f, RunManifest.Sha256Of(Path.Combine(directory, f)))).ToArray(),
-        };
-        AtomicFile.WriteText(Path.Combine(directory, "run.json"), manifest.ToJson());
-        return new RunResult(directory, request, stats, reml, posterior, summary, manifest);
     }
 }

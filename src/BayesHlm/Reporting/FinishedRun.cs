@@ -25,18 +25,12 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
         string dataPath = manifest.Data.Path;
         if (!File.Exists(dataPath)) throw new ModelSpecificationException($"The run's data file '{dataPath}' (from run.json) is not there any more.");
         string draws = Path.Combine(directory, "draws.csv");
-        if (!File.Exists(draws)) throw new ModelSpecificationException($"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
-        if (manifest.Data.Sha256.Length > 0 && RunManifest.Sha256Of(dataPath) != manifest.Data.Sha256)
-            throw new ModelSpecificationException(
-                $"The data file '{dataPath}' has changed since the run (its SHA-256 is not the one in run.json): the EB/ML fit rebuilt from it would not be the run's. " +
-                "Restore the file, or run the model again.");
-        foreach (var file in manifest.Files.Where(f => f.Sha256.Length > 0))
-        {
-            string path = Path.Combine(directory, file.Name);
-            if (!File.Exists(path) || RunManifest.Sha256Of(path) != file.Sha256)
-                throw new ModelSpecificationException(
-                    $"'{path}' is not the file this run wrote (missing, or its SHA-256 differs from run.json): the directory mixes runs. Run the model again into a new --out.");
-        }
+        if (!File.Exists(draws))
+            throw new ModelSpecificationException(manifest.Running
+                ? $"'{directory}' holds a run that has not ended (it is at work, or was killed): no draws.csv yet. A killed run is continued with --resume {directory}."
+                : $"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
+        manifest.CheckData("the EB/ML fit rebuilt from it would not be the run's. Restore the file, or run the model again.");
+        manifest.CheckFiles(directory);
         var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
         var reml = Estimation.Reml.Fit(stats, new RemlOptions { Method = manifest.Method });
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);

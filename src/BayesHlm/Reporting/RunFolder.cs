@@ -6,21 +6,24 @@ namespace BayesHlm.Reporting;
 /// The run directory while a run writes it: checked before any work (never a folder holding files that are not a run's,
 /// such as the data; an earlier run only when asked to replace it), then created and locked against a second writer
 /// with a lock file holding the process id. A run that fails leaves nothing behind; one that is interrupted keeps what
-/// it wrote, with run.json saying so.
+/// it wrote, with run.json saying so, and its checkpoints, from which <see cref="OpenToResume"/> continues it.
 /// </summary>
 internal sealed class RunFolder : IDisposable
 {
-    /// <summary>What a run directory may hold: the run's files, the plots, and the lock and part files of a run at work.</summary>
+    /// <summary>What a run directory may hold: the run's files, the plots, and the lock, part and checkpoint files of a run at work.</summary>
     private static readonly string[] RunFiles = ["run.json", "draws.csv", "summary.csv", "reml.json", "compare.csv", "report.html", LockName];
+    /// <summary>What a run derives from its draws: a resumed run writes them anew.</summary>
+    private static readonly string[] FromTheDraws = ["draws.csv", "summary.csv", "compare.csv", "report.html", "plots"];
     private const string LockName = "run.lock";
 
-    private readonly bool _created;
+    private readonly bool _created, _resumed;
     private FileStream? _lock;
 
-    private RunFolder(string path, bool created, FileStream @lock)
+    private RunFolder(string path, bool created, bool resumed, FileStream @lock)
     {
         Path = path;
         _created = created;
+        _resumed = resumed;
         _lock = @lock;
     }
 
@@ -41,8 +44,7 @@ internal sealed class RunFolder : IDisposable
             throw new ModelSpecificationException(
                 $"'{directory}' holds files that are not a run's ({string.Join(", ", foreign.Take(3).Select(f => $"'{f}'"))}{(foreign.Count > 3 ? ", …" : "")}): " +
                 "a run is written into a new or empty folder, and nothing else in it is touched. Give another --out.");
-        if (WriterOf(directory) is { } pid)
-            throw new ModelSpecificationException($"'{directory}' is being written by another bayeshlm (process {pid}). Wait for it to finish, or give another --out.");
+        RefuseIfLocked(directory);
         if (entries.Count > 0 && !replace)
             throw new ModelSpecificationException(
                 $"'{directory}' holds an earlier run ({string.Join(", ", entries.Take(4))}). Give another --out, or --force to replace that run.");
@@ -55,6 +57,30 @@ internal sealed class RunFolder : IDisposable
         Check(directory, replace);
         bool created = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
+        var folder = new RunFolder(directory, created, resumed: false, TakeLock(directory));
+        folder.RemoveRunFiles(_ => true);
+        return folder;
+    }
+
+    /// <summary>Takes the lock of an interrupted run's directory to continue it. Only what the run derived from its draws
+    /// (draws.csv, summary, comparison, report, plots) is removed, to be written anew; a failure leaves the rest — the
+    /// checkpoints, the parts, run.json — as it was, to be resumed again.</summary>
+    public static RunFolder OpenToResume(string directory)
+    {
+        var folder = new RunFolder(directory, created: false, resumed: true, TakeLock(directory));
+        folder.RemoveRunFiles(FromTheDraws.Contains);
+        return folder;
+    }
+
+    /// <summary>Refuses a directory whose lock a running process holds.</summary>
+    public static void RefuseIfLocked(string directory)
+    {
+        if (WriterOf(directory) is { } pid)
+            throw new ModelSpecificationException($"'{directory}' is being written by another bayeshlm (process {pid}). Wait for it to finish, or give another --out.");
+    }
+
+    private static FileStream TakeLock(string directory)
+    {
         FileStream @lock;
         try
         {
@@ -63,22 +89,25 @@ internal sealed class RunFolder : IDisposable
         catch (IOException)
         {
             // Another writer took the lock between the check and here; or a stale lock of a killed run is there.
-            if (WriterOf(directory) is { } pid)
-                throw new ModelSpecificationException($"'{directory}' is being written by another bayeshlm (process {pid}). Wait for it to finish, or give another --out.");
+            RefuseIfLocked(directory);
             File.Delete(System.IO.Path.Combine(directory, LockName));
             @lock = new FileStream(System.IO.Path.Combine(directory, LockName), FileMode.CreateNew, FileAccess.Write, FileShare.Read);
         }
         using (var w = new StreamWriter(@lock, leaveOpen: true)) w.Write(Environment.ProcessId);
         @lock.Flush();
-        var folder = new RunFolder(directory, created, @lock);
-        folder.RemoveRunFiles();
-        return folder;
+        return @lock;
     }
 
-    /// <summary>Removes what the run wrote (and the folder, if the run created it): a failed run leaves nothing behind.</summary>
+    /// <summary>Removes what the run wrote (and the folder, if the run created it): a failed run leaves nothing behind.
+    /// A resumed run's failure only releases the lock: what the interrupted run left is kept, to be resumed again.</summary>
     public void Discard()
     {
-        RemoveRunFiles();
+        if (_resumed)
+        {
+            Dispose();
+            return;
+        }
+        RemoveRunFiles(_ => true);
         Dispose();
         if (_created && Directory.Exists(Path) && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
     }
@@ -92,19 +121,19 @@ internal sealed class RunFolder : IDisposable
         File.Delete(System.IO.Path.Combine(Path, LockName));
     }
 
-    private void RemoveRunFiles()
+    private void RemoveRunFiles(Func<string, bool> which)
     {
         foreach (var entry in Directory.EnumerateFileSystemEntries(Path).ToList())
         {
             string name = System.IO.Path.GetFileName(entry);
-            if (name == LockName || !IsRunFile(Path, name)) continue;
+            if (name == LockName || !IsRunFile(Path, name) || !which(name)) continue;
             if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
             else File.Delete(entry);
         }
     }
 
     private static bool IsRunFile(string directory, string name) =>
-        RunFiles.Contains(name) || name.EndsWith(".part", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal)
+        RunFiles.Contains(name) || name.EndsWith(".part", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal) || RunCheckpoints.IsCheckpointFile(name)
         || (name is "plots" && Directory.Exists(System.IO.Path.Combine(directory, name)));
 
     /// <summary>The process id in the lock file, when that process is still running.</summary>

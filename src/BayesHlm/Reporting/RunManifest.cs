@@ -51,6 +51,9 @@ public sealed record RunManifest
 {
     /// <summary>False when the run was stopped (Ctrl-C) before its last iteration.</summary>
     public required bool Complete { get; init; }
+    /// <summary>True in the run.json written when sampling starts (status <c>running</c>), replaced when the run ends; one
+    /// still saying so when no process holds the run's lock is of a killed run, which <c>--resume</c> continues.</summary>
+    public bool Running { get; init; }
     /// <summary>Iterations each chain completed, warm-up included (empty when no chain started).</summary>
     public IReadOnlyList<int> IterationsReached { get; init; } = [];
     /// <summary>Kept draws per chain in draws.csv (null when none were kept).</summary>
@@ -89,6 +92,30 @@ public sealed record RunManifest
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    /// <summary>SHA-256 of <paramref name="bytes"/>, lower-case hex.</summary>
+    public static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Refuses a data file that is gone or has changed since the run (its SHA-256 is not <see cref="RunData.Sha256"/>),
+    /// saying <paramref name="consequence"/>.</summary>
+    public void CheckData(string consequence)
+    {
+        if (!File.Exists(Data.Path)) throw new ModelSpecificationException($"The run's data file '{Data.Path}' (from run.json) is not there any more.");
+        if (Data.Sha256.Length > 0 && Sha256Of(Data.Path) != Data.Sha256)
+            throw new ModelSpecificationException($"The data file '{Data.Path}' has changed since the run (its SHA-256 is not the one in run.json): {consequence}");
+    }
+
+    /// <summary>Refuses a run directory whose files are not those <see cref="Files"/> names (missing, or another hash): it mixes runs.</summary>
+    public void CheckFiles(string directory)
+    {
+        foreach (var file in Files.Where(f => f.Sha256.Length > 0))
+        {
+            string path = System.IO.Path.Combine(directory, file.Name);
+            if (!File.Exists(path) || Sha256Of(path) != file.Sha256)
+                throw new ModelSpecificationException(
+                    $"'{path}' is not the file this run wrote (missing, or its SHA-256 differs from run.json): the directory mixes runs. Run the model again into a new --out.");
+        }
+    }
+
     /// <summary>The data file's facts, hashed from its bytes.</summary>
     public static RunData DescribeData(string path, Statistics.SufficientStatistics? s)
     {
@@ -104,7 +131,7 @@ public sealed record RunManifest
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
-            w.WriteString("status", Complete ? "complete" : "interrupted");
+            w.WriteString("status", Complete ? "complete" : Running ? "running" : "interrupted");
             if (DrawsPerChain is { } kept)
             {
                 JsonArrays.Write(w, "iterations_reached", IterationsReached.Select(i => (double)i));
@@ -194,6 +221,7 @@ public sealed record RunManifest
             return new RunManifest
             {
                 Complete = Text(root, "status", "") == "complete",
+                Running = Text(root, "status", "") == "running",
                 IterationsReached = root.TryGetProperty("iterations_reached", out var reached) ? reached.EnumerateArray().Select(x => x.GetInt32()).ToArray() : [],
                 DrawsPerChain = root.TryGetProperty("draws_per_chain", out var kept) ? kept.GetInt32() : null,
                 Name = Optional(root, "name"),

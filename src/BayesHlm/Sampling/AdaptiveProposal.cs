@@ -62,6 +62,31 @@ internal sealed class AdaptiveProposal
         if (_seen >= MinimumForShape && _seen % 50 == 0) UpdateShape();
     }
 
+    /// <summary>Everything the proposal has learnt — scale, the visited states' mean and scatter, the shape L — and its
+    /// counts, for a checkpoint.</summary>
+    public void SaveState(CheckpointWriter into)
+    {
+        into.Write(_logScale);
+        into.Write(_seen);
+        into.Write(_proposals);
+        into.Write(_accepted);
+        into.Write(_mean);
+        into.Write(_scatter);
+        into.Write(_chol);
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    public void RestoreState(CheckpointReader from)
+    {
+        _logScale = from.ReadDouble();
+        _seen = from.ReadInt64();
+        _proposals = from.ReadInt64();
+        _accepted = from.ReadInt64();
+        from.ReadInto(_mean);
+        from.ReadInto(_scatter);
+        from.ReadInto(_chol);
+    }
+
     /// <summary>L from the states' covariance (regularised so it stays positive definite); the size already tuned
     /// for the unit shape is rescaled so the proposal's overall spread does not jump.</summary>
     private void UpdateShape()

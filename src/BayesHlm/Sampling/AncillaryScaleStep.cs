@@ -62,6 +62,10 @@ internal sealed class AncillaryScaleStep : IChainStep
 
     public double AcceptanceRate => _walk.AcceptanceRate;
 
+    public void SaveState(CheckpointWriter into) => _walk.SaveState(into);
+
+    public void RestoreState(CheckpointReader from) => _walk.RestoreState(from);
+
     public void Update(ChainState state, Random rng, bool adapting) => Step(state.Beta, state.Sigma2, state.Sigma[_level], state.U, rng, adapting);
 
     /// <summary>One MH move of this level's L; updates its Σ (q×q) and u (groups × q) in place. β in the statistics'

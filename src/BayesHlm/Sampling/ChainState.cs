@@ -45,6 +45,34 @@ internal sealed class ChainState
 
     /// <summary>ω² of the linear hyperprior.</summary>
     public double Omega2 { get; set; }
+
+    /// <summary>Every value, for a checkpoint (the fixed-effect prior too: the hyperprior's step rewrites it).</summary>
+    public void Save(CheckpointWriter into)
+    {
+        into.Write(Beta);
+        foreach (var u in U) into.Write(u);
+        into.Write(Sigma2);
+        foreach (var s in Sigma) into.Write(s);
+        foreach (var h in Hyperparameters) into.Write(h);
+        into.Write(FixedPrior.Precision);
+        into.Write(FixedPrior.PrecisionTimesMean);
+        into.Write(Delta);
+        into.Write(Omega2);
+    }
+
+    /// <summary>Reads back what <see cref="Save"/> wrote, into this state's arrays (which have the model's sizes).</summary>
+    public void Restore(CheckpointReader from)
+    {
+        from.ReadInto(Beta);
+        foreach (var u in U) from.ReadInto(u);
+        Sigma2 = from.ReadDouble();
+        foreach (var s in Sigma) from.ReadInto(s);
+        foreach (var h in Hyperparameters) from.ReadInto(h);
+        from.ReadInto(FixedPrior.Precision);
+        from.ReadInto(FixedPrior.PrecisionTimesMean);
+        from.ReadInto(Delta);
+        Omega2 = from.ReadDouble();
+    }
 }
 
 /// <summary>
@@ -60,4 +88,12 @@ internal interface IChainStep
 
     /// <summary>Share of Metropolis–Hastings proposals accepted so far; NaN for an exact draw.</summary>
     double AcceptanceRate { get; }
+
+    /// <summary>Writes what later sweeps depend on besides <see cref="ChainState"/> — an adaptive proposal's scale, shape and
+    /// counts — for a checkpoint. An exact draw keeps only buffers, rewritten every sweep: nothing to write. A step
+    /// that keeps state across sweeps must write all of it, or a resumed chain would not continue draw for draw.</summary>
+    void SaveState(CheckpointWriter into) { }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    void RestoreState(CheckpointReader from) { }
 }

@@ -36,6 +36,10 @@ internal sealed class CovarianceWalk : IChainStep
 
     public double AcceptanceRate => _walk.AcceptanceRate;
 
+    public void SaveState(CheckpointWriter into) => _walk.SaveState(into);
+
+    public void RestoreState(CheckpointReader from) => _walk.RestoreState(from);
+
     public void Update(ChainState state, Random rng, bool adapting) => Step(state.Sigma[_k], state.U[_k], rng, adapting);
 
     /// <summary>Moves Σ (q×q, in place) given the level's u (groups × q).</summary>

@@ -31,7 +31,8 @@ public sealed record PosteriorSample(DrawSet Draws, bool Interrupted, double War
 /// order; read them during the call only).</summary>
 public interface IDrawSink
 {
-    /// <summary>Called once before the first draw, with the parameter names.</summary>
+    /// <summary>Called once before the first draw, with the parameter names; not when the chains continue from
+    /// checkpoints (the sink was then set up from the draws kept before).</summary>
     void Begin(IReadOnlyList<string> names, int chains);
     /// <summary>One kept draw.</summary>
     void Write(int chain, int index, double[] values);
@@ -84,7 +85,14 @@ public static class Gibbs
     /// <param name="progress">Told about four times a second where the chains are.</param>
     /// <param name="sink">Also receives every kept draw as it is made (the run directory streams them to disk).</param>
     public static PosteriorSample Sample(SufficientStatistics statistics, ResolvedPriors priors, StartValues start, SamplerOptions? options = null,
-        CancellationToken cancel = default, IProgress<SamplerProgress>? progress = null, IDrawSink? sink = null)
+        CancellationToken cancel = default, IProgress<SamplerProgress>? progress = null, IDrawSink? sink = null) =>
+        Sample(statistics, priors, start, options, cancel, progress, sink, checkpoints: null, continuations: null);
+
+    /// <summary>As the public <c>Sample</c>, each chain also saving its state to <paramref name="checkpoints"/> when due and
+    /// when it stops; with <paramref name="continuations"/>, every chain continues from its checkpoint instead of
+    /// starting, and the result is the one the uninterrupted run gives, draw for draw.</summary>
+    internal static PosteriorSample Sample(SufficientStatistics statistics, ResolvedPriors priors, StartValues start, SamplerOptions? options,
+        CancellationToken cancel, IProgress<SamplerProgress>? progress, IDrawSink? sink, ICheckpointStore? checkpoints, IReadOnlyList<ChainContinuation>? continuations)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(priors);
@@ -102,6 +110,9 @@ public static class Gibbs
             throw new ModelSpecificationException(
                 $"{options.Chains} chains × {kept:N0} kept draws × {names.Count:N0} parameters would take {drawBytes / 1e9:F1} GB in memory (at most {MaxDrawBytes / 1e9:F0} GB). " +
                 "Keep fewer draws: fewer iterations, or --thin; or leave out --save-group-effects.");
+        if (continuations is not null && (continuations.Count != options.Chains || continuations.Where((c, i) => c.Checkpoint.Chain != i || c.Checkpoint.Kept > kept
+                || c.Checkpoint.Iteration > options.Warmup + kept * options.Thin || c.KeptDraws.Length != c.Checkpoint.Kept * names.Count).Any()))
+            throw new ArgumentException("The continuations are not one per chain of this run, in order, with their kept draws.", nameof(continuations));
         var draws = names.Select(_ => new double[options.Chains * kept]).ToArray();
         var completed = new int[options.Chains];
         var reached = new int[options.Chains];
@@ -111,7 +122,17 @@ public static class Gibbs
         using var warmupDone = new CountdownEvent(options.Chains);
         double warmupSeconds = 0;
 
-        sink?.Begin(names, options.Chains);
+        if (continuations is null) sink?.Begin(names, options.Chains);
+        else
+            foreach (var (checkpoint, keptDraws) in continuations)
+            {
+                // The draws kept before the interruption, where the collector would have put them.
+                int c = checkpoint.Chain;
+                for (int i = 0; i < checkpoint.Kept; i++)
+                    for (int p = 0; p < names.Count; p++) draws[p][c * kept + i] = keptDraws[i * names.Count + p];
+                completed[c] = checkpoint.Kept;
+                reached[c] = checkpoint.Iteration;
+            }
         var collector = Task.Run(async () =>
         {
             await foreach (var row in channel.Reader.ReadAllAsync())
@@ -123,15 +144,30 @@ public static class Gibbs
 
         void RunChain(int chainIndex)
         {
-            var rng = ChainRandom(options.Seed, chainIndex);
-            var (sigma2, sigma) = start.ForChain(rng, statistics.KnownResidualVariance);
-            var chain = new GibbsChain(statistics, priors, rng, sigma2, sigma) { Adapting = true };
+            GibbsChain chain;
+            int t, keptSoFar;
+            if (continuations?[chainIndex].Checkpoint is { } saved)
+            {
+                chain = GibbsChain.Restore(statistics, priors, saved.State);
+                (t, keptSoFar) = (saved.Iteration, saved.Kept);
+            }
+            else
+            {
+                var rng = ChainRandom(options.Seed, chainIndex);
+                var (sigma2, sigma) = start.ForChain(rng, statistics.KnownResidualVariance);
+                chain = new GibbsChain(statistics, priors, rng, sigma2, sigma);
+                (t, keptSoFar) = (0, 0);
+            }
+            void Checkpoint() => checkpoints!.Save(new ChainCheckpoint(chainIndex, t, keptSoFar, chain.Save()));
+            int end = options.Warmup + kept * options.Thin;
             try
             {
-                for (int t = 0; t < options.Warmup && !cancel.IsCancellationRequested; t++)
+                chain.Adapting = true;
+                while (t < options.Warmup && !cancel.IsCancellationRequested)
                 {
                     chain.Step();
-                    Volatile.Write(ref reached[chainIndex], t + 1);
+                    Volatile.Write(ref reached[chainIndex], ++t);
+                    if (checkpoints?.IsDue(chainIndex) == true) Checkpoint();
                 }
             }
             finally
@@ -139,18 +175,23 @@ public static class Gibbs
                 if (warmupDone.Signal()) warmupSeconds = clock.Elapsed.TotalSeconds;
             }
             chain.Adapting = false;
-            for (int t = 0; t < kept * options.Thin; t++)
+            while (t < end && !cancel.IsCancellationRequested)
             {
-                if (cancel.IsCancellationRequested) break;
                 chain.Step();
-                Volatile.Write(ref reached[chainIndex], options.Warmup + t + 1);
-                if ((t + 1) % options.Thin != 0) continue;
-                var row = new double[names.Count];
-                chain.Current(row, groupEffects);
-                // The sink's work (formatting for disk) runs here, on every chain's thread, not in the one collector.
-                sink?.Write(chainIndex, t / options.Thin, row);
-                channel.Writer.WriteAsync(new Row(chainIndex, t / options.Thin, row)).AsTask().GetAwaiter().GetResult();
+                Volatile.Write(ref reached[chainIndex], ++t);
+                if ((t - options.Warmup) % options.Thin == 0)
+                {
+                    var row = new double[names.Count];
+                    chain.Current(row, groupEffects);
+                    // The sink's work (formatting for disk) runs here, on every chain's thread, not in the one collector.
+                    sink?.Write(chainIndex, keptSoFar, row);
+                    channel.Writer.WriteAsync(new Row(chainIndex, keptSoFar, row)).AsTask().GetAwaiter().GetResult();
+                    keptSoFar++;
+                }
+                if (checkpoints?.IsDue(chainIndex) == true) Checkpoint();
             }
+            // Where the chain stopped, finished or interrupted: a resumed run continues every chain from here.
+            if (checkpoints is not null) Checkpoint();
             acceptance[chainIndex] = chain.AncillaryAcceptance;
         }
 

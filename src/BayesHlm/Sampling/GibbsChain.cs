@@ -52,6 +52,47 @@ internal sealed class GibbsChain
     /// <summary>The chain's state (the steps' tests read and set it).</summary>
     internal ChainState State => _state;
 
+    /// <summary>The chain's whole state as bytes — the random stream, <see cref="ChainState"/>, every step's adaptation —
+    /// from which <see cref="Restore"/> continues it exactly as if it had never stopped.</summary>
+    public byte[] Save()
+    {
+        if (_rng is not ChainRandom random) throw new InvalidOperationException("Only a chain drawing from a ChainRandom can be saved.");
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            var into = new CheckpointWriter(w);
+            random.SaveState(into);
+            _state.Save(into);
+            foreach (var step in _steps) step.SaveState(into);
+        }
+        return bytes.ToArray();
+    }
+
+    /// <summary>The chain <see cref="Save"/> saved, for the same model and priors.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a saved chain of this model.</exception>
+    public static GibbsChain Restore(SufficientStatistics s, ResolvedPriors priors, byte[] saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var random = new ChainRandom(0);
+        // The start values only size the state: every value is read back below.
+        var chain = new GibbsChain(s, priors, random, 1, priors.Layout.NewMatrices());
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(saved));
+            var from = new CheckpointReader(reader);
+            random.RestoreState(from);
+            chain._state.Restore(from);
+            foreach (var step in chain._steps) step.RestoreState(from);
+            if (reader.BaseStream.Position != saved.Length)
+                throw new InvalidDataException($"The checkpoint holds {saved.Length - reader.BaseStream.Position} bytes more than this model's chain: it is another model's.");
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The checkpoint ends before the chain's state does: it is another model's, or damaged.", e);
+        }
+        return chain;
+    }
+
     /// <summary>One sweep: every step once, in order.</summary>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

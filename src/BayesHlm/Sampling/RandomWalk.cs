@@ -31,4 +31,20 @@ internal sealed class RandomWalk
         if (adapt) _logScale += ((accept ? 1 : 0) - 0.44) / Math.Sqrt(_proposals + 10);
         return accept ? proposal : x;
     }
+
+    /// <summary>The adapted scale and the counts, for a checkpoint.</summary>
+    public void SaveState(CheckpointWriter into)
+    {
+        into.Write(_logScale);
+        into.Write(_proposals);
+        into.Write(_accepted);
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    public void RestoreState(CheckpointReader from)
+    {
+        _logScale = from.ReadDouble();
+        _proposals = checked((int)from.ReadInt64());
+        _accepted = checked((int)from.ReadInt64());
+    }
 }

@@ -29,6 +29,20 @@ public sealed class ChainRandom : Random
         return r ^ (r >> 31);
     }
 
+    /// <summary>Saves the generator's whole state (four words), so a resumed chain continues the same stream.</summary>
+    internal void SaveState(Sampling.CheckpointWriter into)
+    {
+        into.Write(_s0); into.Write(_s1); into.Write(_s2); into.Write(_s3);
+    }
+
+    /// <summary>Restores a state <see cref="SaveState"/> saved; the all-zero state, from which xoshiro never moves, is refused.</summary>
+    internal void RestoreState(Sampling.CheckpointReader from)
+    {
+        ulong s0 = from.ReadUInt64(), s1 = from.ReadUInt64(), s2 = from.ReadUInt64(), s3 = from.ReadUInt64();
+        if ((s0 | s1 | s2 | s3) == 0) throw new InvalidDataException("The checkpoint's random state is all zero: it is damaged.");
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>The next 64 random bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextBits()

@@ -1,10 +1,16 @@
+using System.Text.Json.Nodes;
+using BayesHlm.Model;
+using BayesHlm.Reporting;
+using BayesHlm.Sampling;
 using BayesHlm.Tests.Cli;
 
 namespace BayesHlm.Tests.BadInput;
 
 /// <summary>
 /// Run directories the run-based cases need ({runs}): a good run, a run whose data file has changed since, a run
-/// holding another run's draws.csv, a run without draws.csv, and a folder that is not a run. Made once per class.
+/// holding another run's draws.csv, a run without draws.csv, and a folder that is not a run; for --resume, an
+/// interrupted run (stopped in-process after a checkpoint), one whose data changed since, one without its
+/// checkpoints, and one whose lock a running process (this one) holds. Made once per class.
 /// </summary>
 public sealed class BadInputRuns : IDisposable
 {
@@ -18,7 +24,19 @@ public sealed class BadInputRuns : IDisposable
         Sample("data.csv", "y ~ x + (1 | g)", "run");
         Sample("data.csv", "y ~ 1 + (1 | g)", "other");
         Sample("changed.csv", "y ~ x + (1 | g)", "data_changed");
+        Interrupt("changed.csv", "interrupted_data_changed");
         File.AppendAllText(_folder.PathOf("changed.csv"), "7,1,c,1,v\n");
+        Interrupt("data.csv", "interrupted");
+        CopyDirectory(_folder.PathOf("interrupted"), _folder.PathOf("locked"));
+        File.WriteAllText(_folder.PathOf(Path.Combine("locked", "run.lock")), Environment.ProcessId.ToString());
+        CopyDirectory(_folder.PathOf("interrupted"), _folder.PathOf("no_checkpoint"));
+        var manifest = JsonNode.Parse(File.ReadAllText(_folder.PathOf(Path.Combine("no_checkpoint", "run.json"))))!;
+        foreach (var checkpoint in Directory.GetFiles(_folder.PathOf("no_checkpoint"), "checkpoint.*"))
+        {
+            File.Delete(checkpoint);
+            manifest["files"]!.AsObject().Remove(Path.GetFileName(checkpoint));
+        }
+        File.WriteAllText(_folder.PathOf(Path.Combine("no_checkpoint", "run.json")), manifest.ToJsonString());
 
         CopyDirectory(_folder.PathOf("run"), _folder.PathOf("foreign_draws"));
         File.Copy(_folder.PathOf(Path.Combine("other", "draws.csv")), _folder.PathOf(Path.Combine("foreign_draws", "draws.csv")), overwrite: true);
@@ -37,6 +55,16 @@ public sealed class BadInputRuns : IDisposable
         var r = CliRunner.RunIn(_folder.Path, "sample", "--data", data, "--formula", formula, "--out", output,
             "--iter", "200", "--warmup", "100", "--chains", "2", "--quiet");
         if (r.ExitCode != 0) throw new InvalidOperationException("Could not make the run fixture:\n" + r);
+    }
+
+    /// <summary>A run of <paramref name="data"/> stopped at iteration 150 of 200, every chain saving its state every iteration.</summary>
+    private void Interrupt(string data, string output)
+    {
+        using var cancel = new CancellationTokenSource();
+        var request = new RunRequest(_folder.PathOf(data), ModelSpec.FromFormula("y ~ x + (1 | g)"), PriorSpec.Default, new SamplerOptions { Chains = 2, Iterations = 200, Warmup = 100 });
+        var policy = new CheckpointPolicy(TimeSpan.Zero) { Saved = c => { if (c.Iteration == 150) cancel.Cancel(); } };
+        if (!BayesianRun.Execute(request, _folder.PathOf(output), policy, cancel: cancel.Token).Interrupted)
+            throw new InvalidOperationException("Could not make the interrupted run fixture: it was not interrupted.");
     }
 
     private static void CopyDirectory(string from, string to)
@@ -258,7 +286,20 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "opt-reml-model-and-formula", "Give either a model file or --formula, not both", ["reml", "{bad}/model_ok.yaml", "--data", Good, "--formula", F]);
         Add(d, "opt-method-bad", "Argument 'bayes' not recognized", ["reml", "--data", Good, "--formula", F, "--method", "bayes"]);
         Add(d, "opt-by-no-column", "Column 'sectr' not found in '", ["reml", "--data", Good, "--formula", F, "--by", "sectr"]);
-        Add(d, "opt-fit-no-model", "Required argument missing for command: 'fit'", ["fit"]);
+        Add(d, "opt-fit-no-model", "Missing the model file: bayeshlm fit MODEL.yaml (or bayeshlm fit --resume DIR", ["fit"]);
+        Add(d, "opt-checkpoint-every-zero", "--checkpoint-every must be a number of seconds above 0", ["fit", "{bad}/model_ok.yaml", "--out", "{tmp}/run", "--checkpoint-every", "0", .. Short]);
+
+        // ---- --resume ----
+        Add(d, "resume-not-a-run", "not_a_run' is not a run directory: no run.json there", ["fit", "--resume", "{runs}/not_a_run"]);
+        Add(d, "resume-no-folder", "nothing' is not a run directory: no run.json there", ["sample", "--resume", "{tmp}/nothing"]);
+        Add(d, "resume-complete", "run' is complete: there is nothing to resume", ["fit", "--resume", "{runs}/run"]);
+        Add(d, "resume-no-checkpoint", "no_checkpoint' has no checkpoint (checkpoint.chainN.bin), so the run cannot be resumed", ["sample", "--resume", "{runs}/no_checkpoint"]);
+        Add(d, "resume-data-changed", "changed.csv' has changed since the run (its SHA-256 is not the one in run.json): the run cannot be continued on other data", ["fit", "--resume", "{runs}/interrupted_data_changed"]);
+        Add(d, "resume-locked", "locked' is being written by another bayeshlm (process", ["fit", "--resume", "{runs}/locked"]);
+        Add(d, "resume-with-model-file", "give it alone (with --quiet or --checkpoint-every if you like), not with the model file '", ["fit", "{bad}/model_ok.yaml", "--resume", "{runs}/interrupted"]);
+        Add(d, "resume-with-seed", "not with --seed", ["fit", "--resume", "{runs}/interrupted", "--seed", "3"]);
+        Add(d, "resume-with-data-and-iter", "not with --data, --iter", ["sample", "--resume", "{runs}/interrupted", "--data", Good, "--iter", "300"]);
+        Add(d, "resume-with-force", "not with --force", ["sample", "--resume", "{runs}/interrupted", "--force"]);
         Add(d, "opt-unknown-command", "Unrecognized command or argument 'fitt'", ["fitt", "x"]);
 
         // ---- compare / plot / report ----

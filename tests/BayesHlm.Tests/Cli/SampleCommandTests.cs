@@ -98,7 +98,12 @@ public class SampleCommandTests
         Assert.Equal(run.GetProperty("draws_per_chain").GetInt32(), draws.Iterations);
         Assert.True(File.Exists(Path.Combine(dir, "summary.csv")));
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
-        Assert.Empty(Directory.GetFiles(dir, "*.part"));
+        // Kept to resume from: every chain's checkpoint and draws so far, named in run.json with their hashes.
+        var files = run.GetProperty("files").EnumerateObject().Select(f => f.Name).ToList();
+        foreach (var kept in Directory.GetFiles(dir, "checkpoint.chain*.bin").Concat(Directory.GetFiles(dir, "draws.chain*.csv.part")))
+            Assert.Contains(Path.GetFileName(kept), files);
+        Assert.Equal(8, files.Count(f => f.StartsWith("checkpoint.chain", StringComparison.Ordinal) || f.EndsWith(".csv.part", StringComparison.Ordinal)));
+        Assert.False(File.Exists(Path.Combine(dir, "run.lock")));
     }
 }
 

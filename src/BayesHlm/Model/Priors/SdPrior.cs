@@ -47,6 +47,10 @@ public abstract partial record VariancePrior
 
             public double AcceptanceRate => _walk.AcceptanceRate;
 
+            public void SaveState(CheckpointWriter into) => _walk.SaveState(into);
+
+            public void RestoreState(CheckpointReader from) => _walk.RestoreState(from);
+
             public void Update(ChainState state, Random rng, bool adapting)
             {
                 var u = state.U[k];
@@ -63,6 +67,10 @@ public abstract partial record VariancePrior
             private readonly RandomWalk _walk = new();
 
             public double AcceptanceRate => _walk.AcceptanceRate;
+
+            public void SaveState(CheckpointWriter into) => _walk.SaveState(into);
+
+            public void RestoreState(CheckpointReader from) => _walk.RestoreState(from);
 
             public void Update(ChainState state, Random rng, bool adapting)
             {
