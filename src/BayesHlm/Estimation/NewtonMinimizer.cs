@@ -106,17 +106,6 @@ internal static class NewtonMinimizer
         return sum;
     }
 
-    /// <summary>The final steps alone, from a point another method reached (EM where it crawls near the boundary);
-    /// converged when the gradient there is zero to the optimiser's tolerance.</summary>
-    public static Result Polish(Func<double[], double> f, double[] x0)
-    {
-        var x = (double[])x0.Clone();
-        if (x.Length == 0) return new Result(x, 0, true);
-        Polish(f, x, f(x), null);
-        var g = NumericalDerivatives.Jacobian(v => [f(v)], x, smallestStep: 1e-2).Select(r => r[0]).ToArray();
-        return new Result(x, 0, IsStationary(g, x));
-    }
-
     private static bool IsStationary(double[] g, double[] x)
     {
         for (int i = 0; i < g.Length; i++) if (Math.Abs(g[i]) > 1e-4 * Math.Max(1, Math.Abs(x[i]))) return false;

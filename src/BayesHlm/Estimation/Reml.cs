@@ -257,7 +257,7 @@ public static class Reml
             {
                 // Near the boundary EM stops where the likelihood stops moving, or runs out of iterations, up to 1e-5
                 // short of the optimum; Newton steps on the same criterion finish it, so EM and Newton report the same.
-                var finished = NewtonMinimizer.Polish(x => criterion.Evaluate(x), theta);
+                var finished = NewtonMinimizer.Minimize(x => criterion.Evaluate(x), theta);
                 theta = finished.X;
                 converged = finished.Converged;
                 warnings.Add(em.Converged
