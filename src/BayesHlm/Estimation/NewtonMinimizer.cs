@@ -61,13 +61,14 @@ internal static class NewtonMinimizer
     /// differences are at rounding level, so a step is kept unless it raises the criterion beyond that; where the
     /// Hessian is off along the step (the gradient's sign flips along it), the point moves back to where the gradient
     /// along the step vanishes (a secant), so the steps do not oscillate about the optimum.</summary>
-    private static void Polish(Func<double[], double> f, double[] x, double fx, double[]? h)
+    private static void Polish(Func<double[], double> f, double[] x, double fx, double[] h)
     {
         int d = x.Length;
         var step = new double[d];
         var trial = new double[d];
         var accurate = NumericalDerivatives.Hessian(f, x);
-        if (NewtonStep(new double[d], accurate, step) || h is null) h = accurate;
+        // The extrapolated Hessian unless it is unusable (not finite), then the search's own.
+        if (NewtonStep(new double[d], accurate, step)) h = accurate;
         double noise = 1e-10 * Math.Max(1, Math.Abs(fx));
         double[] Gradient() => NumericalDerivatives.Jacobian(v => [f(v)], x, smallestStep: 1e-2).Select(r => r[0]).ToArray();
         var g = Gradient();

@@ -220,23 +220,17 @@ internal sealed class Design
             foreach (var (name, values) in result)
             {
                 string prefix = name.Length == 0 ? "" : name + ":";
-                if (ev.Columns is { } several)
-                {
-                    // poly(x, k): one column per degree, named as R names them (poly(x, 2)1, poly(x, 2)2).
-                    for (int c = 0; c < several.Length; c++)
-                    {
-                        var x = new double[values.Length];
-                        for (int i = 0; i < x.Length; i++) x[i] = values[i] * several[c][i];
-                        next.Add((prefix + v.Name + ev.Suffixes![c], x));
-                    }
-                    continue;
-                }
                 if (!ev.IsFactor)
                 {
-                    var x = new double[values.Length];
-                    var src = ev.Numeric!;
-                    for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
-                    next.Add((prefix + v.Name, x));
+                    // One column, or poly(x, k)'s one per degree, named as R names them (poly(x, 2)1, poly(x, 2)2).
+                    var numeric = ev.Columns ?? [ev.Numeric!];
+                    for (int c = 0; c < numeric.Length; c++)
+                    {
+                        var x = new double[values.Length];
+                        var src = numeric[c];
+                        for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
+                        next.Add((prefix + v.Name + (ev.Suffixes?[c] ?? ""), x));
+                    }
                     continue;
                 }
                 if (ev.Levels!.Length < 2)
