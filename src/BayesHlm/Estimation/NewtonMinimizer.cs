@@ -119,6 +119,9 @@ internal static class NewtonMinimizer
         int n = g.Length;
         Array.Clear(step);
         if (n == 0) return false;
+        // A criterion that is not finite near here (its derivatives NaN) gives no step; unguarded, the damping below
+        // would grow without end, since no comparison with NaN is true.
+        if (!g.All(double.IsFinite) || !h.All(double.IsFinite)) return false;
         double scale = 0;
         for (int a = 0; a < n; a++) scale = Math.Max(scale, Math.Abs(h[a * n + a]));
         var a2 = new double[n * n];
