@@ -12,7 +12,9 @@ internal static class NewtonMinimizer
 {
     public sealed record Result(double[] X, int Iterations, bool Converged);
 
-    public static Result Minimize(Func<double[], double> f, double[] x0, int maxIterations = 200)
+    /// <summary>Minimises <paramref name="f"/> from <paramref name="x0"/>; with <paramref name="polish"/>, finished by
+    /// the Richardson steps (about 1e-10 in x), else left where the plain Newton steps stop (about 1e-6).</summary>
+    public static Result Minimize(Func<double[], double> f, double[] x0, int maxIterations = 200, bool polish = true)
     {
         int d = x0.Length;
         var x = (double[])x0.Clone();
@@ -51,7 +53,7 @@ internal static class NewtonMinimizer
                 break;
             }
         }
-        if (converged) Polish(f, x, fx, h);
+        if (converged && polish) Polish(f, x, fx, h);
         return new Result(x, iter, converged);
     }
 
