@@ -49,6 +49,7 @@ internal sealed class CovarianceParameters
         Load(v);
         int p = _criterion.Statistics.P;
         var c = _criterion.Factorization.FixedCovarianceUnscaled();
+        _criterion.Statistics.Coordinates.ToUserCovariance(c);
         var result = new double[p];
         for (int i = 0; i < p; i++) result[i] = Sigma2(v) * c[i * p + i];
         return result;
@@ -59,6 +60,7 @@ internal sealed class CovarianceParameters
     {
         double sigma2 = Sigma2(v);
         var sigma = _criterion.Map.ToCovariances(Theta(v), sigma2);
+        for (int k = 0; k < sigma.Length; k++) _criterion.Statistics.Coordinates.RandomCovarianceToUser(k, sigma[k]);
         var result = new double[Parameters.Count + 1];
         for (int i = 0; i < Parameters.Count; i++) result[i] = _layout.Get(sigma, Parameters[i]);
         result[^1] = sigma2;

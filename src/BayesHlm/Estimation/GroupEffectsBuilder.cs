@@ -30,20 +30,24 @@ internal static class GroupEffectsBuilder
             var ols = new double[]?[nodes];
             var olsSe = new double[]?[nodes];
             var rel = new double[nodes][];
+            var coordinates = s.Coordinates;
+            var cov = new double[q * q];
+            var relMatrix = new double[q * q];
             for (int j = 0; j < nodes; j++)
             {
-                u[j] = new double[q];
+                // The kernel's ũ_j and its covariance, then the user's u_j = L⁻¹ũ_j (random slopes centred for REML).
+                u[j] = conditional.Means[k].AsSpan(j * q, q).ToArray();
+                coordinates.RandomToUser(k, u[j]);
+                conditional.NodeCovariance[k].AsSpan(j * q * q, q * q).CopyTo(cov);
+                coordinates.RandomCovarianceToUser(k, cov);
                 uSe[j] = new double[q];
-                for (int i = 0; i < q; i++)
-                {
-                    u[j][i] = conditional.Means[k][j * q + i];
-                    uSe[j][i] = Math.Sqrt(sigma2 * conditional.NodeCovariance[k][j * q * q + i * q + i]);
-                }
-                rel[j] = new double[q];
-                f.Reliability(k, j, rel[j]);
+                for (int i = 0; i < q; i++) uSe[j][i] = Math.Sqrt(sigma2 * cov[i * q + i]);
+                f.ReliabilityMatrix(k, j, relMatrix);
+                coordinates.ReliabilityToUser(k, relMatrix);
+                rel[j] = Enumerable.Range(0, q).Select(i => relMatrix[i * q + i]).ToArray();
                 var c = Rows(k, j);
 
-                // Per-group OLS of y on Z_j where the group's rows determine it.
+                // Per-group OLS of y on Z_j where the group's rows determine it (in the kernel's columns, then mapped).
                 if (level.Grouping.RowCount[j] <= q) continue;
                 var l = new double[q * q];
                 double maxDiag = 0;
@@ -61,6 +65,8 @@ internal static class GroupEffectsBuilder
                         double zy = c[(z0 + b) * m + yi] + (s.InterceptIndex >= 0 ? s.OutcomeShift * c[(z0 + b) * m + s.InterceptIndex] : 0);
                         estimate[a] += inv[a * q + b] * zy;
                     }
+                coordinates.RandomToUser(k, estimate);
+                coordinates.RandomCovarianceToUser(k, inv);
                 ols[j] = estimate;
                 olsSe[j] = Enumerable.Range(0, q).Select(a => Math.Sqrt(sigma2 * inv[a * q + a])).ToArray();
             }
@@ -89,12 +95,13 @@ internal static class GroupEffectsBuilder
             for (int col = 0; col < p; col++)
                 if (owner[col] == a)
                 {
-                    double zz = c[(z0 + a) * m + z0 + a];
-                    g[col] = zz > 0 ? c[col * m + z0 + a] / zz : 0;
+                    double zz = UserCrossProduct(s, c, z0 + a, z0 + a);
+                    g[col] = zz > 0 ? UserCrossProduct(s, c, col, z0 + a) / zz : 0;
                 }
             g[z0 + a] = 1;
             foreach (int ancestor in ancestors[a]) g[ancestor] = 1;
-            double mean = s.InterceptIndex >= 0 ? g[s.InterceptIndex] * s.OutcomeShift : 0, v = 0;
+            // g weighs the user's (β, u); the path holds the kernel's (β̃, ũ).
+            double mean = s.Coordinates.ToKernelWeights(g), v = 0;
             for (int x = 0; x < d; x++)
             {
                 if (g[x] == 0) continue;
@@ -125,14 +132,20 @@ internal static class GroupEffectsBuilder
                 for (int j = 0; j < nodes && proportional; j++)
                 {
                     var c = rows(j);
-                    double zz = c[(z0 + a) * m + z0 + a], xz = c[col * m + z0 + a], xx = c[col * m + col];
-                    proportional = zz > 0 ? xx - xz * xz / zz <= 1e-9 * Math.Max(xx, 1e-300) : xx == 0;
+                    // The user's columns are sums of the centred ones: a column that is 0 in this group comes back as
+                    // rounding of the terms that cancelled, so the tolerance is relative to their size.
+                    double zz = UserCrossProduct(s, c, z0 + a, z0 + a), xz = UserCrossProduct(s, c, col, z0 + a);
+                    double xx = s.Coordinates.UserCrossProduct(c, s.M, col, col, out double size);
+                    proportional = zz > 0 ? xx - xz * xz / zz <= 1e-9 * Math.Max(size, 1e-300) : Math.Abs(xx) <= 1e-12 * size;
                 }
                 if (proportional) owner[col] = a;
             }
         }
         return owner;
     }
+
+    /// <summary>A cross-product of two columns of W as the user wrote them (the C_j hold the fixed columns centred).</summary>
+    private static double UserCrossProduct(SufficientStatistics s, ReadOnlySpan<double> c, int a, int b) => s.Coordinates.UserCrossProduct(c, s.M, a, b);
 
     /// <summary>For each random coefficient of level k, the path positions of the same term at outer levels.</summary>
     private static List<int>[] AncestorColumns(SufficientStatistics s, int k)

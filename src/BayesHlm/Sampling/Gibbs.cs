@@ -101,6 +101,7 @@ public static class Gibbs
             throw new ArgumentException("The priors were resolved for other statistics: resolve them for these.", nameof(priors));
         options ??= new SamplerOptions();
         options.Validate();
+        statistics.ForSampler(); // refuses here, before any chain starts, a random slope too far from 0 to sample as written
         if (options.Initial is { } given) start = start.WithGiven(given, statistics);
         int groupEffects = options.SaveGroupEffects ? int.MaxValue : 0;
         var names = GibbsChain.Names(priors, groupEffects);

@@ -24,6 +24,8 @@ internal sealed class GibbsChain
     /// <param name="sigma">Σ_k to start from, one q×q matrix per level.</param>
     public GibbsChain(SufficientStatistics s, ResolvedPriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma)
     {
+        // The priors are stated on Σ_k as written: the chain works on the random columns as written.
+        s = s.ForSampler();
         _s = s;
         _priors = priors;
         _rng = rng;
@@ -34,7 +36,7 @@ internal sealed class GibbsChain
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)
         {
-            var hierarchy = new HierarchyStep(s, h);
+            var hierarchy = new HierarchyStep(s, priors, h);
             hierarchy.Start(_state);
             steps.Add(hierarchy);
         }
@@ -109,7 +111,7 @@ internal sealed class GibbsChain
         int i = 0;
         int p = _s.P;
         _state.Beta.CopyTo(into);
-        if (_s.InterceptIndex >= 0) into[_s.InterceptIndex] += _s.OutcomeShift;
+        _s.Coordinates.ToUser(into[..p]);
         i += p;
         if (_priors.Residual is not null) into[i++] = _state.Sigma2;
         var layout = _priors.Layout;

@@ -11,16 +11,19 @@ namespace BayesHlm.Sampling;
 internal sealed class HierarchyStep : IChainStep
 {
     private readonly HierarchyPrior _h;
-    private readonly int _p, _intercept;
-    private readonly double _shift;
-    private readonly double[] _gamma, _precision, _b;
+    private readonly int _p;
+    private readonly DesignCoordinates _coordinates;
+    private readonly double[] _basePrecision, _basePrecisionMean; // the other terms' prior, in the user's coordinates
+    private readonly double[] _beta, _gamma, _precision, _b;
 
-    public HierarchyStep(SufficientStatistics s, HierarchyPrior h)
+    public HierarchyStep(SufficientStatistics s, ResolvedPriors priors, HierarchyPrior h)
     {
         _h = h;
         _p = s.P;
-        _intercept = s.InterceptIndex;
-        _shift = s.OutcomeShift;
+        _coordinates = s.Coordinates;
+        _basePrecision = priors.FixedPrecision;
+        _basePrecisionMean = priors.FixedPrecisionTimesMean;
+        _beta = new double[s.P];
         _gamma = new double[h.Terms.Length];
         _precision = new double[h.Predictors * h.Predictors];
         _b = new double[h.Predictors];
@@ -42,7 +45,9 @@ internal sealed class HierarchyStep : IChainStep
         int n = h.Terms.Length, k = h.Predictors;
         var gamma = _gamma;
         double omega2 = state.Omega2;
-        for (int t = 0; t < n; t++) gamma[t] = state.Beta[h.Terms[t]] + (h.Terms[t] == _intercept ? _shift : 0);
+        state.Beta.CopyTo(_beta);
+        _coordinates.ToUser(_beta);
+        for (int t = 0; t < n; t++) gamma[t] = _beta[h.Terms[t]];
         // δ | γ, ω²: precision I/v + WᵀW/ω², precision × mean m/v + Wᵀγ/ω².
         var precision = _precision;
         var b = _b;
@@ -74,18 +79,23 @@ internal sealed class HierarchyStep : IChainStep
         SetPrior(state);
     }
 
-    /// <summary>γ_t ~ N(W_t δ, ω²) into the kernel's fixed-effect prior (in the shifted coordinates).</summary>
+    /// <summary>γ_t ~ N(W_t δ, ω²) beside the other terms' priors, then into the kernel's coordinates.</summary>
     private void SetPrior(ChainState state)
     {
         var h = _h;
         int k = h.Predictors;
+        var precision = state.FixedPrior.Precision;
+        var precisionMean = state.FixedPrior.PrecisionTimesMean;
+        _basePrecision.CopyTo(precision, 0);
+        _basePrecisionMean.CopyTo(precisionMean, 0);
         for (int t = 0; t < h.Terms.Length; t++)
         {
             int i = h.Terms[t];
-            double mean = -(i == _intercept ? _shift : 0);
+            double mean = 0;
             for (int a = 0; a < k; a++) mean += h.Design[t * k + a] * state.Delta[a];
-            state.FixedPrior.Precision[i * _p + i] = 1 / state.Omega2;
-            state.FixedPrior.PrecisionTimesMean[i] = mean / state.Omega2;
+            precision[i * _p + i] = 1 / state.Omega2;
+            precisionMean[i] = mean / state.Omega2;
         }
+        _coordinates.ToKernelPrior(precision, precisionMean);
     }
 }

@@ -31,10 +31,13 @@ internal sealed class PriorDefaults
         double n = w >= 0 ? total[w * m + w] : s.N;
         _mean = new double[m];
         _sd = new double[m];
+        // The moments of the columns as the user wrote them: the C_j hold y and the fixed columns centred
+        // (DesignCoordinates), mapped back here.
+        var coordinates = s.Coordinates;
         for (int a = 0; a < m; a++)
         {
-            double mean = w >= 0 ? total[w * m + a] / n : 0;
-            double second = total[a * m + a] / n;
+            double mean = w >= 0 ? coordinates.UserCrossProduct(total, m, w, a) / n : 0;
+            double second = coordinates.UserCrossProduct(total, m, a, a) / n;
             _mean[a] = mean;
             _sd[a] = Math.Sqrt(Math.Max(second - mean * mean, 0));
         }

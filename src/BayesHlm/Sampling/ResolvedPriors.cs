@@ -57,14 +57,13 @@ public sealed class ResolvedPriors
     /// <summary>The prior on σ²; null when the level-1 variances are known (weighted C_j, σ² = 1, no residual step).</summary>
     internal VariancePrior? Residual { get; }
 
-    /// <summary>The fixed-effect prior in the kernel's coordinates: the C_j hold y − shift, so the intercept's prior
-    /// mean moves with it, P(m − shift·e) = Pm − shift·P e. A fresh copy (a linear hyperprior rewrites its terms).</summary>
+    /// <summary>The fixed-effect prior in the kernel's coordinates (<see cref="DesignCoordinates.ToKernelPrior"/>). A fresh
+    /// copy (a linear hyperprior rewrites its terms).</summary>
     internal FixedEffectPrior KernelPrior(SufficientStatistics s)
     {
-        int p = s.P;
+        var precision = (double[])FixedPrecision.Clone();
         var precisionMean = (double[])FixedPrecisionTimesMean.Clone();
-        if (s.InterceptIndex >= 0)
-            for (int i = 0; i < p; i++) precisionMean[i] -= s.OutcomeShift * FixedPrecision[i * p + s.InterceptIndex];
-        return new FixedEffectPrior((double[])FixedPrecision.Clone(), precisionMean);
+        s.Coordinates.ToKernelPrior(precision, precisionMean);
+        return new FixedEffectPrior(precision, precisionMean);
     }
 }

@@ -67,6 +67,11 @@ internal sealed class Design
     /// <summary>For each fixed column, the index of the outermost grouping level within whose groups it is
     /// constant; the number of levels when it varies within the innermost groups (a level-1 effect).</summary>
     public required int[] ConstantBelowLevel { get; init; }
+    /// <summary>Each fixed column as the user wrote it in terms of the centred columns held in <see cref="Columns"/>
+    /// (<see cref="PredictorCentring"/>): x_c = x̃_c + Σ w·x̃_d over the listed (d, w).</summary>
+    public required (int Column, double Weight)[][] FixedExpansion { get; init; }
+    /// <summary>Per level, each random column as written in terms of the centred ones (<see cref="PredictorCentring.CentreSlopes"/>).</summary>
+    public required (int Column, double Weight)[][][] RandomExpansion { get; init; }
     /// <summary>Row weights 1/v_i when the level-1 variances are known (the V-known model), else null.</summary>
     public double[]? Weights { get; init; }
     /// <summary>The weights are 1/v_i of known variances (σ² = 1), not precision weights of an estimated σ².</summary>
@@ -81,17 +86,20 @@ internal sealed class Design
             throw new ModelSpecificationException($"The model has no fixed effects (no intercept and no predictors). Remove '0 +' or '- 1', or add a predictor.");
 
         var levels = BuildGrouping(spec, frame, source, out int[] leafOfRow);
+        var weights = frame.KnownVariance?.Select(v => 1 / v).ToArray() ?? frame.PrecisionWeights;
         var randomLevels = new RandomLevel[levels.Count];
+        var randomExpansion = new (int, double)[levels.Count][][];
         var zCols = new List<double[]>();
         for (int k = 0; k < levels.Count; k++)
         {
             var (factor, grouping) = levels[k];
             var names = new List<string>();
             var blockOf = new List<(int Block, bool Correlated)>();
+            int first = zCols.Count;
             for (int b = 0; b < factor.Blocks.Count; b++)
             {
                 var block = factor.Blocks[b];
-                foreach (var (name, values) in CodeTerms(block.Intercept, block.Terms, frame))
+                foreach (var (name, values, _, _, _) in CodeTerms(block.Intercept, block.Terms, frame))
                 {
                     if (names.Contains(name))
                         throw new ModelSpecificationException($"The random coefficient '{name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
@@ -104,6 +112,7 @@ internal sealed class Design
                 for (int j = 0; j <= i; j++)
                     free[i, j] = i == j || (blockOf[i].Block == blockOf[j].Block && blockOf[i].Correlated);
             randomLevels[k] = new RandomLevel(grouping, names.ToArray(), free);
+            randomExpansion[k] = PredictorCentring.CentreSlopes(names, zCols, first, weights);
         }
 
         var y = frame.Variables[spec.Outcome].Numeric!;
@@ -122,6 +131,8 @@ internal sealed class Design
                 if (IsConstantWithin(columns[c], groupOfRowAtLevel[k], randomLevels[k].Grouping.Count)) { level = k; break; }
             constantBelow[c] = level;
         }
+        // After the constancy check, which reads the columns as written: centring moves which rows are 0.
+        var expansion = PredictorCentring.Centre(fixedCols, weights, columns);
 
         return new Design
         {
@@ -131,7 +142,9 @@ internal sealed class Design
             Levels = randomLevels,
             LeafOfRow = leafOfRow,
             ConstantBelowLevel = constantBelow,
-            Weights = frame.KnownVariance?.Select(v => 1 / v).ToArray() ?? frame.PrecisionWeights,
+            FixedExpansion = expansion,
+            RandomExpansion = randomExpansion,
+            Weights = weights,
             KnownResidualVariance = frame.KnownVariance is not null,
         };
     }
@@ -178,7 +191,7 @@ internal sealed class Design
     /// per-group cross-products grow with the square of the columns.</summary>
     public const int MaxColumns = 1000;
 
-    private static List<(string Name, double[] Values)> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
+    private static List<CodedColumn> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
     {
         long count = intercept ? 1 : 0;
         foreach (var term in terms)
@@ -196,8 +209,8 @@ internal sealed class Design
                         ? $"A factor with many levels is usually a grouping factor: put it in ( … | {factor.Column}) instead."
                         : "Lower the degrees of the polynomials."));
         }
-        var columns = new List<(string Name, double[] Values)>();
-        if (intercept) columns.Add(("(Intercept)", Ones(frame.RowCount)));
+        var columns = new List<CodedColumn>();
+        if (intercept) columns.Add(new CodedColumn("(Intercept)", Ones(frame.RowCount), null, [], []));
         bool fullCodingUsed = intercept;
         foreach (var term in terms)
         {
@@ -210,16 +223,17 @@ internal sealed class Design
 
     /// <summary>Design columns of one term: products of its variables, factors in treatment coding
     /// (first sorted level as reference) unless <paramref name="full"/>.</summary>
-    private static List<(string Name, double[] Values)> TermColumns(Term term, ModelFrame frame, bool full)
+    private static List<CodedColumn> TermColumns(Term term, ModelFrame frame, bool full)
     {
-        var result = new List<(string Name, double[] Values)> { ("", Ones(frame.RowCount)) };
+        var result = new List<CodedColumn> { new("", Ones(frame.RowCount), null, [], []) };
         foreach (var v in term.Variables)
         {
             var ev = frame.Variables[v];
-            var next = new List<(string, double[])>();
-            foreach (var (name, values) in result)
+            var next = new List<CodedColumn>();
+            foreach (var column in result)
             {
-                string prefix = name.Length == 0 ? "" : name + ":";
+                var values = column.Values;
+                string prefix = column.Name.Length == 0 ? "" : column.Name + ":";
                 if (!ev.IsFactor)
                 {
                     // One column, or poly(x, k)'s one per degree, named as R names them (poly(x, 2)1, poly(x, 2)2).
@@ -229,7 +243,8 @@ internal sealed class Design
                         var x = new double[values.Length];
                         var src = numeric[c];
                         for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
-                        next.Add((prefix + v.Name + (ev.Suffixes?[c] ?? ""), x));
+                        next.Add(new CodedColumn(prefix + v.Name + (ev.Suffixes?[c] ?? ""), x, column.Indicator,
+                            [.. column.Numeric, new NumericPart(v, c, src)], column.Levels));
                     }
                     continue;
                 }
@@ -242,7 +257,14 @@ internal sealed class Design
                     var x = new double[values.Length];
                     var codes = ev.Codes!;
                     for (int i = 0; i < x.Length; i++) x[i] = codes[i] == level ? values[i] : 0.0;
-                    next.Add((prefix + v.Name + ev.Levels[level], x));
+                    // Without numeric factors the column is its indicator; with them it needs its own.
+                    var indicator = x;
+                    if (column.Numeric.Length > 0)
+                    {
+                        indicator = new double[values.Length];
+                        for (int i = 0; i < x.Length; i++) indicator[i] = codes[i] == level ? column.Indicator?[i] ?? 1 : 0.0;
+                    }
+                    next.Add(new CodedColumn(prefix + v.Name + ev.Levels[level], x, indicator, column.Numeric, [.. column.Levels, (v, level)]));
                 }
             }
             result = next;
@@ -330,3 +352,11 @@ internal sealed class Design
         return (codes, levels);
     }
 }
+
+/// <summary>One numeric factor of a design column: column <paramref name="Index"/> of a variable (0, or a degree of
+/// poly), with its values.</summary>
+internal sealed record NumericPart(Variable Variable, int Index, double[] Values);
+
+/// <summary>A design column with what it is the product of: numeric variables, and factor levels (whose indicators'
+/// product is <paramref name="Indicator"/>, null when there are none).</summary>
+internal sealed record CodedColumn(string Name, double[] Values, double[]? Indicator, NumericPart[] Numeric, (Variable Variable, int Level)[] Levels);

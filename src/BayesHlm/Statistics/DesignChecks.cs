@@ -3,14 +3,13 @@ namespace BayesHlm.Statistics;
 /// <summary>Checks a design can be estimated, with messages in the user's terms.</summary>
 internal static class DesignChecks
 {
-    public static void Run(SufficientStatistics s, Design design)
+    public static void Run(SufficientStatistics s)
     {
         var total = s.Total();
         CheckIdentifiable(s);
         CheckNestedLevelsDiffer(s);
-        var centred = CentredCrossProducts(s, design, out var rawDiagonal);
+        var centred = CentredCrossProducts(s, total, out var rawDiagonal);
         CheckFixedRank(s, centred, rawDiagonal);
-        CheckPredictorsCentrable(s, centred, rawDiagonal);
         CheckRandomEffectsSeparable(s);
         CheckRandomInterceptsNotAbsorbed(s);
         CheckResidualVariation(s, total);
@@ -32,7 +31,8 @@ internal static class DesignChecks
         }
     }
 
-    /// <summary>A level's random effects must be told apart: a random slope on a variable that is constant within every
+    /// <summary>A level's random effects must be told apart (the statistics hold random slopes centred, so a slope far from
+    /// 0 is judged by its spread, not its distance): a random slope on a variable that is constant within every
     /// group duplicates the group's intercept, and random terms whose columns are collinear over all rows (x and 2x)
     /// share one effect; in both cases their variances are not identifiable (REML would report a converged nonsense).</summary>
     private static void CheckRandomEffectsSeparable(SufficientStatistics s)
@@ -52,37 +52,11 @@ internal static class DesignChecks
             for (int j = 0; j < level.Grouping.Count; j++)
                 for (int a = 0; a < q; a++)
                     for (int b = 0; b < q; b++) total[a * q + b] += node[j * mm + (z0 + a) * m + z0 + b];
-            if (!HasFullRank(total, q) && intercept >= 0 && FarFromZero(total, q, intercept, level) is { } far)
-                throw new ModelSpecificationException(
-                    $"The random slope of '{far}' on '{level.Grouping.Name}' cannot be separated from the intercept in double precision: '{far}' lies far from 0 " +
-                    $"compared with its spread, so the two columns are nearly the same. Centre it — write center({far}) — and the model is the same with a different intercept.");
             if (!HasFullRank(total, q))
                 throw new ModelSpecificationException(
                     $"The random effects of '{level.Grouping.Name}' ({string.Join(", ", level.TermNames.Select(t => $"'{t}'"))}) are collinear: one of their columns is a " +
                     $"linear combination of the others in every row, so their variances cannot be estimated. Remove the duplicated term from ( … | {level.Grouping.Name}).");
         }
-    }
-
-    /// <summary>The random term that makes Z'Z singular only through its distance from 0: with the intercept's share taken
-    /// out (centred about its mean) the terms are full rank.</summary>
-    private static string? FarFromZero(double[] total, int q, int intercept, RandomLevel level)
-    {
-        double n = total[intercept * q + intercept];
-        var centred = new double[q * q];
-        for (int a = 0; a < q; a++)
-            for (int b = 0; b < q; b++)
-                centred[a * q + b] = a == intercept || b == intercept ? total[a * q + b] : total[a * q + b] - total[intercept * q + a] * total[intercept * q + b] / n;
-        if (!HasFullRank(centred, q)) return null;
-        int worst = -1;
-        double ratio = 0;
-        for (int a = 0; a < q; a++)
-        {
-            if (a == intercept) continue;
-            double mean = total[intercept * q + a] / n, spread = Math.Sqrt(Math.Max(centred[a * q + a], 0) / n);
-            double r = Math.Abs(mean) / Math.Max(spread, 1e-300);
-            if (r > ratio) { ratio = r; worst = a; }
-        }
-        return worst < 0 ? null : level.TermNames[worst];
     }
 
     /// <summary>The first random term that is constant within every group (its within-group sum of squares is zero).</summary>
@@ -194,56 +168,20 @@ internal static class DesignChecks
         throw new DataException($"The fixed effects reproduce the outcome '{s.Spec.Outcome.Name}' exactly (no residual variation): is one of the predictors a copy or a transform of the outcome?");
     }
 
-    /// <summary>XᵀX of the fixed columns, each column other than the intercept centred on its (weighted) mean when the
-    /// model has an intercept, computed in two passes: a predictor with a large mean (x + 10⁵, a year) keeps its digits,
-    /// and is not taken for a copy of the intercept. The intercept's row and column stay as they are (Σw, Σw·x).</summary>
-    private static double[,] CentredCrossProducts(SufficientStatistics s, Design design, out double[] rawDiagonal)
+    /// <summary>XᵀX of the fixed columns, with an intercept each other column centred about its weighted mean (from the
+    /// C_j, which hold the numeric variables already centred, so a predictor with a large mean — x + 10⁵, a year — keeps
+    /// its digits and is not taken for a copy of the intercept); and each column's raw Σw·x², as the user wrote it.</summary>
+    private static double[,] CentredCrossProducts(SufficientStatistics s, double[] total, out double[] rawDiagonal)
     {
-        int p = s.P, one = s.InterceptIndex, n = design.N;
-        var w = design.Weights;
-        var cols = design.Columns;
-        var mean = new double[p];
-        double total = 0;
-        for (int i = 0; i < n; i++) total += w?[i] ?? 1;
-        if (one >= 0)
-            for (int a = 0; a < p; a++)
-            {
-                if (a == one) continue;
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += (w?[i] ?? 1) * cols[a][i];
-                mean[a] = sum / total;
-            }
+        int p = s.P, m = s.M, one = s.InterceptIndex;
+        double n = one >= 0 ? total[one * m + one] : 0;
         var xtx = new double[p, p];
         for (int a = 0; a < p; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += (w?[i] ?? 1) * (cols[a][i] - mean[a]) * (cols[b][i] - mean[b]);
-                xtx[a, b] = xtx[b, a] = sum;
-            }
+            for (int b = 0; b < p; b++)
+                xtx[a, b] = one < 0 || a == one || b == one ? total[a * m + b] : total[a * m + b] - total[one * m + a] * total[one * m + b] / n;
         rawDiagonal = new double[p];
-        for (int a = 0; a < p; a++) rawDiagonal[a] = xtx[a, a] + total * mean[a] * mean[a];
+        for (int a = 0; a < p; a++) rawDiagonal[a] = s.Coordinates.UserCrossProduct(total, m, a, a);
         return xtx;
-    }
-
-    /// <summary>The kernel works with uncentred predictors: one whose mean is r of its sds away from 0 loses about
-    /// r²·10⁻¹¹ of every variance estimate to rounding (measured on HSB: r = 1,300 moved τ² by 1.3·10⁻⁵, r = 130,000 by
-    /// 15%). Beyond r = 3,000 (about 10⁻⁴) it is refused, with the fix, rather than fitted wrongly; years (r ≈ 400) are fine.</summary>
-    private static void CheckPredictorsCentrable(SufficientStatistics s, double[,] xtx, double[] rawDiagonal)
-    {
-        int one = s.InterceptIndex;
-        if (one < 0) return;
-        double n = xtx[one, one];
-        for (int c = 0; c < s.P; c++)
-        {
-            if (c == one || !(xtx[c, c] > 0)) continue;
-            double sd = Math.Sqrt(xtx[c, c] / n), mean = Math.Sqrt(Math.Max(rawDiagonal[c] - xtx[c, c], 0) / n);
-            if (mean > 3e3 * sd)
-                throw new ModelSpecificationException(
-                    $"The predictor '{s.FixedNames[c]}' lies {mean / sd:G2} of its standard deviations from 0 (mean about {mean:G4}, sd {sd:G3}): in double precision its " +
-                    "column and the intercept's would cancel digits of every variance estimate. Centre it — write center(x) for the variable, or subtract a round " +
-                    "number such as its first value — and the model is the same with a different intercept.");
-        }
     }
 
     /// <summary>Gram–Schmidt in column order on the centred XᵀX: a column whose residual is (numerically) zero is a linear

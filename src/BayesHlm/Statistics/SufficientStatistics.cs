@@ -17,10 +17,8 @@ public sealed class SufficientStatistics
     {
         Spec = spec; FixedNames = fixedNames; Levels = levels; P = p; _leaf = leaf; LeafRowCount = leafRows; N = n;
         ConstantBelowLevel = constantBelowLevel; Frame = frame;
-        ZOffset = new int[levels.Length];
-        int off = p;
-        for (int k = 0; k < levels.Length; k++) { ZOffset[k] = off; off += levels[k].Size; }
-        M = off + 1;
+        ZOffset = ZOffsets(p, levels);
+        M = p + levels.Sum(l => l.Size) + 1;
     }
 
     /// <summary>The model the statistics were built for.</summary>
@@ -50,9 +48,17 @@ public sealed class SufficientStatistics
     /// <summary>Σ (y − ȳ)², computed from the rows.</summary>
     internal double OutcomeSumOfSquares { get; init; }
 
-    /// <summary>The constant subtracted from y in the C_j (ȳ when the model has an intercept, else 0). Estimates
-    /// computed from the C_j are those of y − shift: add <see cref="OutcomeShift"/> to the intercept.</summary>
-    internal double OutcomeShift { get; init; }
+    /// <summary>The constant subtracted from y in the C_j (ȳ when the model has an intercept, else 0).</summary>
+    internal double OutcomeShift => Coordinates.OutcomeShift;
+
+    /// <summary>The coordinates the C_j hold the model in (y, and the predictors, about their means): estimates computed
+    /// from the C_j are mapped to the user's through it.</summary>
+    internal DesignCoordinates Coordinates
+    {
+        get => _coordinates ??= DesignCoordinates.Identity(P, Levels.Select(l => l.Size).ToArray(), ZOffset);
+        init => _coordinates = value;
+    }
+    private DesignCoordinates? _coordinates;
 
     /// <summary>True when each row's level-1 variance is known (the V-known model): the C_j are weighted by 1/v_i,
     /// so σ² is 1 by construction and is not estimated.</summary>
@@ -62,12 +68,85 @@ public sealed class SufficientStatistics
     internal double LogWeightSum { get; init; }
 
     /// <summary>Index of the (Intercept) column of X, or −1.</summary>
-    internal int InterceptIndex { get; init; } = -1;
+    internal int InterceptIndex => Coordinates.InterceptIndex;
 
-    /// <summary>β of the original y from β of the shifted y.</summary>
-    internal void Unshift(double[] beta)
+    private static int[] ZOffsets(int p, RandomLevel[] levels)
     {
-        if (InterceptIndex >= 0) beta[InterceptIndex] += OutcomeShift;
+        var offset = new int[levels.Length];
+        for (int k = 0, off = p; k < levels.Length; k++) { offset[k] = off; off += levels[k].Size; }
+        return offset;
+    }
+
+    /// <summary>For REML: the levels whose Σ_k is unstructured keep their random slopes centred — the same model, with
+    /// Σ_k at the slopes' means instead of at 0, so that a slope far from 0 (x + 300) does not make the intercept's
+    /// variance an extrapolation nearly collinear with the slope's (Newton on θ ended at a wrong optimum there). A
+    /// structured Σ_k (diagonal, blocks) is turned back: there the origin is part of the model.</summary>
+    internal SufficientStatistics ForReml() => AsWritten(k =>
+    {
+        var free = Levels[k].Free;
+        for (int a = 0; a < Levels[k].Size; a++) for (int b = 0; b <= a; b++) if (!free[a, b]) return true;
+        return false;
+    });
+
+    /// <summary>For the sampler: every level's random columns as written, since its priors are stated on Σ_k as the user
+    /// wrote it (computed once, shared by the chains).</summary>
+    internal SufficientStatistics ForSampler() => LazyInitializer.EnsureInitialized(ref _forSampler, () => AsWritten(_ => true));
+    private SufficientStatistics? _forSampler;
+
+    /// <summary>The largest distance from 0, in its sds, at which a random slope is used as written: beyond it the
+    /// uncentred cross-products lose more than about r²·10⁻¹⁶ ≈ 10⁻⁹ of the slope's spread to rounding.</summary>
+    internal const double FarthestSlope = 3e3;
+
+    /// <summary>The statistics with the random columns of the chosen levels turned back to as written (z = z̃ + z̄·1 in
+    /// each C_j); refuses a slope so far from 0 that the uncentred cross-products would lose its digits.</summary>
+    private SufficientStatistics AsWritten(Func<int, bool> level)
+    {
+        var chosen = Enumerable.Range(0, Levels.Count).Where(k => level(k) && !Coordinates.Random(k).IsIdentity).ToArray();
+        if (chosen.Length == 0) return this;
+        var total = Total();
+        foreach (int k in chosen)
+        {
+            var map = Coordinates.Random(k);
+            int z0 = ZOffset[k];
+            for (int a = 0; a < map.Size; a++)
+                foreach (var (one, mean) in map.Expansion(a).Skip(1))
+                {
+                    double n = total[(z0 + one) * M + z0 + one], sd = Math.Sqrt(Math.Max(total[(z0 + a) * M + z0 + a], 0) / n);
+                    if (Math.Abs(mean) > FarthestSlope * sd)
+                        throw new ModelSpecificationException(
+                            $"The random slope of '{Levels[k].TermNames[a]}' on '{Levels[k].Grouping.Name}' lies {Math.Abs(mean) / sd:G2} of its standard deviations from 0 " +
+                            $"(mean about {mean:G4}, sd {sd:G3}): its intercept variance is then the variance at '{Levels[k].TermNames[a]}' = 0, far outside the data, and in double " +
+                            $"precision the two cannot be told apart. Centre it — write center({Levels[k].TermNames[a]}) in the formula, or subtract a round number such as " +
+                            "its first value; the model is the same with the intercept at that point." +
+                            (Levels[k].Size > 1 ? " (REML with an unstructured covariance fits it as written.)" : ""));
+                }
+        }
+        var leaf = (double[])_leaf.Clone();
+        int mm = M * M;
+        for (int j = 0; j < LeafCount; j++)
+        {
+            var c = leaf.AsSpan(j * mm, mm);
+            foreach (int k in chosen)
+            {
+                var map = Coordinates.Random(k);
+                int z0 = ZOffset[k];
+                // C = A⁻ᵀC̃A⁻¹ with z_a = z̃_a + mean·z_one: row a, then column a, gain mean × the intercept's.
+                for (int a = 0; a < map.Size; a++)
+                    foreach (var (one, mean) in map.Expansion(a).Skip(1))
+                        for (int b = 0; b < M; b++) c[(z0 + a) * M + b] += mean * c[(z0 + one) * M + b];
+                for (int a = 0; a < map.Size; a++)
+                    foreach (var (one, mean) in map.Expansion(a).Skip(1))
+                        for (int b = 0; b < M; b++) c[b * M + z0 + a] += mean * c[b * M + z0 + one];
+            }
+        }
+        var maps = Enumerable.Range(0, Levels.Count).Select(k => chosen.Contains(k) ? UnitTriangularMap.Identity(Levels[k].Size) : Coordinates.Random(k)).ToArray();
+        return new SufficientStatistics(Spec, FixedNames.ToArray(), Levels.ToArray(), P, leaf, LeafRowCount, N, ConstantBelowLevel, Frame)
+        {
+            OutcomeSumOfSquares = OutcomeSumOfSquares,
+            KnownResidualVariance = KnownResidualVariance,
+            LogWeightSum = LogWeightSum,
+            Coordinates = Coordinates.WithRandom(maps),
+        };
     }
 
     /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
@@ -109,7 +188,7 @@ public sealed class SufficientStatistics
         var frame = ModelFrame.Build(spec, data);
         var design = Design.Build(spec, frame, data.Source);
         var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
-        DesignChecks.Run(stats, design);
+        DesignChecks.Run(stats);
         return stats;
     }
 
@@ -117,8 +196,9 @@ public sealed class SufficientStatistics
     {
         var cols = design.Columns;
         int m = cols.Length, n = design.N;
-        // Accumulate y − ȳ when the model has an intercept: with a large mean (years, timestamps) the uncentred
-        // cross-products would cancel every digit of the residual sum of squares. Only the intercept moves.
+        // With an intercept, accumulate y − ȳ (the fixed columns come centred from the design): with a large mean (years,
+        // timestamps) the uncentred cross-products would cancel every digit of the residual sum of squares. Only the
+        // intercept moves (DesignCoordinates maps it back).
         int intercept = Array.IndexOf(design.FixedNames, "(Intercept)");
         var yRaw = cols[^1];
         double mean = 0, ss = 0;
@@ -163,8 +243,8 @@ public sealed class SufficientStatistics
         return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary)
         {
             OutcomeSumOfSquares = ss,
-            OutcomeShift = shift,
-            InterceptIndex = intercept,
+            Coordinates = new DesignCoordinates(intercept, shift, new UnitTriangularMap(design.FixedExpansion),
+                design.RandomExpansion.Select(e => new UnitTriangularMap(e)).ToArray(), ZOffsets(design.P, design.Levels)),
             KnownResidualVariance = design.KnownResidualVariance,
             LogWeightSum = weights is null || design.KnownResidualVariance ? 0 : weights.Sum(Math.Log),
         };

@@ -15,6 +15,8 @@ public class LocationDrawTests
     [InlineData("y ~ x + w + (1 + x | g)", false)]
     [InlineData("y ~ x + w + (1 + x | g)", true)]
     [InlineData("y ~ x + (1 | s) + (1 | s:g)", true)]
+    // x:w is held as (x − x̄)(w − w̄) in the statistics: the prior and the draws cross the change of coordinates.
+    [InlineData("y ~ x * w + (1 + x | g)", true)]
     public void JointDraws_HaveTheExactConditionalMeanAndCovariance(string formula, bool properPrior)
     {
         // Given a small nested data set and fixed variances
@@ -27,7 +29,8 @@ public class LocationDrawTests
         int n = rows.Count;
         var data = DataTable.FromColumns([("s", rows.Select(r => (double)r.s).ToArray()), ("g", rows.Select(r => (double)r.g).ToArray()),
             ("x", rows.Select(r => r.x).ToArray()), ("w", rows.Select(r => r.w).ToArray()), ("y", rows.Select(r => r.y).ToArray())]);
-        var stats = SufficientStatistics.Build(ModelSpec.FromFormula(formula), data);
+        // As the sampler holds them: the random columns as written, the fixed ones centred.
+        var stats = SufficientStatistics.Build(ModelSpec.FromFormula(formula), data).ForSampler();
         double sigma2 = 1.3;
         var sigmas = stats.Levels.Select(l => l.Size == 2 ? new[] { 0.8, 0.2, 0.2, 0.5 } : new[] { l.Grouping.Name == "s" ? 2.0 : 0.7 }).ToArray();
         int p = stats.P;
@@ -41,12 +44,12 @@ public class LocationDrawTests
         FixedEffectPrior? prior = null;
         if (properPrior)
         {
-            // In the statistics' coordinates the intercept is that of y − shift.
-            var shifted = (double[])m0.Clone();
-            if (stats.InterceptIndex >= 0) shifted[stats.InterceptIndex] -= stats.OutcomeShift;
+            // The prior as the user states it, moved into the statistics' coordinates (y and the predictors centred).
             var precision = new double[p * p];
             for (int i = 0; i < p; i++) precision[i * p + i] = 1 / v0;
-            prior = new FixedEffectPrior(precision, shifted.Select(m => m / v0).ToArray());
+            var precisionMean = m0.Select(m => m / v0).ToArray();
+            stats.Coordinates.ToKernelPrior(precision, precisionMean);
+            prior = new FixedEffectPrior(precision, precisionMean);
         }
         var f = new NestedFactorization(stats);
         Assert.True(f.Update(lambdas, prior, sigma2));
@@ -62,7 +65,7 @@ public class LocationDrawTests
         for (int t = 0; t < draws; t++)
         {
             f.Draw(Math.Sqrt(sigma2), draw, beta, u);
-            stats.Unshift(beta);
+            stats.Coordinates.ToUser(beta);
             beta.CopyTo(v, 0);
             int o = p;
             foreach (var level in u) { level.CopyTo(v, o); o += level.Length; }
@@ -120,6 +123,7 @@ public class LocationDrawTests
         "(Intercept)" => 1,
         "x" => row.x,
         "w" => row.w,
+        "x:w" => row.x * row.w,
         _ => throw new ArgumentException(name),
     };
 }

@@ -258,22 +258,23 @@ internal sealed class NestedFactorization
     }
 
     /// <summary>
-    /// Reliability of each random coefficient of one group: the diagonal of Σ(Σ + V_j)⁻¹, computed as
-    /// Λ T⁻¹ Λᵀ M_zz with M_zz the group's information (its cross-products, with any nested groups
+    /// Reliability of the random coefficients of one group: Σ(Σ + V_j)⁻¹ (q×q; its diagonal is each coefficient's),
+    /// computed as Λ T⁻¹ Λᵀ M_zz with M_zz the group's information (its cross-products, with any nested groups
     /// below it integrated out). Needs no inverse of M_zz, so it is defined for any group size.
     /// </summary>
-    public void Reliability(int level, int node, Span<double> result)
+    public void ReliabilityMatrix(int level, int node, Span<double> result)
     {
         int q = _q[level], m = _m, z0 = _s.ZOffset[level];
         ReadOnlySpan<double> mat = level == _k - 1 ? _s.Leaf(node) : _acc[level].AsSpan(node * m * m, m * m);
         var p = new double[q * q];
         ConditionalCovariance(level, node, new double[q * q], p);
         for (int i = 0; i < q; i++)
-        {
-            double s = 0;
-            for (int t = 0; t < q; t++) s += p[i * q + t] * mat[(z0 + t) * m + z0 + i];
-            result[i] = s;
-        }
+            for (int j = 0; j < q; j++)
+            {
+                double s = 0;
+                for (int t = 0; t < q; t++) s += p[i * q + t] * mat[(z0 + t) * m + z0 + j];
+                result[i * q + j] = s;
+            }
     }
 
     /// <summary>Λ T⁻¹ Λᵀ of one group: Cov(u_j)/σ² given the effects above it (lme4's condVar, unscaled).</summary>
