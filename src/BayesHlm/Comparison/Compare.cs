@@ -187,6 +187,8 @@ public static class Compare
 
     private static (List<GroupComparison>, List<(string, string, double, double)>) GroupLevel(SufficientStatistics s, RemlFit reml, DrawSet draws, ResolvedPriors priors)
     {
+        // The draws' Σ_k are as the user wrote the random columns: so are the sampler's statistics.
+        s = s.ForSampler();
         var rows = new List<GroupComparison>();
         var averages = new List<(string, string, double, double)>();
         if (s.Levels.Count == 0) return (rows, averages);
@@ -196,7 +198,7 @@ public static class Compare
         var sumSq = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumVar = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumRel = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
-        var kernel = new NestedFactorization(s);
+        var kernel = GaussianKernel.For(s);
         var map = new ThetaMap(s.Levels);
         var layout = priors.Layout;
         var lambdas = map.NewLambdas();

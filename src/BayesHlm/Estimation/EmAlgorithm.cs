@@ -160,7 +160,7 @@ internal sealed class EmAlgorithm
         var next = new double[_q.Length][];
         for (int k = 0; k < _q.Length; k++)
         {
-            int q = _q[k], nodes = f.NodeCount(k);
+            int q = _q[k], nodes = _s.Levels[k].Grouping.Count;
             var acc = new double[q * q];
             for (int node = 0; node < nodes; node++)
                 for (int i = 0; i < q; i++)

@@ -6,7 +6,7 @@ namespace BayesHlm.Estimation;
 /// <summary>Empirical Bayes group estimates at the fitted θ (MATH.md §3).</summary>
 internal static class GroupEffectsBuilder
 {
-    public static List<GroupEffects> Build(SufficientStatistics s, NestedFactorization f, double sigma2)
+    public static List<GroupEffects> Build(SufficientStatistics s, GaussianKernel f, double sigma2)
     {
         var result = new List<GroupEffects>();
         if (s.Levels.Count == 0) return result;
@@ -155,6 +155,8 @@ internal static class GroupEffectsBuilder
         for (int a = 0; a < level.Size; a++)
         {
             result[a] = new List<int>();
+            // Crossed factors are not nested: a group's coefficient is β plus its own factor's effect (lme4's coef()).
+            if (s.Crossed) continue;
             for (int outer = 0; outer < k; outer++)
             {
                 int b = s.Levels[outer].TermNames.ToList().IndexOf(level.TermNames[a]);

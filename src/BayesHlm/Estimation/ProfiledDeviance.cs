@@ -16,14 +16,14 @@ internal sealed class ProfiledDeviance
         Statistics = statistics;
         Reml = reml;
         Map = new ThetaMap(statistics.Levels);
-        Factorization = new NestedFactorization(statistics);
+        Factorization = GaussianKernel.For(statistics);
         _lambdas = Map.NewLambdas();
     }
 
     public SufficientStatistics Statistics { get; }
     public bool Reml { get; }
     public ThetaMap Map { get; }
-    public NestedFactorization Factorization { get; }
+    public GaussianKernel Factorization { get; }
 
     /// <summary>σ² at the current θ: profiled, or 1 when the level-1 variances are known.</summary>
     public double Sigma2 => Statistics.KnownResidualVariance ? 1 : Factorization.ProfiledSigma2(Reml);

@@ -94,7 +94,7 @@ public static class Reml
         options ??= RemlOptions.Default;
         s = s.ForReml();
         var criterion = new ProfiledDeviance(s, options.Method == EstimationMethod.Reml);
-        var warnings = new List<string>();
+        var warnings = new List<string>(s.DesignWarnings);
         var (theta, iterations, converged, algorithm) = Optimize(s, criterion, options, warnings);
         criterion.Evaluate(theta);
         double sigma2 = criterion.Sigma2;
@@ -126,14 +126,17 @@ public static class Reml
         if (acov is null) warnings.Add("The Hessian of the likelihood is not positive definite at the estimates, so covariance-parameter standard errors and Satterthwaite df are not available. The model may be over-parameterised for these data.");
         var covSe = acov is null ? null : cp.StandardErrors(acov);
         var satterthwaite = acov is null ? Enumerable.Repeat(double.NaN, s.P).ToArray() : cp.SatterthwaiteDf(acov);
-        var bw = BetweenWithinDf(s, warnings);
+        // Between-within df follow the nesting; crossed factors have none, and get Satterthwaite's (or N − p without them).
+        var bw = s.Crossed ? Enumerable.Repeat(double.NaN, s.P).ToArray() : BetweenWithinDf(s, warnings);
+        var dfMethod = s.Crossed ? DegreesOfFreedomMethod.Satterthwaite : options.DegreesOfFreedom;
 
         var fixedEffects = new List<FixedEffectEstimate>();
         double z = (1 + options.ConfidenceLevel) / 2;
         for (int i = 0; i < s.P; i++)
         {
             double se = Math.Sqrt(fixedCov[i * s.P + i]);
-            double df = options.DegreesOfFreedom == DegreesOfFreedomMethod.Satterthwaite && !double.IsNaN(satterthwaite[i]) ? satterthwaite[i] : bw[i];
+            double df = dfMethod == DegreesOfFreedomMethod.Satterthwaite && !double.IsNaN(satterthwaite[i]) ? satterthwaite[i]
+                : !double.IsNaN(bw[i]) ? bw[i] : s.N - s.P;
             double t = beta[i] / se;
             double p = 2 * StudentT.CDF(0, 1, df, -Math.Abs(t));
             double crit = StudentT.InvCDF(0, 1, df, z);
@@ -156,7 +159,8 @@ public static class Reml
         int nCov = cp.Parameters.Count + (s.KnownResidualVariance ? 0 : 1);
         int parameters = reml ? nCov : nCov + s.P;
         double nStar = reml ? s.N - s.P : s.N;
-        double subjects = s.Levels.Count > 0 ? s.Levels[0].Grouping.Count : s.N;
+        // SAS's J: the top level's groups; for crossed factors the fewest (as lme4 and the references count BIC).
+        double subjects = s.Levels.Count > 0 ? s.Levels.Min(l => l.Grouping.Count) : s.N;
         var fit = new FitStatistics(minus2ll,
             minus2ll + 2 * parameters,
             nStar - parameters - 1 > 0 ? minus2ll + 2 * parameters * nStar / (nStar - parameters - 1) : double.NaN, // SAS prints it as missing
@@ -204,7 +208,7 @@ public static class Reml
             Warnings = warnings,
             Seconds = clock.Elapsed.TotalSeconds,
             FixedCovariance = fixedCov,
-            DegreesOfFreedom = options.DegreesOfFreedom,
+            DegreesOfFreedom = dfMethod,
             ConfidenceLevel = options.ConfidenceLevel,
         };
     }
@@ -259,6 +263,12 @@ public static class Reml
             if (options.Algorithm == EstimationAlgorithm.Em) warnings.Add("EM is not used when the level-1 variances are known; the fit is by Newton's method.");
             options = options with { Algorithm = EstimationAlgorithm.Newton };
         }
+        if (s.Crossed && options.Algorithm != EstimationAlgorithm.Newton)
+        {
+            // EM's M-step reads each group's second moments through the nesting; crossed factors are fitted by Newton.
+            if (options.Algorithm == EstimationAlgorithm.Em) warnings.Add("EM is not used for crossed random effects; the fit is by Newton's method.");
+            options = options with { Algorithm = EstimationAlgorithm.Newton };
+        }
         if (options.Algorithm == EstimationAlgorithm.Em)
         {
             var em = RunEm(s, criterion, options);
@@ -306,7 +316,7 @@ public static class Reml
     private static NewtonMinimizer.Result BestOfStarts(SufficientStatistics s, ProfiledDeviance criterion, NewtonMinimizer.Result first, List<string> warnings)
     {
         var map = criterion.Map;
-        bool fewGroups = s.Levels.Count > 0 && s.Levels[0].Grouping.Count < FewGroups;
+        bool fewGroups = s.Levels.Count > 0 && s.Levels.Min(l => l.Grouping.Count) < FewGroups;
         if (!first.Converged || !(fewGroups || SingularLevels(s, first.X, map).Any(x => x))) return first;
         double Criterion(double[] theta) => criterion.Evaluate(theta);
         var best = first;

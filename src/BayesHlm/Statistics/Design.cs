@@ -62,8 +62,15 @@ internal sealed class Design
     public required double[][] Columns { get; init; }
     public required int P { get; init; }
     public required RandomLevel[] Levels { get; init; }
-    /// <summary>Leaf (innermost) group of each row; all 0 when the model has no random part.</summary>
+    /// <summary>The cell of each row: its innermost group when the factors are nested, its combination of groups when
+    /// they are crossed; all 0 when the model has no random part.</summary>
     public required int[] LeafOfRow { get; init; }
+    /// <summary>Per grouping level, each cell's group.</summary>
+    public required int[][] CellLevel { get; init; }
+    /// <summary>The grouping factors are not all nested: each is a level of its own, crossed with the others.</summary>
+    public bool Crossed { get; init; }
+    /// <summary>What the design makes worth saying beside a fit (crossed factors that look numbered within another).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>For each fixed column, the index of the outermost grouping level within whose groups it is
     /// constant; the number of levels when it varies within the innermost groups (a level-1 effect).</summary>
     public required int[] ConstantBelowLevel { get; init; }
@@ -72,6 +79,8 @@ internal sealed class Design
     public required (int Column, double Weight)[][] FixedExpansion { get; init; }
     /// <summary>Per level, each random column as written in terms of the centred ones (<see cref="PredictorCentring.CentreSlopes"/>).</summary>
     public required (int Column, double Weight)[][][] RandomExpansion { get; init; }
+    /// <summary>Per fixed column, per grouping level: whether the column is constant within each of its groups.</summary>
+    public required bool[][] ConstantWithin { get; init; }
     /// <summary>Row weights 1/v_i when the level-1 variances are known (the V-known model), else null.</summary>
     public double[]? Weights { get; init; }
     /// <summary>The weights are 1/v_i of known variances (σ² = 1), not precision weights of an estimated σ².</summary>
@@ -85,7 +94,8 @@ internal sealed class Design
         if (fixedCols.Count == 0)
             throw new ModelSpecificationException($"The model has no fixed effects (no intercept and no predictors). Remove '0 +' or '- 1', or add a predictor.");
 
-        var levels = BuildGrouping(spec, frame, source, out int[] leafOfRow);
+        var warnings = new List<string>();
+        var levels = BuildGrouping(spec, frame, source, out int[] leafOfRow, out int[][] cellLevel, out bool crossed, warnings);
         var weights = frame.KnownVariance?.Select(v => 1 / v).ToArray() ?? frame.PrecisionWeights;
         var randomLevels = new RandomLevel[levels.Count];
         var randomExpansion = new (int, double)[levels.Count][][];
@@ -121,15 +131,16 @@ internal sealed class Design
         var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
         int p = fixedCols.Count;
 
-        // For ddfm=bw: the outermost level at which each fixed column is constant within groups.
+        // For ddfm=bw: the outermost level at which each fixed column is constant within groups; and, for crossed
+        // factors, within which factors' groups it is constant.
         var constantBelow = new int[p];
-        var groupOfRowAtLevel = GroupOfRowAtEachLevel(randomLevels, leafOfRow);
+        var constantWithin = new bool[p][];
+        var groupOfRowAtLevel = randomLevels.Select((_, k) => leafOfRow.Select(cell => cellLevel[k][cell]).ToArray()).ToArray();
         for (int c = 0; c < p; c++)
         {
-            int level = randomLevels.Length; // varies within the innermost groups: a level-1 effect
-            for (int k = 0; k < randomLevels.Length; k++)
-                if (IsConstantWithin(columns[c], groupOfRowAtLevel[k], randomLevels[k].Grouping.Count)) { level = k; break; }
-            constantBelow[c] = level;
+            constantWithin[c] = randomLevels.Select((l, k) => IsConstantWithin(columns[c], groupOfRowAtLevel[k], l.Grouping.Count)).ToArray();
+            int level = Array.IndexOf(constantWithin[c], true);
+            constantBelow[c] = level < 0 ? randomLevels.Length : level; // varies within the innermost groups: a level-1 effect
         }
         // After the constancy check, which reads the columns as written: centring moves which rows are 0.
         var expansion = PredictorCentring.Centre(fixedCols, weights, columns);
@@ -141,28 +152,16 @@ internal sealed class Design
             P = p,
             Levels = randomLevels,
             LeafOfRow = leafOfRow,
+            CellLevel = cellLevel,
+            Crossed = crossed,
+            Warnings = warnings,
             ConstantBelowLevel = constantBelow,
+            ConstantWithin = constantWithin,
             FixedExpansion = expansion,
             RandomExpansion = randomExpansion,
             Weights = weights,
             KnownResidualVariance = frame.KnownVariance is not null,
         };
-    }
-
-    private static int[][] GroupOfRowAtEachLevel(RandomLevel[] levels, int[] leafOfRow)
-    {
-        var result = new int[levels.Length][];
-        if (levels.Length == 0) return result;
-        result[^1] = leafOfRow;
-        for (int k = levels.Length - 2; k >= 0; k--)
-        {
-            var parent = levels[k + 1].Grouping.Parent;
-            var inner = result[k + 1];
-            var g = new int[inner.Length];
-            for (int i = 0; i < g.Length; i++) g[i] = parent[inner[i]];
-            result[k] = g;
-        }
-        return result;
     }
 
     private static bool IsConstantWithin(double[] x, int[] group, int nGroups)
@@ -272,9 +271,12 @@ internal sealed class Design
         return result;
     }
 
-    /// <summary>Grouping levels ordered outer to inner, checked to be nested; the leaf group of each row.</summary>
+    /// <summary>The grouping factors with the cell (one combination of their groups) of each row. Nested factors are
+    /// ordered outer to inner, and a cell is an innermost group; factors that are not all nested are crossed, kept in
+    /// the formula's order, and a cell is each combination of groups that occurs. <paramref name="cellLevel"/> gives each
+    /// cell's group in every factor.</summary>
     private static List<(RandomFactorSpec Factor, GroupingLevel Level)> BuildGrouping(
-        ModelSpec spec, ModelFrame frame, string? source, out int[] leafOfRow)
+        ModelSpec spec, ModelFrame frame, string? source, out int[] cellOfRow, out int[][] cellLevel, out bool crossed, List<string> warnings)
     {
         int n = frame.RowCount;
         var factors = new List<(RandomFactorSpec Spec, int[] Codes, string[] Levels)>();
@@ -288,39 +290,93 @@ internal sealed class Design
             factors.Add((f, codes, levels));
         }
         // Outer factors have fewer groups; nested factors must split each outer group.
-        factors.Sort((a, b) => a.Levels.Length.CompareTo(b.Levels.Length));
-        var result = new List<(RandomFactorSpec, GroupingLevel)>();
-        int[]? outerCodes = null;
-        for (int k = 0; k < factors.Count; k++)
+        var bySize = factors.OrderBy(f => f.Levels.Length).ToList();
+        var parents = new int[bySize.Count][];
+        crossed = false;
+        for (int k = 0; k < bySize.Count && !crossed; k++)
         {
-            var (f, codes, levels) = factors[k];
-            var parent = new int[levels.Length];
-            var count = new int[levels.Length];
-            if (outerCodes is not null)
+            var (f, codes, levels) = bySize[k];
+            var parent = parents[k] = new int[levels.Length];
+            if (k == 0) continue;
+            Array.Fill(parent, -1);
+            var outerCodes = bySize[k - 1].Codes;
+            for (int i = 0; i < n && !crossed; i++)
             {
-                Array.Fill(parent, -1);
-                for (int i = 0; i < n; i++)
-                {
-                    int g = codes[i], o = outerCodes[i];
-                    if (parent[g] < 0) parent[g] = o;
-                    else if (parent[g] != o)
-                    {
-                        var outer = factors[k - 1];
-                        throw new ModelSpecificationException(
-                            $"The grouping factors '{outer.Spec.Name}' and '{f.Name}' are crossed, not nested: group '{levels[g]}' of '{f.Name}' " +
-                            $"occurs in more than one group of '{outer.Spec.Name}'. Crossed random effects are not supported yet. " +
-                            // The factor with fewer labels is the one whose numbers restart (classes 1–4 in every school).
-                            $"If '{outer.Spec.Name}' ({outer.Levels.Length} labels) is numbered within each '{f.Name}' " +
-                            $"({levels.Length} groups), declare the nesting as (1 | {f.Name}/{outer.Spec.Name}).");
-                    }
-                }
+                int g = codes[i], o = outerCodes[i];
+                if (parent[g] < 0) parent[g] = o;
+                else if (parent[g] != o) crossed = true;
             }
-            for (int i = 0; i < n; i++) count[codes[i]]++;
-            result.Add((f, new GroupingLevel(f.Name, levels, parent, count)));
-            outerCodes = codes;
         }
-        leafOfRow = outerCodes ?? new int[n];
+        var result = new List<(RandomFactorSpec, GroupingLevel)>();
+        if (!crossed)
+        {
+            for (int k = 0; k < bySize.Count; k++)
+            {
+                var (f, codes, levels) = bySize[k];
+                var count = new int[levels.Length];
+                for (int i = 0; i < n; i++) count[codes[i]]++;
+                result.Add((f, new GroupingLevel(f.Name, levels, parents[k], count)));
+            }
+            cellOfRow = bySize.Count == 0 ? new int[n] : bySize[^1].Codes;
+            cellLevel = new int[bySize.Count][];
+            for (int k = bySize.Count - 1; k >= 0; k--)
+                cellLevel[k] = k == bySize.Count - 1
+                    ? Enumerable.Range(0, bySize[k].Levels.Length).ToArray()
+                    : cellLevel[k + 1].Select(g => parents[k + 1][g]).ToArray();
+            return result;
+        }
+
+        // Crossed (or partly nested, partly crossed): every factor is a level of its own, in the formula's order.
+        foreach (var (f, codes, levels) in factors)
+        {
+            var count = new int[levels.Length];
+            for (int i = 0; i < n; i++) count[codes[i]]++;
+            result.Add((f, new GroupingLevel(f.Name, levels, new int[levels.Length], count)));
+        }
+        NumberedWithin(factors, warnings);
+        // A cell per combination of groups that occurs, numbered in order of the first factor's groups and so on.
+        var cellCodes = factors[0].Codes;
+        int cells = factors[0].Levels.Length;
+        for (int k = 1; k < factors.Count; k++)
+        {
+            var map = new Dictionary<long, int>();
+            var next = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                long key = ((long)cellCodes[i] << 32) | (uint)factors[k].Codes[i];
+                if (!map.TryGetValue(key, out int c)) { c = map.Count; map[key] = c; }
+                next[i] = c;
+            }
+            cellCodes = next;
+            cells = map.Count;
+        }
+        cellOfRow = cellCodes;
+        cellLevel = factors.Select(_ => new int[cells]).ToArray();
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < factors.Count; k++) cellLevel[k][cellCodes[i]] = factors[k].Codes[i];
         return result;
+    }
+
+    /// <summary>Crossed factors are fitted as crossed; but when one reuses a few labels in every group of another
+    /// (classrooms 1–4 in every school) they were probably numbered within it, and crossed they mean something else:
+    /// say so, with the nesting that the data show.</summary>
+    private static void NumberedWithin(List<(RandomFactorSpec Spec, int[] Codes, string[] Levels)> factors, List<string> warnings)
+    {
+        foreach (var inner in factors)
+            foreach (var outer in factors)
+            {
+                if (ReferenceEquals(inner.Spec, outer.Spec) || inner.Levels.Length >= outer.Levels.Length) continue;
+                var seen = new HashSet<long>();
+                var perOuter = new int[outer.Levels.Length];
+                for (int i = 0; i < inner.Codes.Length; i++)
+                    if (seen.Add(((long)outer.Codes[i] << 32) | (uint)inner.Codes[i])) perOuter[outer.Codes[i]]++;
+                // Every label of the inner factor reused within one outer group, and in more than one group.
+                if (perOuter.Max() == inner.Levels.Length && seen.Count > inner.Levels.Length)
+                    warnings.Add(
+                        $"'{inner.Spec.Name}' has {inner.Levels.Length} labels, and a single group of '{outer.Spec.Name}' uses all of them: if the " +
+                        $"{inner.Spec.Name} labels are numbered within each {outer.Spec.Name}, the model you mean is (1 | {outer.Spec.Name}/{inner.Spec.Name}). " +
+                        $"As written the factors are crossed: {inner.Spec.Name} '{inner.Levels[0]}' of every {outer.Spec.Name} is one group.");
+            }
     }
 
     private static (int[] Codes, string[] Levels) GroupCodes(IReadOnlyList<string> columns, ModelFrame frame)

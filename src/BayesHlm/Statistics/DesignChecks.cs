@@ -20,6 +20,7 @@ internal static class DesignChecks
     /// schools with one classroom each) has the same groups: the two levels' effects cannot be told apart.</summary>
     private static void CheckNestedLevelsDiffer(SufficientStatistics s)
     {
+        if (s.Crossed) return;
         for (int k = 1; k < s.Levels.Count; k++)
         {
             var outer = s.Levels[k - 1].Grouping;
@@ -98,7 +99,7 @@ internal static class DesignChecks
         {
             var level = s.Levels[k];
             if (!level.TermNames.Contains("(Intercept)")) continue;
-            var between = Enumerable.Range(0, s.P).Where(c => s.ConstantBelowLevel[c] <= k).Select(c => s.FixedNames[c]).ToList();
+            var between = Enumerable.Range(0, s.P).Where(c => s.ConstantWithin[c][k]).Select(c => s.FixedNames[c]).ToList();
             if (between.Count >= level.Grouping.Count)
                 throw new ModelSpecificationException(
                     $"The fixed effects have {between.Count} columns that are constant within the groups of '{level.Grouping.Name}' ({string.Join(", ", between.Take(4).Select(n => $"'{n}'"))}" +
@@ -111,7 +112,8 @@ internal static class DesignChecks
     /// σ² to zero and a group variance to infinity): it is a group-level outcome.</summary>
     private static void CheckWithinGroupVariation(SufficientStatistics s)
     {
-        if (s.KnownResidualVariance || s.Levels.Count == 0 || s.InterceptIndex < 0) return;
+        // Crossed factors leave variation between the cells of a group, and a cell may hold one row.
+        if (s.KnownResidualVariance || s.Levels.Count == 0 || s.InterceptIndex < 0 || s.Crossed) return;
         int m = s.M, yi = s.YIndex, one = s.InterceptIndex;
         double within = 0;
         for (int j = 0; j < s.LeafCount; j++)

@@ -145,6 +145,10 @@ public sealed class SufficientStatistics
             OutcomeSumOfSquares = OutcomeSumOfSquares,
             KnownResidualVariance = KnownResidualVariance,
             LogWeightSum = LogWeightSum,
+            CellLevel = CellLevel,
+            Crossed = Crossed,
+            ConstantWithin = ConstantWithin,
+            DesignWarnings = DesignWarnings,
             Coordinates = Coordinates.WithRandom(maps),
         };
     }
@@ -164,15 +168,28 @@ public sealed class SufficientStatistics
         return t;
     }
 
-    /// <summary>Σ of C_j over the innermost groups within each group of <paramref name="level"/> (nodes × m × m).</summary>
+    /// <summary>Per grouping level, each cell's group (for nested factors, the innermost group's ancestor).</summary>
+    internal int[][] CellLevel { get; init; } = [];
+
+    /// <summary>The grouping factors are crossed (not all nested): a "leaf" C_j is then one cell, a combination of groups
+    /// that occurs, and the crossed kernel fits it.</summary>
+    public bool Crossed { get; init; }
+
+    /// <summary>Per fixed column, per grouping level: constant within each of the level's groups.</summary>
+    internal bool[][] ConstantWithin { get; init; } = [];
+
+    /// <summary>What the design makes worth saying beside any fit of it.</summary>
+    internal IReadOnlyList<string> DesignWarnings { get; init; } = [];
+
+    /// <summary>Σ of C_j over the cells within each group of <paramref name="level"/> (nodes × m × m).</summary>
     internal double[] NodeCrossProducts(int level)
     {
         int mm = M * M, nodes = Levels[level].Grouping.Count;
         var result = new double[nodes * mm];
+        var nodeOf = CellLevel[level];
         for (int leaf = 0; leaf < LeafCount; leaf++)
         {
-            int node = leaf;
-            for (int k = Levels.Count - 1; k > level; k--) node = Levels[k].Grouping.Parent[node];
+            int node = nodeOf[leaf];
             var c = Leaf(leaf);
             for (int i = 0; i < mm; i++) result[node * mm + i] += c[i];
         }
@@ -207,7 +224,7 @@ public sealed class SufficientStatistics
         // Weighted like the C_j, so the exact-fit check compares like with like.
         for (int i = 0; i < n; i++) ss += (design.Weights?[i] ?? 1) * (yRaw[i] - mean) * (yRaw[i] - mean);
         double shift = intercept >= 0 ? mean : 0;
-        int nLeaf = design.Levels.Length == 0 ? 1 : design.Levels[^1].Grouping.Count;
+        int nLeaf = design.Levels.Length == 0 ? 1 : design.CellLevel[0].Length;
         // One m×m cross-product per innermost group: refuse a size that cannot be held, before trying.
         long bytes = (long)nLeaf * m * m * sizeof(double);
         if (bytes > MaxCrossProductBytes || (long)nLeaf * m * m > Array.MaxLength)
@@ -243,6 +260,10 @@ public sealed class SufficientStatistics
         return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary)
         {
             OutcomeSumOfSquares = ss,
+            CellLevel = design.CellLevel,
+            Crossed = design.Crossed,
+            ConstantWithin = design.ConstantWithin,
+            DesignWarnings = design.Warnings,
             Coordinates = new DesignCoordinates(intercept, shift, new UnitTriangularMap(design.FixedExpansion),
                 design.RandomExpansion.Select(e => new UnitTriangularMap(e)).ToArray(), ZOffsets(design.P, design.Levels)),
             KnownResidualVariance = design.KnownResidualVariance,

@@ -18,9 +18,14 @@ public sealed class RemlReference
     public static IEnumerable<string> Ids =>
         Directory.GetFiles(RepositoryPaths.Reference("reml"), "*.json").Select(Path.GetFileNameWithoutExtension).Order()!;
 
+    /// <summary>The crossed designs, kept in their own folder (reml/ holds nested ones only).</summary>
+    public static IEnumerable<string> CrossedIds =>
+        Directory.GetFiles(RepositoryPaths.Reference("reml_crossed"), "*.json").Select(Path.GetFileNameWithoutExtension).Order()!;
+
     public static RemlReference Load(string id)
     {
         var dir = RepositoryPaths.Reference("reml");
+        if (!File.Exists(Path.Combine(dir, id + ".json"))) dir = RepositoryPaths.Reference("reml_crossed");
         var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, id + ".json")));
         var root = doc.RootElement;
         return new RemlReference

@@ -58,18 +58,30 @@ public class IdentifiabilityTests
     }
 }
 
-/// <summary>When two grouping factors are crossed by their labels, the advice names the nesting the data show.</summary>
+/// <summary>When two grouping factors are crossed by their labels, the fit is the crossed one (as lme4's), and the warning
+/// names the nesting that the data show.</summary>
 public class NestingAdviceTests
 {
     [Fact]
-    public void ClassroomsNumberedWithinSchools_AreAdvisedAsSchoolSlashClassroom_AndThatFits()
+    public void ClassroomsNumberedWithinSchools_AreFittedCrossed_WithAdviceToWriteSchoolSlashClassroom_AndThatFits()
     {
         string data = RepositoryPaths.Data("three_level_sim.csv");
         var r = CliRunner.Run("reml", "--data", data, "--formula", "y ~ x + (1 | school) + (1 | classroom)");
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("declare the nesting as (1 | school/classroom)", r.StdErr);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("4 groups of classroom", r.StdOut);
+        Assert.Contains("the model you mean", r.StdOut);
+        Assert.Contains("(1 | school/classroom)", r.StdOut);
         var advised = CliRunner.Run("reml", "--data", data, "--formula", "y ~ x + (1 | school/classroom)");
         Assert.True(advised.ExitCode == 0, advised.ToString());
         Assert.Contains("160 groups of school:classroom", advised.StdOut);
+        Assert.DoesNotContain("the model you mean", advised.StdOut);
+    }
+
+    [Fact]
+    public void TrulyCrossedFactors_GetNoNestingAdvice()
+    {
+        var r = CliRunner.Run("reml", "--data", Path.Combine(RepositoryPaths.SharedDirectory, "data", "crossed_sim.csv"), "--formula", "y ~ x + (1 | school) + (1 | neighbourhood)");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("the model you mean", r.StdOut);
     }
 }

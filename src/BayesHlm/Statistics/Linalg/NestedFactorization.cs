@@ -1,14 +1,10 @@
 namespace BayesHlm.Statistics.Linalg;
 
 /// <summary>
-/// The Gaussian kernel of MATH.md §3–4 in lme4's scaled form: given the relative covariance factors
-/// Λ_k (Σ_k = σ² Λ_k Λ_kᵀ) it factorises the penalised system of [X | Z_1Λ_1 | … | Z_KΛ_K | y]
-/// by eliminating the random effects group by group, innermost level first (an arrowhead, nested),
-/// then the fixed effects. Gives log|Λᵀ ZᵀZ Λ + I|, log|L_X|², the penalised residual sum of squares,
-/// the fixed effects and the conditional modes, and the posterior covariances — all from C_j alone.
-/// One instance is a workspace: refill it with <see cref="Update(IReadOnlyList{double[]})"/> for each θ.
+/// The kernel for nested factors (<see cref="GaussianKernel"/>): it eliminates the random effects group by group,
+/// innermost level first (an arrowhead), then the fixed effects — all from the C_j alone.
 /// </summary>
-internal sealed class NestedFactorization
+internal sealed class NestedFactorization : GaussianKernel
 {
     private readonly SufficientStatistics _s;
     private readonly int _m, _p, _k;
@@ -25,7 +21,7 @@ internal sealed class NestedFactorization
     private readonly double[] _rx;               // p
     private readonly double[] _tmp;
 
-    public NestedFactorization(SufficientStatistics s)
+    public NestedFactorization(SufficientStatistics s) : base(s)
     {
         _s = s;
         _m = s.M; _p = s.P; _k = s.Levels.Count;
@@ -56,23 +52,10 @@ internal sealed class NestedFactorization
 
     public int NodeCount(int level) => _nodes[level];
 
-    /// <summary>log|Λᵀ ZᵀZ Λ + I| (sum over all groups).</summary>
-    public double LogDetZ { get; private set; }
-    /// <summary>log|L_X|² with L_X the factor of the fixed-effect block after eliminating the random effects.</summary>
-    public double LogDetX { get; private set; }
-    /// <summary>Penalised weighted residual sum of squares at the conditional optimum (β̂, b̂).</summary>
-    public double Pwrss { get; private set; }
-
-    /// <summary>Sets Λ_k (row-major lower q_k×q_k each) and factorises. Returns false when the fixed-effect
-    /// block is not positive definite at this θ (the random-effect blocks always are: T ⪰ I).</summary>
-    public bool Update(IReadOnlyList<double[]> lambdas) => Update(lambdas, null, 1);
-
-    /// <summary>As <see cref="Update(IReadOnlyList{double[]})"/>, with a normal prior on the fixed effects (MATH.md §3:
-    /// A = XᵀX/σ² + V0⁻¹): the system is in units of σ², so the prior enters as σ²V0⁻¹ and σ²V0⁻¹m0. The prior is in
-    /// the statistics' coordinates (see <see cref="SufficientStatistics.OutcomeShift"/>).</summary>
+    /// <inheritdoc/>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2)
+    public override bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2)
     {
         for (int k = 0; k < _k; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
         for (int k = 0; k < _k - 1; k++) Array.Clear(_acc[k]);
@@ -257,12 +240,8 @@ internal sealed class NestedFactorization
         }
     }
 
-    /// <summary>
-    /// Reliability of the random coefficients of one group: Σ(Σ + V_j)⁻¹ (q×q; its diagonal is each coefficient's),
-    /// computed as Λ T⁻¹ Λᵀ M_zz with M_zz the group's information (its cross-products, with any nested groups
-    /// below it integrated out). Needs no inverse of M_zz, so it is defined for any group size.
-    /// </summary>
-    public void ReliabilityMatrix(int level, int node, Span<double> result)
+    /// <inheritdoc/>
+    public override void ReliabilityMatrix(int level, int node, Span<double> result)
     {
         int q = _q[level], m = _m, z0 = _s.ZOffset[level];
         ReadOnlySpan<double> mat = level == _k - 1 ? _s.Leaf(node) : _acc[level].AsSpan(node * m * m, m * m);
@@ -293,54 +272,26 @@ internal sealed class NestedFactorization
             }
     }
 
-    /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
-    public double ProfiledDeviance(bool reml)
-    {
-        int n = _s.N;
-        if (reml)
-        {
-            int dof = n - _p;
-            return LogDetZ + LogDetX + dof * (1 + Math.Log(2 * Math.PI * Pwrss / dof));
-        }
-        return LogDetZ + n * (1 + Math.Log(2 * Math.PI * Pwrss / n));
-    }
-
-    /// <summary>−2 log-likelihood at a given σ² (β profiled out; REML integrates it out).</summary>
-    public double Deviance(bool reml, double sigma2)
-    {
-        int dof = reml ? _s.N - _p : _s.N;
-        double d = dof * Math.Log(2 * Math.PI * sigma2) + LogDetZ + Pwrss / sigma2;
-        return reml ? d + LogDetX : d;
-    }
-
-    /// <summary>The σ² that maximises the likelihood at this θ.</summary>
-    public double ProfiledSigma2(bool reml) => Pwrss / (reml ? _s.N - _p : _s.N);
-
-    /// <summary>β̂ = L_X⁻ᵀ r_X (GLS estimate at this θ).</summary>
-    public double[] FixedEffects()
+    /// <inheritdoc/>
+    public override double[] FixedEffects()
     {
         var beta = (double[])_rx.Clone();
         Dense.BackSolve(_lx, _p, beta, 0, 1);
         return beta;
     }
 
-    /// <summary>(L_X L_Xᵀ)⁻¹: Cov(β̂)/σ².</summary>
-    public double[] FixedCovarianceUnscaled()
+    /// <inheritdoc/>
+    public override double[] FixedCovarianceUnscaled()
     {
         var r = new double[_p * _p];
         Dense.InverseFromCholesky(_lx, _p, r);
         return r;
     }
 
-    /// <summary>
-    /// Posterior means of u (unscaled random effects) and their covariances (in units of σ²) for every group,
-    /// given y and θ. With <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out
-    /// (REML, HLM's "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
-    /// <paramref name="visit"/>, when given, sees each group's whole path (β, u_1, …, u_k) covariance once.
-    /// Path covariances are kept only for levels with levels below them, so memory grows with the number of
-    /// innermost groups times q², not times (p + Σq)².
-    /// </summary>
-    public Posterior ComputePosterior(bool includeFixedUncertainty, PathVisitor? visit = null)
+    /// <inheritdoc/>
+    /// <remarks>Path covariances are kept only for levels with levels below them, so memory grows with the number of
+    /// innermost groups times q², not times (p + Σq)².</remarks>
+    public override Posterior ComputePosterior(bool includeFixedUncertainty, PathVisitor? visit = null)
     {
         var beta = FixedEffects();
         var means = new double[_k][];
@@ -507,6 +458,6 @@ internal sealed record FixedEffectPrior(double[] Precision, double[] PrecisionTi
 /// <param name="FixedCovariance">p × p covariance of β (zero when β is held fixed).</param>
 internal sealed record Posterior(double[] Beta, double[][] Means, double[][] NodeCovariance, double[] FixedCovariance);
 
-/// <summary>Receives one group's path through the nesting (β, u_1, …, u_level): its posterior mean and its d×d
-/// covariance in units of σ², valid during the call.</summary>
+/// <summary>Receives one group's path (β, u_1, …, u_level — through the nesting; for crossed factors, with zeros for
+/// the levels it does not lie in): its posterior mean and its d×d covariance in units of σ², valid during the call.</summary>
 internal delegate void PathVisitor(int level, int node, ReadOnlySpan<double> pathMean, ReadOnlySpan<double> pathCovariance);

@@ -1,0 +1,76 @@
+namespace BayesHlm.Statistics.Linalg;
+
+/// <summary>
+/// The Gaussian kernel of MATH.md §3–4 in lme4's scaled form: given the relative covariance factors Λ_k
+/// (Σ_k = σ²Λ_kΛ_kᵀ) it factorises the penalised system of [X | Z_1Λ_1 | … | Z_KΛ_K | y] and gives
+/// log|ΛᵀZᵀZΛ + I|, log|L_X|², the penalised residual sum of squares, β̂, and the random effects' posterior. Nested
+/// factors are eliminated group by group (<see cref="NestedFactorization"/>); crossed ones by a block-diagonal factor
+/// and a dense rest (<see cref="CrossedFactorization"/>). One instance is a workspace: refill it for each θ.
+/// </summary>
+internal abstract class GaussianKernel
+{
+    protected GaussianKernel(SufficientStatistics s) => Statistics = s;
+
+    /// <summary>The statistics the kernel factorises.</summary>
+    public SufficientStatistics Statistics { get; }
+
+    /// <summary>The kernel for these statistics: nested or crossed.</summary>
+    public static GaussianKernel For(SufficientStatistics s) => s.Crossed ? new CrossedFactorization(s) : new NestedFactorization(s);
+
+    /// <summary>log|Λᵀ ZᵀZ Λ + I| (sum over all groups).</summary>
+    public double LogDetZ { get; protected set; }
+    /// <summary>log|L_X|² with L_X the factor of the fixed-effect block after eliminating the random effects.</summary>
+    public double LogDetX { get; protected set; }
+    /// <summary>Penalised weighted residual sum of squares at the conditional optimum (β̂, b̂).</summary>
+    public double Pwrss { get; protected set; }
+
+    /// <summary>Sets Λ_k (row-major lower q_k×q_k each) and factorises. Returns false when the fixed-effect
+    /// block is not positive definite at this θ (the random-effect blocks always are: T ⪰ I).</summary>
+    public bool Update(IReadOnlyList<double[]> lambdas) => Update(lambdas, null, 1);
+
+    /// <summary>As <see cref="Update(IReadOnlyList{double[]})"/>, with a normal prior on the fixed effects (MATH.md §3:
+    /// A = XᵀX/σ² + V0⁻¹): the system is in units of σ², so the prior enters as σ²V0⁻¹ and σ²V0⁻¹m0. The prior is in
+    /// the statistics' coordinates (see <see cref="SufficientStatistics.Coordinates"/>).</summary>
+    public abstract bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2);
+
+    /// <summary>β̂ = L_X⁻ᵀ r_X (GLS estimate at this θ).</summary>
+    public abstract double[] FixedEffects();
+
+    /// <summary>(L_X L_Xᵀ)⁻¹: Cov(β̂)/σ².</summary>
+    public abstract double[] FixedCovarianceUnscaled();
+
+    /// <summary>
+    /// Posterior means of u (unscaled random effects) and their covariances (in units of σ²) for every group,
+    /// given y and θ. With <paramref name="includeFixedUncertainty"/> the fixed effects are integrated out
+    /// (REML, HLM's "comparative" variances); without, they are held at β̂ (ML, lme4's condVar).
+    /// <paramref name="visit"/>, when given, sees each group's path — β, and the u of the levels it lies in — once.
+    /// </summary>
+    public abstract Posterior ComputePosterior(bool includeFixedUncertainty, PathVisitor? visit = null);
+
+    /// <summary>Reliability of the random coefficients of one group: Σ(Σ + V_j)⁻¹ (q×q; its diagonal is each
+    /// coefficient's), computed as Λ T⁻¹ Λᵀ M_zz with M_zz the group's information and T = ΛᵀM_zzΛ + I.</summary>
+    public abstract void ReliabilityMatrix(int level, int node, Span<double> result);
+
+    /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
+    public double ProfiledDeviance(bool reml)
+    {
+        int n = Statistics.N, p = Statistics.P;
+        if (reml)
+        {
+            int dof = n - p;
+            return LogDetZ + LogDetX + dof * (1 + Math.Log(2 * Math.PI * Pwrss / dof));
+        }
+        return LogDetZ + n * (1 + Math.Log(2 * Math.PI * Pwrss / n));
+    }
+
+    /// <summary>−2 log-likelihood at a given σ² (β profiled out; REML integrates it out).</summary>
+    public double Deviance(bool reml, double sigma2)
+    {
+        int dof = reml ? Statistics.N - Statistics.P : Statistics.N;
+        double d = dof * Math.Log(2 * Math.PI * sigma2) + LogDetZ + Pwrss / sigma2;
+        return reml ? d + LogDetX : d;
+    }
+
+    /// <summary>The σ² that maximises the likelihood at this θ.</summary>
+    public double ProfiledSigma2(bool reml) => Pwrss / (reml ? Statistics.N - Statistics.P : Statistics.N);
+}
