@@ -36,20 +36,14 @@ internal sealed class CovarianceParameters
     private ReadOnlySpan<double> Theta(double[] v) => _known ? v : v.AsSpan(0, v.Length - 1);
     private double Sigma2(double[] v) => _known ? 1 : v[^1] * _sigmaUnit * (v[^1] * _sigmaUnit);
 
-    private void Load(double[] v) => _criterion.Evaluate(Theta(v));
+    private double[] FixedVariances(double[] v) => FixedVariances(_criterion, v);
 
-    private double Deviance(double[] v)
+    private double[] FixedVariances(ProfiledDeviance criterion, double[] v)
     {
-        Load(v);
-        return _criterion.Factorization.Deviance(_criterion.Reml, Sigma2(v));
-    }
-
-    private double[] FixedVariances(double[] v)
-    {
-        Load(v);
-        int p = _criterion.Statistics.P;
-        var c = _criterion.Factorization.FixedCovarianceUnscaled();
-        _criterion.Statistics.Coordinates.ToUserCovariance(c);
+        criterion.Evaluate(Theta(v));
+        int p = criterion.Statistics.P;
+        var c = criterion.Factorization.FixedCovarianceUnscaled();
+        criterion.Statistics.Coordinates.ToUserCovariance(c);
         var result = new double[p];
         for (int i = 0; i < p; i++) result[i] = Sigma2(v) * c[i * p + i];
         return result;
@@ -71,7 +65,11 @@ internal sealed class CovarianceParameters
     public double[]? AsymptoticCovarianceOfV()
     {
         int d = _v.Length;
-        var h = NumericalDerivatives.Hessian(Deviance, _v);
+        var h = NumericalDerivatives.Hessian(points => _criterion.ForEach(points, (c, v) =>
+        {
+            c.Evaluate(Theta(v));
+            return c.Factorization.Deviance(c.Reml, Sigma2(v));
+        }), _v, fewerPoints: _criterion.Statistics.Crossed);
         var l = (double[])h.Clone();
         if (!Dense.CholeskyInPlace(l, d)) return null;
         var inv = new double[d * d];
@@ -100,7 +98,7 @@ internal sealed class CovarianceParameters
     public double[] SatterthwaiteDf(double[] a)
     {
         var v0 = FixedVariances(_v);
-        var g = NumericalDerivatives.Jacobian(FixedVariances, _v);
+        var g = NumericalDerivatives.Jacobian(points => _criterion.ForEach(points, FixedVariances), _v);
         int d = _v.Length, p = v0.Length;
         var df = new double[p];
         for (int k = 0; k < p; k++)

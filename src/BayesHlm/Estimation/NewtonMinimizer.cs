@@ -14,8 +14,16 @@ internal static class NewtonMinimizer
 
     /// <summary>Minimises <paramref name="f"/> from <paramref name="x0"/>; with <paramref name="polish"/>, finished by
     /// the Richardson steps (about 1e-10 in x), else left where the plain Newton steps stop (about 1e-6).</summary>
-    public static Result Minimize(Func<double[], double> f, double[] x0, int maxIterations = 200, bool polish = true)
+    /// <param name="f">The function.</param>
+    /// <param name="x0">The start.</param>
+    /// <param name="maxIterations">At most this many Newton steps.</param>
+    /// <param name="polish">Finish with the Richardson steps.</param>
+    /// <param name="batch">When given, evaluates the points a derivative needs all at once (in parallel, where one
+    /// evaluation is dear); the values must be <paramref name="f"/>'s.</param>
+    public static Result Minimize(Func<double[], double> f, double[] x0, int maxIterations = 200, bool polish = true,
+        Func<IReadOnlyList<double[]>, double[]>? batch = null)
     {
+        batch ??= points => points.Select(f).ToArray();
         int d = x0.Length;
         var x = (double[])x0.Clone();
         double fx = f(x);
@@ -28,7 +36,7 @@ internal static class NewtonMinimizer
         int iter;
         for (iter = 1; iter <= maxIterations; iter++)
         {
-            Derivatives(f, x, fx, g, h);
+            Derivatives(batch, x, fx, g, h);
             if (!NewtonStep(g, h, step)) break;
             double slope = 0;
             for (int i = 0; i < d; i++) slope += g[i] * step[i];
@@ -53,7 +61,7 @@ internal static class NewtonMinimizer
                 break;
             }
         }
-        if (converged && polish) Polish(f, x, fx, h);
+        if (converged && polish) Polish(f, batch, x, fx, h);
         return new Result(x, iter, converged);
     }
 
@@ -63,16 +71,17 @@ internal static class NewtonMinimizer
     /// differences are at rounding level, so a step is kept unless it raises the criterion beyond that; where the
     /// Hessian is off along the step (the gradient's sign flips along it), the point moves back to where the gradient
     /// along the step vanishes (a secant), so the steps do not oscillate about the optimum.</summary>
-    private static void Polish(Func<double[], double> f, double[] x, double fx, double[] h)
+    private static void Polish(Func<double[], double> f, Func<IReadOnlyList<double[]>, double[]> batch, double[] x, double fx, double[] h)
     {
         int d = x.Length;
         var step = new double[d];
         var trial = new double[d];
-        var accurate = NumericalDerivatives.Hessian(f, x);
+        var accurate = NumericalDerivatives.Hessian(batch, x);
         // The extrapolated Hessian unless it is unusable (not finite), then the search's own.
         if (NewtonStep(new double[d], accurate, step)) h = accurate;
         double noise = 1e-10 * Math.Max(1, Math.Abs(fx));
-        double[] Gradient() => NumericalDerivatives.Jacobian(v => [f(v)], x, smallestStep: 1e-2).Select(r => r[0]).ToArray();
+        double[] Gradient() => NumericalDerivatives.Jacobian(points => batch(points).Select(v => new[] { v }).ToArray(), x, smallestStep: 1e-2)
+            .Select(r => r[0]).ToArray();
         var g = Gradient();
         for (int round = 0; round < 30; round++)
         {
@@ -144,30 +153,43 @@ internal static class NewtonMinimizer
 
     /// <summary>Central differences. Stepping a diagonal θ across 0 is fine: a factor with a negative diagonal
     /// entry is a valid (mirrored) one, so the criterion is smooth through it.</summary>
-    internal static void Derivatives(Func<double[], double> f, double[] x, double fx, double[] g, double[] h)
+    internal static void Derivatives(Func<IReadOnlyList<double[]>, double[]> f, double[] x, double fx, double[] g, double[] h)
     {
         int d = x.Length;
         var step = new double[d];
         for (int i = 0; i < d; i++) step[i] = 1e-4 * Math.Max(Math.Abs(x[i]), 0.05);
-        var xp = (double[])x.Clone();
-        var plus = new double[d];
-        var minus = new double[d];
+        double[] At(params (int Index, double By)[] moves)
+        {
+            var y = (double[])x.Clone();
+            foreach (var (i, by) in moves) y[i] = x[i] + by;
+            return y;
+        }
+        var points = new List<double[]>();
         for (int i = 0; i < d; i++)
         {
-            xp[i] = x[i] + step[i]; plus[i] = f(xp);
-            xp[i] = x[i] - step[i]; minus[i] = f(xp);
-            xp[i] = x[i];
-            g[i] = (plus[i] - minus[i]) / (2 * step[i]);
-            h[i * d + i] = (plus[i] - 2 * fx + minus[i]) / (step[i] * step[i]);
+            points.Add(At((i, step[i])));
+            points.Add(At((i, -step[i])));
         }
         for (int i = 0; i < d; i++)
             for (int j = 0; j < i; j++)
             {
-                xp[i] = x[i] + step[i]; xp[j] = x[j] + step[j]; double pp = f(xp);
-                xp[j] = x[j] - step[j]; double pm = f(xp);
-                xp[i] = x[i] - step[i]; double mm = f(xp);
-                xp[j] = x[j] + step[j]; double mp = f(xp);
-                xp[i] = x[i]; xp[j] = x[j];
+                points.Add(At((i, step[i]), (j, step[j])));
+                points.Add(At((i, step[i]), (j, -step[j])));
+                points.Add(At((i, -step[i]), (j, -step[j])));
+                points.Add(At((i, -step[i]), (j, step[j])));
+            }
+        var values = f(points);
+        int at = 0;
+        for (int i = 0; i < d; i++)
+        {
+            double plus = values[at++], minus = values[at++];
+            g[i] = (plus - minus) / (2 * step[i]);
+            h[i * d + i] = (plus - 2 * fx + minus) / (step[i] * step[i]);
+        }
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < i; j++)
+            {
+                double pp = values[at++], pm = values[at++], mm = values[at++], mp = values[at++];
                 double v = (pp - pm - mp + mm) / (4 * step[i] * step[j]);
                 h[i * d + j] = v; h[j * d + i] = v;
             }

@@ -28,6 +28,32 @@ internal sealed class ProfiledDeviance
     /// <summary>σ² at the current θ: profiled, or 1 when the level-1 variances are known.</summary>
     public double Sigma2 => Statistics.KnownResidualVariance ? 1 : Factorization.ProfiledSigma2(Reml);
 
+    private ProfiledDeviance[]? _helpers;
+
+    /// <summary>
+    /// <paramref name="work"/> on the criterion evaluated at each point (what a derivative needs): in parallel on
+    /// separate workspaces when one evaluation is dear (a crossed kernel factorises a dense block), else on this one in
+    /// turn. Each point's result depends on the point alone, so the order of the work does not change any value.
+    /// </summary>
+    public TResult[] ForEach<TResult>(IReadOnlyList<double[]> points, Func<ProfiledDeviance, double[], TResult> work)
+    {
+        var results = new TResult[points.Count];
+        int workers = Math.Min(Math.Min(Environment.ProcessorCount, 4), points.Count);
+        if (!Statistics.Crossed || workers < 2)
+        {
+            for (int i = 0; i < points.Count; i++) results[i] = work(this, points[i]);
+            return results;
+        }
+        if (_helpers is null || _helpers.Length < workers)
+            _helpers = Enumerable.Range(0, workers).Select(_ => new ProfiledDeviance(Statistics, Reml)).ToArray();
+        var helpers = _helpers;
+        Parallel.For(0, workers, w => { for (int i = w; i < points.Count; i += workers) results[i] = work(helpers[w], points[i]); });
+        return results;
+    }
+
+    /// <summary>The criterion at each θ (<see cref="ForEach"/>).</summary>
+    public double[] EvaluateMany(IReadOnlyList<double[]> thetas) => ForEach(thetas, (c, theta) => c.Evaluate(theta));
+
     /// <summary>The criterion at θ; +∞ where the fixed-effect block is singular.</summary>
     public double Evaluate(ReadOnlySpan<double> theta)
     {

@@ -39,15 +39,67 @@ internal static class BlockedCholesky
                 for (int j = k0; j < k1; j++)
                     a[i * n + j] = (a[i * n + j] - Dot(a, i * n + k0, j * n + k0, j - k0)) / a[j * n + j];
             });
-            // 3. The trailing lower triangle less the panel's outer product.
-            ForRows(k1, n, i =>
+            // 3. The trailing lower triangle less the panel's outer product, two rows by two columns at a time: four
+            //    dot products share their loads, which halves the memory traffic per multiply-add.
+            int pairs = (n - k1 + 1) / 2;
+            ForRows(0, pairs, pair =>
             {
-                int ri = i * n + k0;
-                for (int j = k1; j <= i; j++) a[i * n + j] -= Dot(a, ri, j * n + k0, width);
+                int i = k1 + 2 * pair;
+                if (i + 1 < n) UpdateRowPair(a, n, k0, k1, width, i);
+                else
+                {
+                    int ri = i * n + k0;
+                    for (int j = k1; j <= i; j++) a[i * n + j] -= Dot(a, ri, j * n + k0, width);
+                }
             });
         }
         failedAt = n;
         return true;
+    }
+
+    /// <summary>Rows i and i + 1 of the trailing update: columns k1…i in 2×2 blocks, then what is left.</summary>
+    private static void UpdateRowPair(double[] a, int n, int k0, int k1, int width, int i)
+    {
+        int r0 = i * n + k0, r1 = r0 + n;
+        int j = k1;
+        for (; j + 1 <= i; j += 2)
+        {
+            Dot2x2(a, r0, r1, j * n + k0, (j + 1) * n + k0, width, out double s00, out double s01, out double s10, out double s11);
+            a[i * n + j] -= s00;
+            a[i * n + j + 1] -= s01;
+            a[(i + 1) * n + j] -= s10;
+            a[(i + 1) * n + j + 1] -= s11;
+        }
+        for (; j <= i; j++)
+        {
+            a[i * n + j] -= Dot(a, r0, j * n + k0, width);
+            a[(i + 1) * n + j] -= Dot(a, r1, j * n + k0, width);
+        }
+        a[(i + 1) * n + i + 1] -= Dot(a, r1, r1, width);
+    }
+
+    private static void Dot2x2(double[] a, int x0, int x1, int y0, int y1, int length, out double s00, out double s01, out double s10, out double s11)
+    {
+        var span = a.AsSpan();
+        var vx0 = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(x0, length));
+        var vx1 = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(x1, length));
+        var vy0 = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(y0, length));
+        var vy1 = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(y1, length));
+        Vector<double> a00 = Vector<double>.Zero, a01 = a00, a10 = a00, a11 = a00;
+        for (int v = 0; v < vx0.Length; v++)
+        {
+            var p = vx0[v];
+            var q = vx1[v];
+            var u = vy0[v];
+            var w = vy1[v];
+            a00 += p * u; a01 += p * w; a10 += q * u; a11 += q * w;
+        }
+        s00 = Vector.Sum(a00); s01 = Vector.Sum(a01); s10 = Vector.Sum(a10); s11 = Vector.Sum(a11);
+        for (int t = vx0.Length * Vector<double>.Count; t < length; t++)
+        {
+            s00 += a[x0 + t] * a[y0 + t]; s01 += a[x0 + t] * a[y1 + t];
+            s10 += a[x1 + t] * a[y0 + t]; s11 += a[x1 + t] * a[y1 + t];
+        }
     }
 
     /// <summary>Rows [from, to) in parallel when there is enough work, interleaved so each core gets long and short rows.</summary>
