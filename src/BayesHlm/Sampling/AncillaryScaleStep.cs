@@ -25,14 +25,14 @@ internal sealed class AncillaryScaleStep : IChainStep
     private readonly double[] _quad;     // T[(r,c),(s,t)] = Σ_j B_j[r,s] η_j[c] η_j[t], upper triangle of pairs
     private readonly double[] _eta;
     private readonly int _level;
-    private readonly int[][] _ancestor; // [level][leaf]: the group of each level that holds the innermost group
+    private readonly int[][] _ancestor; // [level][cell]: the group of each level that holds the cell
 
     public AncillaryScaleStep(SufficientStatistics s, CovarianceLayout layout, int level, VariancePrior prior)
     {
         _s = s;
         _prior = prior;
         _level = level;
-        _ancestor = Ancestors(s);
+        _ancestor = s.CellLevel;
         var grouping = s.Levels[level];
         _q = grouping.Size;
         _coords = new CholeskyCoordinates(layout, level);
@@ -45,19 +45,6 @@ internal sealed class AncillaryScaleStep : IChainStep
         _linear = new double[_pairs.Length];
         _quad = new double[_pairs.Length * _pairs.Length];
         _eta = new double[grouping.Grouping.Count * _q];
-    }
-
-    private static int[][] Ancestors(SufficientStatistics s)
-    {
-        int levels = s.Levels.Count, leaves = s.LeafCount;
-        var result = new int[levels][];
-        for (int k = levels - 1; k >= 0; k--)
-        {
-            result[k] = new int[leaves];
-            for (int leaf = 0; leaf < leaves; leaf++)
-                result[k][leaf] = k == levels - 1 ? leaf : s.Levels[k + 1].Grouping.Parent[result[k + 1][leaf]];
-        }
-        return result;
     }
 
     public double AcceptanceRate => _walk.AcceptanceRate;

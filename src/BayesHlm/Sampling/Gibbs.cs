@@ -101,9 +101,6 @@ public static class Gibbs
             throw new ArgumentException("The priors were resolved for other statistics: resolve them for these.", nameof(priors));
         options ??= new SamplerOptions();
         options.Validate();
-        if (statistics.Crossed)
-            throw new ModelSpecificationException(
-                "The Bayesian fit of crossed random effects is not built yet: `bayeshlm reml` fits this model (REML or ML, with EB estimates per group of every factor).");
         statistics.ForSampler(); // refuses here, before any chain starts, a random slope too far from 0 to sample as written
         if (options.Initial is { } given) start = start.WithGiven(given, statistics);
         int groupEffects = options.SaveGroupEffects ? int.MaxValue : 0;

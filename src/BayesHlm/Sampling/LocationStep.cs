@@ -7,13 +7,13 @@ namespace BayesHlm.Sampling;
 /// factorise, then draw from the root down.</summary>
 internal sealed class LocationStep : IChainStep
 {
-    private readonly NestedFactorization _kernel;
+    private readonly GaussianKernel _kernel;
     private readonly double[][] _lambdas;
     private readonly int[] _q;
 
     public LocationStep(SufficientStatistics s, CovarianceLayout layout)
     {
-        _kernel = new NestedFactorization(s);
+        _kernel = GaussianKernel.For(s);
         _lambdas = layout.NewMatrices();
         _q = s.Levels.Select(l => l.Size).ToArray();
     }

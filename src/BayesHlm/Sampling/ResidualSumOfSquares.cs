@@ -4,7 +4,7 @@ namespace BayesHlm.Sampling;
 
 /// <summary>
 /// Σ ‖y − Xβ − Σ Z_k u_k‖² from the C_j (MATH.md §2), which σ²'s steps need: the β-only terms from the totals, kept
-/// once, then per innermost group only the terms with its u's — O(p·q + q²) per group instead of O((p + q)²).
+/// once, then per cell (an innermost group, or a combination of crossed groups) only the terms with its u's — O(p·q + q²) per group instead of O((p + q)²).
 /// One per chain (it keeps a buffer).
 /// </summary>
 internal sealed class ResidualSumOfSquares
@@ -13,7 +13,7 @@ internal sealed class ResidualSumOfSquares
     private readonly double[] _totalXX, _totalXy, _path;
     private readonly double _totalYy;
     private readonly int[] _q, _zOffset;
-    private readonly int[][] _parent;
+    private readonly int[][] _cellLevel;
 
     public ResidualSumOfSquares(SufficientStatistics s)
     {
@@ -31,7 +31,7 @@ internal sealed class ResidualSumOfSquares
         _path = new double[s.M];
         _q = s.Levels.Select(l => l.Size).ToArray();
         _zOffset = s.ZOffset.ToArray();
-        _parent = s.Levels.Select(l => l.Grouping.Parent.ToArray()).ToArray();
+        _cellLevel = s.CellLevel;
     }
 
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
@@ -52,12 +52,11 @@ internal sealed class ResidualSumOfSquares
         Array.Copy(beta, path, p);
         for (int leaf = 0; leaf < _s.LeafCount; leaf++)
         {
-            // The u's along the path from the root to this innermost group (β is already in place).
-            for (int k = leafLevel, node = leaf; k >= 0; k--)
+            // The u's of the groups this cell lies in, one per level (β is already in place).
+            for (int k = leafLevel; k >= 0; k--)
             {
                 int q = _q[k];
-                Array.Copy(state.U[k], node * q, path, _zOffset[k], q);
-                node = _parent[k][node];
+                Array.Copy(state.U[k], _cellLevel[k][leaf] * q, path, _zOffset[k], q);
             }
             var c = _s.Leaf(leaf);
             // u·(2 C_ZX β + C_ZZ u − 2 c_Zy)

@@ -179,8 +179,6 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "formula-fixed-factor-of-group", "Remove the fixed factor of the groups (e.g. factor(school)), or the random intercept", Reml(Hsb, "mathach ~ factor(school) + (1|school)"));
         Add(d, "formula-nested-in-itself", "Each group of 'school' holds exactly one group of 'school:school'", Reml(Hsb, "mathach ~ ses + (1|school/school)"));
         Add(d, "formula-random-intercept-twice", "The random coefficient '(Intercept)' appears twice for grouping factor 'school'", Reml(Hsb, "mathach ~ ses + (1|school) + (1|school)"));
-        // Crossed factors are fitted by reml (tests in CrossedRemlAgainstLme4Tests); the sampler does not take them yet.
-        Add(d, "sample-crossed", "`bayeshlm reml` fits this model", ["sample", "--data", "{bad}/crossed.csv", "--formula", "y ~ 1 + (1|g) + (1|h)", "--out", "{tmp}/run", .. Short]);
         Add(d, "formula-too-many-random-effects", "The random effects of 'g' number 3 × 2 = 6, not fewer than the 6 rows", Reml(Good, "y ~ x + (1 + x | g)"));
 
         // ---- Model files ----

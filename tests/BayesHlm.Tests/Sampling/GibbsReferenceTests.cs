@@ -24,7 +24,8 @@ public class GibbsReferenceTests
     [InlineData("dyes_third_level", 10000)]
     [InlineData("hsb_slopes_as_outcomes", 5000)]
     [InlineData("hsb_slopes_halfcauchy", 5000)]
-    public void Posterior_MatchesJags(string id, int kept)
+    [InlineData("crossed_sim", 5000, int.MaxValue)] // its reference names groups first in the file: keep every group's u
+    public void Posterior_MatchesJags(string id, int kept, int groupEffects = 2)
     {
         string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id);
         var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "case.json"))).RootElement;
@@ -39,7 +40,7 @@ public class GibbsReferenceTests
         foreach (var e in layout.Parameters.Where(e => e.IsVariance)) layout.Set(sigma, e, Math.Max(layout.Get(sigma, e), 1e-3));
 
         const int chains = 4, warmup = 1000;
-        var names = GibbsChain.Names(priors, 2);
+        var names = GibbsChain.Names(priors, groupEffects);
         var draws = names.Select(_ => new double[chains * kept]).ToArray();
         var row = new double[names.Count];
         for (int c = 0; c < chains; c++)
@@ -50,7 +51,7 @@ public class GibbsReferenceTests
             for (int t = 0; t < kept; t++)
             {
                 chain.Step();
-                chain.Current(row, 2);
+                chain.Current(row, groupEffects);
                 for (int p = 0; p < names.Count; p++) draws[p][c * kept + t] = row[p];
             }
         }

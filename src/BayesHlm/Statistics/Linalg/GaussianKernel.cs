@@ -51,6 +51,17 @@ internal abstract class GaussianKernel
     /// coefficient's), computed as Λ T⁻¹ Λᵀ M_zz with M_zz the group's information and T = ΛᵀM_zzΛ + I.</summary>
     public abstract void ReliabilityMatrix(int level, int node, Span<double> result);
 
+    /// <summary>
+    /// A draw of all location effects (β, u) from their joint conditional given θ (MATH.md §3), after
+    /// <see cref="Update(IReadOnlyList{double[]}, FixedEffectPrior?, double)"/>: Lᵀx = ℓ + σz solved from the last block
+    /// up, u = Λb. One block: no β-given-u, u-given-β alternation.
+    /// </summary>
+    /// <param name="sigma">σ, the residual standard deviation.</param>
+    /// <param name="rng">This chain's random stream.</param>
+    /// <param name="beta">Receives β (p), in the statistics' coordinates.</param>
+    /// <param name="u">Receives u per level (groups × q).</param>
+    public abstract void Draw(double sigma, System.Random rng, double[] beta, double[][] u);
+
     /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
     public double ProfiledDeviance(bool reml)
     {

@@ -388,19 +388,11 @@ internal sealed class NestedFactorization : GaussianKernel
         return new Posterior(beta, means, nodeCov, rootCov);
     }
 
-    /// <summary>
-    /// A draw of all location effects (β, u) from their joint conditional given θ (MATH.md §3), after
-    /// <see cref="Update(IReadOnlyList{double[]}, FixedEffectPrior?, double)"/>: β = L_X⁻ᵀ(r_X + σz), then group by
-    /// group, outer levels first, b = L⁻ᵀ(Y_y − Y_a a + σz) and u = Λb, with a the draws above it. One block:
-    /// no β-given-u, u-given-β alternation.
-    /// </summary>
-    /// <param name="sigma">σ, the residual standard deviation.</param>
-    /// <param name="rng">This chain's random stream.</param>
-    /// <param name="beta">Receives β (p), in the statistics' coordinates.</param>
-    /// <param name="u">Receives u per level (groups × q).</param>
+    /// <inheritdoc/>
+    /// <remarks>Group by group, outer levels first: b = L⁻ᵀ(Y_y − Y_a a + σz) with a the draws above it.</remarks>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
+    public override void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
     {
         for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * rng.NextStandardNormal();
         Dense.BackSolve(_lx, _p, beta, 0, 1);
