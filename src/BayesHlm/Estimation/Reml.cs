@@ -289,8 +289,8 @@ public static class Reml
             return (map.Normalize(best.X), em.Iterations + best.Iterations, best.Converged, EstimationAlgorithm.Em);
         }
         // The Richardson polish brings θ from about 1e-7 to 1e-10, which reproducibility across row orders and EM needs on
-        // small nested data; a crossed criterion costs a dense factorisation per evaluation, and the polish would double them.
-        bool polish = !s.Crossed;
+        // small data; where a crossed criterion factorises a large dense block per evaluation, the polish would double them.
+        bool polish = !s.Crossed || CrossedFactorization.DenseRandomEffects(s) <= 500;
         var newton = BestOfStarts(s, criterion, NewtonMinimizer.Minimize(x => criterion.Evaluate(x), s.Crossed ? MomentStart(s, map) : Start(s, map, map.Initial()), polish: polish, batch: criterion.EvaluateMany), warnings);
         if (newton.Converged || options.Algorithm == EstimationAlgorithm.Newton)
         {

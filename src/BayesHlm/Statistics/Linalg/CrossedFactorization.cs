@@ -26,6 +26,13 @@ internal sealed class CrossedFactorization : GaussianKernel
     private readonly double[][] _lambda;
     private readonly double[] _lx, _rx;
 
+    /// <summary>How many random effects the dense block holds: all but those of the factor with the most.</summary>
+    internal static long DenseRandomEffects(SufficientStatistics s)
+    {
+        var sizes = s.Levels.Select(l => (long)l.Grouping.Count * l.Size).ToArray();
+        return sizes.Sum() - sizes.Max();
+    }
+
     public CrossedFactorization(SufficientStatistics s) : base(s)
     {
         int k = s.Levels.Count, m = s.M;
