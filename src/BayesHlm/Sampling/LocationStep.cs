@@ -10,10 +10,12 @@ internal sealed class LocationStep : IChainStep
     private readonly GaussianKernel _kernel;
     private readonly double[][] _lambdas;
     private readonly int[] _q;
+    private readonly bool _blocked;
 
     public LocationStep(SufficientStatistics s, CovarianceLayout layout)
     {
         _kernel = GaussianKernel.For(s);
+        _blocked = s.Crossed && CrossedFactorization.DenseRandomEffects(s) > CrossedFactorization.ExactDrawUpTo;
         _lambdas = layout.NewMatrices();
         _q = s.Levels.Select(l => l.Size).ToArray();
     }
@@ -23,6 +25,12 @@ internal sealed class LocationStep : IChainStep
     public void Update(ChainState state, Random rng, bool adapting)
     {
         SetLambdas(state);
+        // Crossed factors whose dense block is large: factor by factor, not one dense factorisation per sweep.
+        if (_kernel is CrossedFactorization crossed && _blocked)
+        {
+            crossed.DrawBlocked(_lambdas, state.FixedPrior, state.Sigma2, rng, state.Beta, state.U);
+            return;
+        }
         if (!_kernel.Update(_lambdas, state.FixedPrior, state.Sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(state.Sigma2), rng, state.Beta, state.U);

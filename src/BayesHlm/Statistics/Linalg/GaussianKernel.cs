@@ -9,7 +9,18 @@ namespace BayesHlm.Statistics.Linalg;
 /// </summary>
 internal abstract class GaussianKernel
 {
-    protected GaussianKernel(SufficientStatistics s) => Statistics = s;
+    protected GaussianKernel(SufficientStatistics s)
+    {
+        Statistics = s;
+        Lx = new double[s.P * s.P];
+        Rx = new double[s.P];
+    }
+
+    /// <summary>L_X, the lower factor of the fixed-effect block after the random effects are eliminated (p×p).</summary>
+    protected double[] Lx { get; }
+
+    /// <summary>r_X = L_X⁻¹(the fixed effects' right-hand side): β̂ = L_X⁻ᵀr_X.</summary>
+    protected double[] Rx { get; }
 
     /// <summary>The statistics the kernel factorises.</summary>
     public SufficientStatistics Statistics { get; }
@@ -34,10 +45,21 @@ internal abstract class GaussianKernel
     public abstract bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2);
 
     /// <summary>β̂ = L_X⁻ᵀ r_X (GLS estimate at this θ).</summary>
-    public abstract double[] FixedEffects();
+    public double[] FixedEffects()
+    {
+        var beta = (double[])Rx.Clone();
+        Dense.BackSolve(Lx, Statistics.P, beta, 0, 1);
+        return beta;
+    }
 
     /// <summary>(L_X L_Xᵀ)⁻¹: Cov(β̂)/σ².</summary>
-    public abstract double[] FixedCovarianceUnscaled();
+    public double[] FixedCovarianceUnscaled()
+    {
+        int p = Statistics.P;
+        var r = new double[p * p];
+        Dense.InverseFromCholesky(Lx, p, r);
+        return r;
+    }
 
     /// <summary>
     /// Posterior means of u (unscaled random effects) and their covariances (in units of σ²) for every group,

@@ -17,8 +17,6 @@ internal sealed class NestedFactorization : GaussianKernel
     private readonly double[][] _y;              // per level: nodes × q × r, Y = L⁻¹ ΛᵀM_{z,rest}
     private readonly double[][] _lambda;         // per level: q × q lower
     private readonly double[] _root;             // m × m
-    private readonly double[] _lx;               // p × p
-    private readonly double[] _rx;               // p
     private readonly double[] _tmp;
 
     public NestedFactorization(SufficientStatistics s) : base(s)
@@ -44,8 +42,6 @@ internal sealed class NestedFactorization : GaussianKernel
             _lambda[k] = new double[_q[k] * _q[k]];
         }
         _root = new double[_m * _m];
-        _lx = new double[_p * _p];
-        _rx = new double[_p];
         int maxQ = _q.Length == 0 ? 1 : _q.Max();
         _tmp = new double[maxQ * _m + maxQ * maxQ];
     }
@@ -84,15 +80,15 @@ internal sealed class NestedFactorization : GaussianKernel
         }
         LogDetZ = 2 * (logDet + Math.Log(product));
         // Fixed-effect block.
-        for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) _lx[a * _p + b] = _root[a * _m + b] + (prior is null ? 0 : sigma2 * prior.Precision[a * _p + b]);
-        if (!Dense.CholeskyInPlace(_lx, _p)) return false;
+        for (int a = 0; a < _p; a++) for (int b = 0; b < _p; b++) Lx[a * _p + b] = _root[a * _m + b] + (prior is null ? 0 : sigma2 * prior.Precision[a * _p + b]);
+        if (!Dense.CholeskyInPlace(Lx, _p)) return false;
         int yi = _s.YIndex;
-        for (int a = 0; a < _p; a++) _rx[a] = _root[a * _m + yi] + (prior is null ? 0 : sigma2 * prior.PrecisionTimesMean[a]);
-        Dense.ForwardSolve(_lx, _p, _rx, 0, 1);
+        for (int a = 0; a < _p; a++) Rx[a] = _root[a * _m + yi] + (prior is null ? 0 : sigma2 * prior.PrecisionTimesMean[a]);
+        Dense.ForwardSolve(Lx, _p, Rx, 0, 1);
         double rr = 0;
-        for (int a = 0; a < _p; a++) rr += _rx[a] * _rx[a];
+        for (int a = 0; a < _p; a++) rr += Rx[a] * Rx[a];
         Pwrss = Math.Max(_root[yi * _m + yi] - rr, 0);
-        LogDetX = Dense.LogDeterminant(_lx, _p);
+        LogDetX = Dense.LogDeterminant(Lx, _p);
         return true;
     }
 
@@ -273,22 +269,6 @@ internal sealed class NestedFactorization : GaussianKernel
     }
 
     /// <inheritdoc/>
-    public override double[] FixedEffects()
-    {
-        var beta = (double[])_rx.Clone();
-        Dense.BackSolve(_lx, _p, beta, 0, 1);
-        return beta;
-    }
-
-    /// <inheritdoc/>
-    public override double[] FixedCovarianceUnscaled()
-    {
-        var r = new double[_p * _p];
-        Dense.InverseFromCholesky(_lx, _p, r);
-        return r;
-    }
-
-    /// <inheritdoc/>
     /// <remarks>Path covariances are kept only for levels with levels below them, so memory grows with the number of
     /// innermost groups times q², not times (p + Σq)².</remarks>
     public override Posterior ComputePosterior(bool includeFixedUncertainty, PathVisitor? visit = null)
@@ -394,8 +374,8 @@ internal sealed class NestedFactorization : GaussianKernel
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void Draw(double sigma, System.Random rng, double[] beta, double[][] u)
     {
-        for (int a = 0; a < _p; a++) beta[a] = _rx[a] + sigma * rng.NextStandardNormal();
-        Dense.BackSolve(_lx, _p, beta, 0, 1);
+        for (int a = 0; a < _p; a++) beta[a] = Rx[a] + sigma * rng.NextStandardNormal();
+        Dense.BackSolve(Lx, _p, beta, 0, 1);
         var path = _drawPath ??= new double[_m];
         var b = _drawB ??= new double[_q.Length == 0 ? 1 : _q.Max()];
         for (int k = 0; k < _k; k++)
