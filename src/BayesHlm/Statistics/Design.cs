@@ -370,10 +370,11 @@ internal sealed class Design
                 var perOuter = new int[outer.Levels.Length];
                 for (int i = 0; i < inner.Codes.Length; i++)
                     if (seen.Add(((long)outer.Codes[i] << 32) | (uint)inner.Codes[i])) perOuter[outer.Codes[i]]++;
-                // Every label of the inner factor reused within one outer group, and in more than one group.
-                if (perOuter.Max() == inner.Levels.Length && seen.Count > inner.Levels.Length)
+                // Every group of the outer factor uses every label of the inner one, as labels numbered within it do
+                // (randomly crossed factors with many groups rarely fill every cell).
+                if (perOuter.Min() == inner.Levels.Length && seen.Count > inner.Levels.Length)
                     warnings.Add(
-                        $"'{inner.Spec.Name}' has {inner.Levels.Length} labels, and a single group of '{outer.Spec.Name}' uses all of them: if the " +
+                        $"'{inner.Spec.Name}' has {inner.Levels.Length} labels, and every group of '{outer.Spec.Name}' uses all of them: if the " +
                         $"{inner.Spec.Name} labels are numbered within each {outer.Spec.Name}, the model you mean is (1 | {outer.Spec.Name}/{inner.Spec.Name}). " +
                         $"As written the factors are crossed: {inner.Spec.Name} '{inner.Levels[0]}' of every {outer.Spec.Name} is one group.");
             }

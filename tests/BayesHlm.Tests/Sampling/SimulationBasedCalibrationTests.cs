@@ -106,6 +106,46 @@ public class SimulationBasedCalibrationTests
         AssertUniform(names, ranks);
     }
 
+    /// <summary>Crossed factors with a random slope: y ~ x + (1 + x | g) + (1 | h), 8 groups of g crossed with 5 of h
+    /// (each row's pair drawn at random), an inverse-Wishart on g's block and a gamma on h's precision.</summary>
+    [Fact]
+    public void CrossedModelWithASlope_IsCalibrated()
+    {
+        const int n = 64;
+        var priors = PriorSpec.FromJson("""
+            {"fixed":{"dist":"normal","mean":0,"variance":1},
+             "residual":{"dist":"gamma_precision","shape":4,"rate":4},
+             "group:g":{"dist":"inv_wishart","df":5,"scale":[[1,0],[0,0.5]]},
+             "group:h":{"dist":"gamma_precision","shape":3,"rate":2}}
+            """);
+        var spec = ModelSpec.FromFormula("y ~ x + (1 + x | g) + (1 | h)");
+        var rng = new Random(20181020);
+        var g = Enumerable.Range(0, n).Select(i => (double)(i % 8)).ToArray();
+        var h = Enumerable.Range(0, n).Select(_ => (double)rng.Next(5)).ToArray();
+        var x = g.Select(_ => rng.NextStandardNormal()).ToArray();
+        string[] names = ["(Intercept)", "x", "sigma2", "tau2[g:(Intercept)]", "tau2[g:x]", "cov[g:(Intercept),x]", "tau2[h:(Intercept)]"];
+        var ranks = names.Select(_ => new List<int>()).ToArray();
+        for (int rep = 0; rep < Replications; rep++)
+        {
+            double b0 = rng.NextStandardNormal(), b1 = rng.NextStandardNormal();
+            double sigma2 = 1 / Gamma.Sample(rng, 4, 4);
+            var sigma = InverseWishart.Sample(rng, 5, Matrix<double>.Build.DenseOfArray(new double[,] { { 1, 0 }, { 0, 0.5 } }));
+            var chol = sigma.Cholesky().Factor;
+            double tauH = 1 / Gamma.Sample(rng, 3, 2);
+            var ug = Enumerable.Range(0, 8).Select(_ =>
+            {
+                double z0 = rng.NextStandardNormal(), z1 = rng.NextStandardNormal();
+                return (chol[0, 0] * z0, chol[1, 0] * z0 + chol[1, 1] * z1);
+            }).ToArray();
+            var uh = Enumerable.Range(0, 5).Select(_ => Math.Sqrt(tauH) * rng.NextStandardNormal()).ToArray();
+            var y = Enumerable.Range(0, n).Select(i => b0 + b1 * x[i] + ug[(int)g[i]].Item1 + ug[(int)g[i]].Item2 * x[i] + uh[(int)h[i]]
+                + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
+            double[] truth = [b0, b1, sigma2, sigma[0, 0], sigma[1, 1], sigma[0, 1], tauH];
+            Rank(spec, DataTable.FromColumns([("g", g), ("h", h), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks);
+        }
+        AssertUniform(names, ranks);
+    }
+
     private static void Rank(ModelSpec spec, DataTable data, PriorSpec priors, ulong seed, string[] names, double[] truth, List<int>[] ranks)
     {
         var stats = SufficientStatistics.Build(spec, data);
