@@ -193,7 +193,10 @@ public static class Compare
         var averages = new List<(string, string, double, double)>();
         if (s.Levels.Count == 0) return (rows, averages);
         // Sums over a thinned sample of the variance draws of each group's conditional mean, mean square, variance and reliability.
-        int total = draws.Chains * draws.Iterations, used = Math.Min(GroupDraws, total);
+        // Each draw factorises the kernel and its posterior; where that means a large dense block (crossed factors with
+        // thousands of groups) 25 draws of the variances carry the groups' exact conditional means as well.
+        int budget = s.Crossed && CrossedFactorization.DenseRandomEffects(s) > CrossedFactorization.ExactDrawUpTo ? 25 : GroupDraws;
+        int total = draws.Chains * draws.Iterations, used = Math.Min(budget, total);
         var sum = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumSq = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumVar = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
