@@ -158,25 +158,21 @@ internal static class NewtonMinimizer
         int d = x.Length;
         var step = new double[d];
         for (int i = 0; i < d; i++) step[i] = 1e-4 * Math.Max(Math.Abs(x[i]), 0.05);
-        double[] At(params (int Index, double By)[] moves)
-        {
-            var y = (double[])x.Clone();
-            foreach (var (i, by) in moves) y[i] = x[i] + by;
-            return y;
-        }
+        double[] At(int i, double by) => NumericalDerivatives.Moved(x, i, by);
+        double[] AtBoth(int i, double byI, int j, double byJ) => NumericalDerivatives.Moved(At(i, byI), j, byJ);
         var points = new List<double[]>();
         for (int i = 0; i < d; i++)
         {
-            points.Add(At((i, step[i])));
-            points.Add(At((i, -step[i])));
+            points.Add(At(i, step[i]));
+            points.Add(At(i, -step[i]));
         }
         for (int i = 0; i < d; i++)
             for (int j = 0; j < i; j++)
             {
-                points.Add(At((i, step[i]), (j, step[j])));
-                points.Add(At((i, step[i]), (j, -step[j])));
-                points.Add(At((i, -step[i]), (j, -step[j])));
-                points.Add(At((i, -step[i]), (j, step[j])));
+                points.Add(AtBoth(i, step[i], j, step[j]));
+                points.Add(AtBoth(i, step[i], j, -step[j]));
+                points.Add(AtBoth(i, -step[i], j, -step[j]));
+                points.Add(AtBoth(i, -step[i], j, step[j]));
             }
         var values = f(points);
         int at = 0;

@@ -137,7 +137,8 @@ internal static class NumericalDerivatives
         return result;
     }
 
-    private static double[] Moved(double[] x, int i, double h)
+    /// <summary>A copy of x with coordinate i moved by h.</summary>
+    internal static double[] Moved(double[] x, int i, double h)
     {
         var y = (double[])x.Clone();
         y[i] = x[i] + h;

@@ -115,15 +115,5 @@ internal static class BlockedCholesky
         Parallel.For(0, workers, w => { for (int i = from + w; i < to; i += workers) row(i); });
     }
 
-    private static double Dot(double[] a, int x, int y, int length)
-    {
-        var span = a.AsSpan();
-        var vx = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(x, length));
-        var vy = MemoryMarshal.Cast<double, Vector<double>>(span.Slice(y, length));
-        var acc = Vector<double>.Zero;
-        for (int v = 0; v < vx.Length; v++) acc += vx[v] * vy[v];
-        double s = Vector.Sum(acc);
-        for (int t = vx.Length * Vector<double>.Count; t < length; t++) s += a[x + t] * a[y + t];
-        return s;
-    }
+    private static double Dot(double[] a, int x, int y, int length) => Dense.Dot(a.AsSpan(x, length), a.AsSpan(y, length));
 }

@@ -305,12 +305,7 @@ internal sealed class CrossedFactorization : GaussianKernel
         // v = (b of the dense levels, β): Lᵀv = ℓ, ℓ the y row of the factor.
         var v = new double[nv];
         for (int i = 0; i < nv; i++) v[i] = _a[(r - 1) * r + i];
-        for (int i = nv - 1; i >= 0; i--)
-        {
-            double sum = v[i];
-            for (int j = i + 1; j < nv; j++) sum -= _a[j * r + i] * v[j];
-            v[i] = sum / _a[i * r + i];
-        }
+        SolveDenseTranspose(v);
         var beta = v.AsSpan(_d, _p).ToArray();
         // Cov(v)/σ² = L⁻ᵀL⁻¹ over the dense random effects and β, or over the random effects alone when β is held.
         int nc = includeFixedUncertainty ? nv : _d;
@@ -337,12 +332,7 @@ internal sealed class CrossedFactorization : GaussianKernel
             for (int g = 0; g < _groups[level]; g++)
             {
                 int o = _offset[level] + g * q;
-                for (int i = 0; i < q; i++)
-                {
-                    double sum = 0;
-                    for (int t = 0; t <= i; t++) sum += lam[i * q + t] * v[o + t];
-                    means[level][g * q + i] = sum;
-                }
+                Dense.LowerTimes(lam, q, v.AsSpan(o, q), means[level].AsSpan(g * q, q));
                 var bc = new double[q * q];
                 for (int i = 0; i < q; i++) for (int j = 0; j < q; j++) bc[i * q + j] = cov[(o + i) * nc + o + j];
                 var uc = nodeCov[level].AsSpan(g * q * q, q * q);
@@ -379,12 +369,7 @@ internal sealed class CrossedFactorization : GaussianKernel
                 b[i] = sum;
             }
             Dense.BackSolve(l, qb, b, 0, 1);
-            for (int i = 0; i < qb; i++)
-            {
-                double sum = 0;
-                for (int t = 0; t <= i; t++) sum += lamB[i * qb + t] * b[t];
-                means[_b][g * qb + i] = sum;
-            }
+            Dense.LowerTimes(lamB, qb, b, means[_b].AsSpan(g * qb, qb));
             // G over the columns that are in Cov(v) (β's only when its uncertainty is included).
             var usable = new List<int>();
             for (int c = 0; c < nvj; c++) if (idx[c] < nc) usable.Add(c);
@@ -450,12 +435,7 @@ internal sealed class CrossedFactorization : GaussianKernel
         int r = _r, nv = _d + _p;
         var v = _drawV ??= new double[nv];
         for (int i = 0; i < nv; i++) v[i] = _a[(r - 1) * r + i] + sigma * rng.NextStandardNormal();
-        for (int i = nv - 1; i >= 0; i--)
-        {
-            double sum = v[i];
-            for (int j = i + 1; j < nv; j++) sum -= _a[j * r + i] * v[j];
-            v[i] = sum / _a[i * r + i];
-        }
+        SolveDenseTranspose(v);
         Array.Copy(v, _d, beta, 0, _p);
         for (int level = 0; level < _q.Length; level++)
         {
@@ -465,12 +445,7 @@ internal sealed class CrossedFactorization : GaussianKernel
             for (int g = 0; g < _groups[level]; g++)
             {
                 int o = _offset[level] + g * q;
-                for (int i = 0; i < q; i++)
-                {
-                    double sum = 0;
-                    for (int t = 0; t <= i; t++) sum += lam[i * q + t] * v[o + t];
-                    u[level][g * q + i] = sum;
-                }
+                Dense.LowerTimes(lam, q, v.AsSpan(o, q), u[level].AsSpan(g * q, q));
             }
         }
         int qb = _qb;
@@ -488,12 +463,7 @@ internal sealed class CrossedFactorization : GaussianKernel
                 b[i] = sum + sigma * rng.NextStandardNormal();
             }
             Dense.BackSolve(_l.AsSpan(g * qb * qb, qb * qb), qb, b, 0, 1);
-            for (int i = 0; i < qb; i++)
-            {
-                double sum = 0;
-                for (int t = 0; t <= i; t++) sum += lamB[i * qb + t] * b[t];
-                u[_b][g * qb + i] = sum;
-            }
+            Dense.LowerTimes(lamB, qb, b, u[_b].AsSpan(g * qb, qb));
         }
     }
 
@@ -611,12 +581,7 @@ internal sealed class CrossedFactorization : GaussianKernel
                 b[i] = sum + sigma * rng.NextStandardNormal();
             }
             Dense.BackSolve(_l.AsSpan(g * qb * qb, qb * qb), qb, b, 0, 1);
-            for (int i = 0; i < qb; i++)
-            {
-                double sum = 0;
-                for (int e = 0; e <= i; e++) sum += lamB[i * qb + e] * b[e];
-                u[_b][g * qb + i] = sum;
-            }
+            Dense.LowerTimes(lamB, qb, b, u[_b].AsSpan(g * qb, qb));
         }
 
         // Each other level's groups, given β, u_b and the other levels: T = ΛᵀMΛ + I, b = L⁻ᵀ(L⁻¹Λᵀr + σz), u = Λb.
@@ -664,13 +629,9 @@ internal sealed class CrossedFactorization : GaussianKernel
                 Dense.ForwardSolve(tt, q, w, 0, 1);
                 for (int i = 0; i < q; i++) w[i] += sigma * rng.NextStandardNormal();
                 Dense.BackSolve(tt, q, w, 0, 1);
-                for (int i = 0; i < q; i++)
-                {
-                    double sum = 0;
-                    for (int e = 0; e <= i; e++) sum += lam[i * q + e] * w[e];
-                    u[level][g * q + i] = sum;
-                    ud[o + i] = sum;
-                }
+                var drawn = u[level].AsSpan(g * q, q);
+                Dense.LowerTimes(lam, q, w, drawn);
+                drawn.CopyTo(ud.AsSpan(o, q));
             }
         }
         ShiftIntercepts(prior, sigma2, rng, beta, u);
@@ -704,14 +665,14 @@ internal sealed class CrossedFactorization : GaussianKernel
             var z = zAll[..q];
             w.Clear();
             w[one] = 1;
-            ForwardSolveLower(lam, q, w);
+            Dense.ForwardSolve(lam, q, w, 0, 1);
             double ww = 0;
             for (int i = 0; i < q; i++) ww += w[i] * w[i];
             double precision = _groups[level] * ww / sigma2, linear = 0;
             for (int g = 0; g < _groups[level]; g++)
             {
                 for (int i = 0; i < q; i++) z[i] = u[level][g * q + i];
-                ForwardSolveLower(lam, q, z);
+                Dense.ForwardSolve(lam, q, z, 0, 1);
                 double dot = 0;
                 for (int i = 0; i < q; i++) dot += w[i] * z[i];
                 linear += dot / sigma2;
@@ -730,13 +691,15 @@ internal sealed class CrossedFactorization : GaussianKernel
         }
     }
 
-    private static void ForwardSolveLower(double[] l, int q, Span<double> x)
+    /// <summary>v ← L_vv⁻ᵀv over the dense block's random effects and β (the y row and column left out).</summary>
+    private void SolveDenseTranspose(double[] v)
     {
-        for (int i = 0; i < q; i++)
+        int r = _r, nv = v.Length;
+        for (int i = nv - 1; i >= 0; i--)
         {
-            double sum = x[i];
-            for (int t = 0; t < i; t++) sum -= l[i * q + t] * x[t];
-            x[i] = sum / l[i * q + i];
+            double sum = v[i];
+            for (int j = i + 1; j < nv; j++) sum -= _a[j * r + i] * v[j];
+            v[i] = sum / _a[i * r + i];
         }
     }
 
@@ -781,7 +744,7 @@ internal sealed class CrossedFactorization : GaussianKernel
             var col = wt.AsSpan(c * n, n);
             col[c] = 1 / _a[c * r + c];
             for (int i = c + 1; i < n; i++)
-                col[i] = -Dot(_a.AsSpan(i * r + c, i - c), col.Slice(c, i - c)) / _a[i * r + i];
+                col[i] = -Dense.Dot(_a.AsSpan(i * r + c, i - c), col.Slice(c, i - c)) / _a[i * r + i];
         });
         var result = new double[n * n];
         Parallel.For(0, n, a =>
@@ -790,23 +753,13 @@ internal sealed class CrossedFactorization : GaussianKernel
             for (int c = 0; c <= a; c++)
             {
                 // W is lower: column a is zero above row a.
-                double sum = Dot(wa.Slice(a), wt.AsSpan(c * n + a, n - a));
+                double sum = Dense.Dot(wa.Slice(a), wt.AsSpan(c * n + a, n - a));
                 result[a * n + c] = result[c * n + a] = sum;
             }
         });
         return result;
     }
 
-    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
-    {
-        var vx = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(x);
-        var vy = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(y);
-        var acc = System.Numerics.Vector<double>.Zero;
-        for (int v = 0; v < vx.Length; v++) acc += vx[v] * vy[v];
-        double s = System.Numerics.Vector.Sum(acc);
-        for (int t = vx.Length * System.Numerics.Vector<double>.Count; t < x.Length; t++) s += x[t] * y[t];
-        return s;
-    }
 
     /// <inheritdoc/>
     public override void ReliabilityMatrix(int level, int node, Span<double> result)

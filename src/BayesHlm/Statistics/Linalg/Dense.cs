@@ -76,6 +76,29 @@ internal static class Dense
         }
     }
 
+    /// <summary>into = L·x for a lower triangular n×n L (row-major; random effects u = Λb).</summary>
+    public static void LowerTimes(ReadOnlySpan<double> l, int n, ReadOnlySpan<double> x, Span<double> into)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0;
+            for (int t = 0; t <= i; t++) s += l[i * n + t] * x[t];
+            into[i] = s;
+        }
+    }
+
+    /// <summary>xᵀy with SIMD lanes (the hot loops of the large dense factorisations).</summary>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var vx = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(x);
+        var vy = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(y.Slice(0, x.Length));
+        var acc = System.Numerics.Vector<double>.Zero;
+        for (int v = 0; v < vx.Length; v++) acc += vx[v] * vy[v];
+        double s = System.Numerics.Vector.Sum(acc);
+        for (int t = vx.Length * System.Numerics.Vector<double>.Count; t < x.Length; t++) s += x[t] * y[t];
+        return s;
+    }
+
     /// <summary>2 Σ log L_ii.</summary>
     public static double LogDeterminant(ReadOnlySpan<double> l, int n)
     {

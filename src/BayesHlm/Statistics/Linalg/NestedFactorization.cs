@@ -46,8 +46,6 @@ internal sealed class NestedFactorization : GaussianKernel
         _tmp = new double[maxQ * _m + maxQ * maxQ];
     }
 
-    public int NodeCount(int level) => _nodes[level];
-
     /// <inheritdoc/>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -309,12 +307,7 @@ internal sealed class NestedFactorization : GaussianKernel
                     b[i] = s;
                 }
                 Dense.BackSolve(l, q, b, 0, 1);
-                for (int i = 0; i < q; i++)
-                {
-                    double s = 0;
-                    for (int t = 0; t <= i; t++) s += lam[i * q + t] * b[t];
-                    means[k][node * q + i] = s;
-                }
+                Dense.LowerTimes(lam, q, b, means[k].AsSpan(node * q, q));
                 // G = L⁻ᵀ Y_a, column by column.
                 for (int c = 0; c < d; c++)
                 {
@@ -395,12 +388,7 @@ internal sealed class NestedFactorization : GaussianKernel
                     b[i] = s + sigma * rng.NextStandardNormal();
                 }
                 Dense.BackSolve(l, q, b, 0, 1);
-                for (int i = 0; i < q; i++)
-                {
-                    double s = 0;
-                    for (int t = 0; t <= i; t++) s += lam[i * q + t] * b[t];
-                    u[k][node * q + i] = s;
-                }
+                Dense.LowerTimes(lam, q, b, u[k].AsSpan(node * q, q));
             }
         }
     }
