@@ -136,6 +136,9 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "csv-diagnose-latin1-is-not-draws", "latin1.csv', line 1: no 'chain' column", ["diagnose", "{bad}/latin1.csv"]);
 
         // ---- Formulas ----
+        // A random slope 10⁵ sds from 0: as written (diagonal Σ, or the sampler) its digits are lost; the fix is named.
+        Add(d, "slope-far-diagonal", "Centre it", Reml("{bad}/far_slope.csv", "y ~ x + (1 + x || g)"));
+        Add(d, "slope-far-sample", "Centre it", ["sample", "--data", "{bad}/far_slope.csv", "--formula", "y ~ x + (1 + x | g)", "--out", "{tmp}/run", .. Short]);
         Add(d, "formula-empty", "The formula is empty", Reml(Hsb, ""));
         Add(d, "formula-no-tilde", "Formula error at column 1: no '~'", Reml(Hsb, "mathach ses + (1|school)"));
         Add(d, "formula-no-outcome", "Formula error at column 1: no outcome before '~'", Reml(Hsb, "~ ses + (1|school)"));

@@ -87,3 +87,22 @@ public class CrossedDenseLikelihoodTests
         }
     }
 }
+
+/// <summary>Crossed factors whose smaller ones hold more random effects than the dense block allows are refused before
+/// any work, naming the factors and what to do.</summary>
+public class CrossedDenseLimitTests
+{
+    [Fact]
+    public void TooManyEffectsInTheDenseBlock_AreRefusedWithTheFactors()
+    {
+        int groups = BayesHlm.Statistics.Linalg.CrossedFactorization.MaxDense + 100, n = 2 * groups;
+        var g = Enumerable.Range(0, n).Select(i => (double)(i % groups)).ToArray();
+        var h = Enumerable.Range(0, n).Select(i => (double)((i * 7 + i / groups) % (groups + 1))).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => Math.Sin(i)).ToArray();
+        var data = DataTable.FromColumns([("g", g), ("h", h), ("y", y)]);
+        var e = Assert.Throws<ModelSpecificationException>(() => Reml.Fit(ModelSpec.FromFormula("y ~ 1 + (1 | g) + (1 | h)"), data));
+        Assert.Contains("dense block", e.Message);
+        Assert.Contains("'g'", e.Message);
+        Assert.Contains("Group the smaller factors more coarsely", e.Message);
+    }
+}
