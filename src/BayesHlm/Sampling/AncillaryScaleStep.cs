@@ -70,6 +70,7 @@ internal sealed class AncillaryScaleStep : IChainStep
         Array.Clear(_linear);
         Array.Clear(_quad);
         if (q == 2 && _s.Levels.Count == 1) AccumulateTwo(beta, l, u);
+        else if (_s.Crossed) AccumulateByGroup(beta, l, all);
         else AccumulateGeneral(beta, l, all);
         var phi = _phi;
         _coords.FromL(l, phi);
@@ -145,6 +146,35 @@ internal sealed class AncillaryScaleStep : IChainStep
                 {
                     var (s2, t) = _pairs[k2];
                     _quad[i * _pairs.Length + k2] += c[(z0 + r) * m + z0 + s2] * er * eta[t];
+                }
+            }
+        }
+    }
+
+    /// <summary>The accumulation above for crossed factors, a group at a time: its residual cross-product and ZᵀZ come
+    /// from <see cref="CrossedBlocks"/>, which sums over the group's cells once.</summary>
+    private void AccumulateByGroup(double[] beta, double[] l, double[][] all)
+    {
+        int q = _q, k = _level, groups = _s.Levels[k].Grouping.Count;
+        var u = all[k];
+        var blocks = _s.Blocks;
+        Span<double> a = stackalloc double[q];
+        for (int j = 0; j < groups; j++)
+        {
+            var eta = _eta.AsSpan(j * q, q);
+            u.AsSpan(j * q, q).CopyTo(eta);
+            Dense.ForwardSolve(l, q, eta, 0, 1);
+            blocks.Residual(k, j, beta, all, a);
+            var own = blocks.Own(k, j);
+            for (int i = 0; i < _pairs.Length; i++)
+            {
+                var (r, cc) = _pairs[i];
+                _linear[i] += a[r] * eta[cc];
+                double er = eta[cc];
+                for (int k2 = i; k2 < _pairs.Length; k2++)
+                {
+                    var (s2, t) = _pairs[k2];
+                    _quad[i * _pairs.Length + k2] += own[r * q + s2] * er * eta[t];
                 }
             }
         }

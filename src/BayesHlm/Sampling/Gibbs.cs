@@ -156,7 +156,7 @@ public static class Gibbs
             {
                 var rng = ChainRandom(options.Seed, chainIndex);
                 var (sigma2, sigma) = start.ForChain(rng, statistics.KnownResidualVariance);
-                chain = new GibbsChain(statistics, priors, rng, sigma2, sigma);
+                chain = new GibbsChain(statistics, priors, rng, sigma2, sigma, options.FactorwiseLocation);
                 (t, keptSoFar) = (0, 0);
             }
             void Checkpoint() => checkpoints!.Save(new ChainCheckpoint(chainIndex, t, keptSoFar, chain.Save()));

@@ -22,7 +22,8 @@ internal sealed class GibbsChain
     /// <param name="rng">The chain's own random stream.</param>
     /// <param name="sigma2">σ² to start from (1 when the level-1 variances are known).</param>
     /// <param name="sigma">Σ_k to start from, one q×q matrix per level.</param>
-    public GibbsChain(SufficientStatistics s, ResolvedPriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma)
+    /// <param name="factorwise">Crossed factors' location effects drawn factor by factor whatever the design's size.</param>
+    public GibbsChain(SufficientStatistics s, ResolvedPriors priors, Random rng, double sigma2, IReadOnlyList<double[]> sigma, bool factorwise = false)
     {
         // The priors are stated on Σ_k as written: the chain works on the random columns as written.
         s = s.ForSampler();
@@ -31,7 +32,7 @@ internal sealed class GibbsChain
         _rng = rng;
         _state = new ChainState(s, priors, sigma2, sigma);
         var layout = priors.Layout;
-        var steps = new List<IChainStep> { new LocationStep(s, layout) };
+        var steps = new List<IChainStep> { new LocationStep(s, layout, factorwise) };
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)

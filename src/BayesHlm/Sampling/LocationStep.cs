@@ -4,18 +4,19 @@ using BayesHlm.Statistics.Linalg;
 namespace BayesHlm.Sampling;
 
 /// <summary>(β, u) | θ, σ² jointly, an exact draw through the Gaussian kernel (MATH.md §5 step 1): Λ_k = chol(Σ_k/σ²),
-/// factorise, then draw from the root down.</summary>
+/// factorise, then draw from the root down; for large crossed designs a factor-by-factor sweep (<see cref="FactorwiseLocationDraw"/>).</summary>
 internal sealed class LocationStep : IChainStep
 {
-    private readonly GaussianKernel _kernel;
+    private readonly GaussianKernel? _kernel;
+    private readonly FactorwiseLocationDraw? _factorwise;
     private readonly double[][] _lambdas;
     private readonly int[] _q;
-    private readonly bool _blocked;
 
-    public LocationStep(SufficientStatistics s, CovarianceLayout layout)
+    public LocationStep(SufficientStatistics s, CovarianceLayout layout, bool factorwise = false)
     {
-        _kernel = GaussianKernel.For(s);
-        _blocked = s.Crossed && CrossedFactorization.DenseRandomEffects(s) > CrossedFactorization.ExactDrawUpTo;
+        // Crossed factors whose dense block is large: factor by factor, not one dense factorisation per sweep.
+        if (s.Crossed && (factorwise || CrossedFactorization.DenseRandomEffects(s) > CrossedFactorization.ExactDrawUpTo)) _factorwise = new FactorwiseLocationDraw(s);
+        else _kernel = GaussianKernel.For(s);
         _lambdas = layout.NewMatrices();
         _q = s.Levels.Select(l => l.Size).ToArray();
     }
@@ -25,13 +26,12 @@ internal sealed class LocationStep : IChainStep
     public void Update(ChainState state, Random rng, bool adapting)
     {
         SetLambdas(state);
-        // Crossed factors whose dense block is large: factor by factor, not one dense factorisation per sweep.
-        if (_kernel is CrossedFactorization crossed && _blocked)
+        if (_factorwise is not null)
         {
-            crossed.DrawBlocked(_lambdas, state.FixedPrior, state.Sigma2, rng, state.Beta, state.U);
+            _factorwise.Draw(_lambdas, state.FixedPrior, state.Sigma2, rng, state.Beta, state.U);
             return;
         }
-        if (!_kernel.Update(_lambdas, state.FixedPrior, state.Sigma2))
+        if (!_kernel!.Update(_lambdas, state.FixedPrior, state.Sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(state.Sigma2), rng, state.Beta, state.U);
     }

@@ -38,6 +38,8 @@ internal sealed class ResidualSumOfSquares
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public double Of(ChainState state)
     {
+        // Crossed factors: by group and by cross-tabulated pair of groups, fewer terms than the cells' full C_j.
+        if (_s.Crossed) return _s.Blocks.ResidualSumOfSquares(state.Beta, state.U);
         var beta = state.Beta;
         int p = _s.P, m = _s.M, w = m - 1, yi = _s.YIndex, leafLevel = _s.Levels.Count - 1;
         double ssr = _totalYy;

@@ -21,6 +21,10 @@ public sealed record SamplerOptions
     /// used by every chain instead of the dispersed REML starts. Parameters left out start at their REML estimates.</summary>
     public IReadOnlyDictionary<string, double>? Initial { get; init; }
 
+    /// <summary>Crossed factors' location effects drawn factor by factor even where one joint draw per sweep is cheap (the
+    /// sweep large designs use; tests run it on small ones).</summary>
+    internal bool FactorwiseLocation { get; init; }
+
     /// <summary>Refuses settings that cannot run, with a message saying what to change.</summary>
     public void Validate()
     {

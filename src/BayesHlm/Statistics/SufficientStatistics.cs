@@ -93,6 +93,11 @@ public sealed class SufficientStatistics
     internal SufficientStatistics ForSampler() => LazyInitializer.EnsureInitialized(ref _forSampler, () => AsWritten(_ => true));
     private SufficientStatistics? _forSampler;
 
+    /// <summary>Crossed factors' statistics by group and by pair of factors, for the factor-by-factor sweeps (computed
+    /// once, shared by the chains).</summary>
+    internal CrossedBlocks Blocks => LazyInitializer.EnsureInitialized(ref _blocks, () => new CrossedBlocks(this));
+    private CrossedBlocks? _blocks;
+
     /// <summary>The largest distance from 0, in its sds, at which a random slope is used as written: beyond it the
     /// uncentred cross-products lose more than about r²·10⁻¹⁶ ≈ 10⁻⁹ of the slope's spread to rounding.</summary>
     internal const double FarthestSlope = 3e3;

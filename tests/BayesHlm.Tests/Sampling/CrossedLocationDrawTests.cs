@@ -59,6 +59,7 @@ public class CrossedLocationDrawTests
 
         var u = stats.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var beta = new double[p];
+        var factorwise = new FactorwiseLocationDraw(stats);
         var draw = new Random(3);
         int draws = blocked ? 200_000 : 60_000;
         int dim = p + u.Sum(a => a.Length);
@@ -69,7 +70,7 @@ public class CrossedLocationDrawTests
         var batchSum = new double[batches, dim];
         for (int t = 0; t < draws; t++)
         {
-            if (blocked) ((CrossedFactorization)kernel).DrawBlocked(lambdas, new FixedEffectPrior(precision, precisionMean), sigma2, draw, beta, u);
+            if (blocked) factorwise.Draw(lambdas, new FixedEffectPrior(precision, precisionMean), sigma2, draw, beta, u);
             else kernel.Draw(Math.Sqrt(sigma2), draw, beta, u);
             stats.Coordinates.ToUser(beta);
             beta.CopyTo(v, 0);

@@ -107,9 +107,12 @@ public class SimulationBasedCalibrationTests
     }
 
     /// <summary>Crossed factors with a random slope: y ~ x + (1 + x | g) + (1 | h), 8 groups of g crossed with 5 of h
-    /// (each row's pair drawn at random), an inverse-Wishart on g's block and a gamma on h's precision.</summary>
-    [Fact]
-    public void CrossedModelWithASlope_IsCalibrated()
+    /// (each row's pair drawn at random), an inverse-Wishart on g's block and a gamma on h's precision; with the joint
+    /// draw of the location effects, and with the factor-by-factor sweep that large crossed designs use.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CrossedModelWithASlope_IsCalibrated(bool factorwise)
     {
         const int n = 64;
         var priors = PriorSpec.FromJson("""
@@ -141,15 +144,15 @@ public class SimulationBasedCalibrationTests
             var y = Enumerable.Range(0, n).Select(i => b0 + b1 * x[i] + ug[(int)g[i]].Item1 + ug[(int)g[i]].Item2 * x[i] + uh[(int)h[i]]
                 + Math.Sqrt(sigma2) * rng.NextStandardNormal()).ToArray();
             double[] truth = [b0, b1, sigma2, sigma[0, 0], sigma[1, 1], sigma[0, 1], tauH];
-            Rank(spec, DataTable.FromColumns([("g", g), ("h", h), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks);
+            Rank(spec, DataTable.FromColumns([("g", g), ("h", h), ("x", x), ("y", y)]), priors, (ulong)rep, names, truth, ranks, factorwise);
         }
         AssertUniform(names, ranks);
     }
 
-    private static void Rank(ModelSpec spec, DataTable data, PriorSpec priors, ulong seed, string[] names, double[] truth, List<int>[] ranks)
+    private static void Rank(ModelSpec spec, DataTable data, PriorSpec priors, ulong seed, string[] names, double[] truth, List<int>[] ranks, bool factorwise = false)
     {
         var stats = SufficientStatistics.Build(spec, data);
-        var post = Gibbs.Sample(stats, priors, Reml.Fit(stats), new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = seed, MaxParallelism = 1 });
+        var post = Gibbs.Sample(stats, priors, Reml.Fit(stats), new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = seed, MaxParallelism = 1, FactorwiseLocation = factorwise });
         for (int k = 0; k < names.Length; k++)
         {
             var draws = post.Draws.Draws(names[k]);

@@ -159,7 +159,7 @@ internal sealed class CrossedFactorization : GaussianKernel
         {
             var own = _own.AsSpan(g * qb * qb, qb * qb);
             var l = _l.AsSpan(g * qb * qb, qb * qb);
-            Congruence(lamB, own, qb, t);
+            Dense.Congruence(lamB, own, qb, t);
             t.CopyTo(l);
             for (int i = 0; i < qb; i++) l[i * qb + i] += 1;
             if (!Dense.CholeskyInPlace(l, qb)) return false;
@@ -282,19 +282,6 @@ internal sealed class CrossedFactorization : GaussianKernel
         for (int k = 0; k < _q.Length; k++)
             if (k != _b && denseColumn >= _offset[k] && denseColumn < _offset[k] + _groups[k] * _q[k]) return k;
         throw new InvalidOperationException("Not a random-effect column.");
-    }
-
-    /// <summary>t = ΛᵀMΛ (q×q, Λ lower).</summary>
-    private static void Congruence(ReadOnlySpan<double> lam, ReadOnlySpan<double> m, int q, Span<double> t)
-    {
-        for (int i = 0; i < q; i++)
-            for (int j = 0; j < q; j++)
-            {
-                double sum = 0;
-                for (int a = i; a < q; a++)
-                    for (int c = j; c < q; c++) sum += lam[a * q + i] * m[a * q + c] * lam[c * q + j];
-                t[i * q + j] = sum;
-            }
     }
 
     /// <inheritdoc/>
@@ -470,226 +457,8 @@ internal sealed class CrossedFactorization : GaussianKernel
     private double[]? _drawV, _drawB;
 
     /// <summary>The most random effects the dense block may hold for a sweep to draw all location effects jointly (one dense
-    /// factorisation per sweep); beyond it <see cref="DrawBlocked"/> draws them factor by factor.</summary>
+    /// factorisation per sweep); beyond it <see cref="FactorwiseLocationDraw"/> draws them factor by factor.</summary>
     internal const int ExactDrawUpTo = 500;
-
-    private (int Group, int Position)[][]? _touching; // per dense random column: the block-diagonal level's groups that touch it
-    private double[]? _mx, _lxBlock, _rhs, _row, _ystar;
-
-    /// <summary>
-    /// One sweep of the location effects factor by factor, for designs whose dense block is too large to factorise every
-    /// sweep: (β, u of the block-diagonal level) jointly given the other levels' u — the groups eliminated one by one,
-    /// then a p×p block — and then each other level's groups given everything else, each group its own q×q draw. The
-    /// cost is that of reading the cross-products once (Σ groups × touched columns, plus the dense block's rows), not
-    /// of a dense factorisation. Λ_k from <paramref name="lambdas"/> (Σ_k = σ²Λ_kΛ_kᵀ); <paramref name="u"/> holds the
-    /// current draws and receives the new ones.
-    /// </summary>
-    public void DrawBlocked(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2, System.Random rng, double[] beta, double[][] u)
-    {
-        for (int k = 0; k < _q.Length; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
-        int r = _r, p = _p, d = _d, yCol = d + p, qb = _qb;
-        double sigma = Math.Sqrt(sigma2);
-        if (_touching is null)
-        {
-            var lists = Enumerable.Range(0, d).Select(_ => new List<(int, int)>()).ToArray();
-            for (int g = 0; g < _idx.Length; g++)
-                for (int t = 0; t < _idx[g].Length; t++) if (_idx[g][t] < d) lists[_idx[g][t]].Add((g, t));
-            _touching = lists.Select(l => l.ToArray()).ToArray();
-        }
-        // The other levels' current u, by dense column.
-        var ud = _drawV ??= new double[d + p];
-        for (int level = 0; level < _q.Length; level++)
-        {
-            if (level == _b) continue;
-            Array.Copy(u[level], 0, ud, _offset[level], _groups[level] * _q[level]);
-        }
-
-        // (β, u_b) | the rest: the p×p block and its right-hand side with y* = y − Σ Z_f u_f.
-        var mx = _mx ??= new double[p * p];
-        var rhs = _rhs ??= new double[p];
-        for (int a = 0; a < p; a++)
-        {
-            int row = (d + a) * r;
-            double v = _raw[row + yCol];
-            for (int c = 0; c < d; c++) v -= _raw[row + c] * ud[c];
-            rhs[a] = v + (prior is null ? 0 : sigma2 * prior.PrecisionTimesMean[a]);
-            for (int c = 0; c < p; c++) mx[a * p + c] = _raw[row + d + c] + (prior is null ? 0 : sigma2 * prior.Precision[a * p + c]);
-        }
-        var lamB = _lambda[_b];
-        Span<double> tq = stackalloc double[qb * qb];
-        Span<double> kx = stackalloc double[qb * (p + 1)];
-        var ystar = _ystar ??= new double[_idx.Length * qb * (p + 1)]; // per group: Y over (X, y*)
-        for (int g = 0; g < _idx.Length; g++)
-        {
-            var l = _l.AsSpan(g * qb * qb, qb * qb);
-            Congruence(lamB, _own.AsSpan(g * qb * qb, qb * qb), qb, tq);
-            tq.CopyTo(l);
-            for (int i = 0; i < qb; i++) l[i * qb + i] += 1;
-            Dense.CholeskyInPlace(l, qb);
-            var idx = _idx[g];
-            int n = idx.Length;
-            var cross = _cross[g];
-            // B over (X, y*): K's X columns, and K_y − Σ K_c u_c.
-            kx.Clear();
-            for (int e = 0; e < qb; e++)
-            {
-                double ys = cross[e * n + n - 1];
-                for (int c = 0; c < n; c++)
-                {
-                    int col = idx[c];
-                    if (col < d) ys -= cross[e * n + c] * ud[col];
-                    else if (col < yCol) kx[e * (p + 1) + col - d] = cross[e * n + c];
-                }
-                kx[e * (p + 1) + p] = ys;
-            }
-            var y = ystar.AsSpan(g * qb * (p + 1), qb * (p + 1));
-            for (int a = 0; a < qb; a++)
-                for (int c = 0; c <= p; c++)
-                {
-                    double sum = 0;
-                    for (int e = a; e < qb; e++) sum += lamB[e * qb + a] * kx[e * (p + 1) + c];
-                    y[a * (p + 1) + c] = sum;
-                }
-            for (int c = 0; c <= p; c++) Dense.ForwardSolve(l, qb, y, c, p + 1);
-            for (int a = 0; a < p; a++)
-            {
-                for (int c = 0; c < p; c++)
-                {
-                    double sum = 0;
-                    for (int e = 0; e < qb; e++) sum += y[e * (p + 1) + a] * y[e * (p + 1) + c];
-                    mx[a * p + c] -= sum;
-                }
-                double sr = 0;
-                for (int e = 0; e < qb; e++) sr += y[e * (p + 1) + a] * y[e * (p + 1) + p];
-                rhs[a] -= sr;
-            }
-        }
-        var lx = _lxBlock ??= new double[p * p];
-        Array.Copy(mx, lx, p * p);
-        if (!Dense.CholeskyInPlace(lx, p)) throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
-        Dense.ForwardSolve(lx, p, rhs, 0, 1);
-        for (int a = 0; a < p; a++) beta[a] = rhs[a] + sigma * rng.NextStandardNormal();
-        Dense.BackSolve(lx, p, beta, 0, 1);
-        var b = _drawB ??= new double[qb];
-        for (int g = 0; g < _idx.Length; g++)
-        {
-            var y = ystar.AsSpan(g * qb * (p + 1), qb * (p + 1));
-            for (int i = 0; i < qb; i++)
-            {
-                double sum = y[i * (p + 1) + p];
-                for (int c = 0; c < p; c++) sum -= y[i * (p + 1) + c] * beta[c];
-                b[i] = sum + sigma * rng.NextStandardNormal();
-            }
-            Dense.BackSolve(_l.AsSpan(g * qb * qb, qb * qb), qb, b, 0, 1);
-            Dense.LowerTimes(lamB, qb, b, u[_b].AsSpan(g * qb, qb));
-        }
-
-        // Each other level's groups, given β, u_b and the other levels: T = ΛᵀMΛ + I, b = L⁻ᵀ(L⁻¹Λᵀr + σz), u = Λb.
-        var touching = _touching;
-        int maxQ = _q.Max();
-        var rowBuf = _row ??= new double[maxQ];
-        Span<double> ownAll = stackalloc double[maxQ * maxQ];
-        Span<double> ttAll = stackalloc double[maxQ * maxQ];
-        Span<double> wAll = stackalloc double[maxQ];
-        for (int level = 0; level < _q.Length; level++)
-        {
-            if (level == _b) continue;
-            int q = _q[level];
-            var lam = _lambda[level];
-            var own = ownAll[..(q * q)];
-            var tt = ttAll[..(q * q)];
-            var w = wAll[..q];
-            for (int g = 0; g < _groups[level]; g++)
-            {
-                int o = _offset[level] + g * q;
-                for (int a = 0; a < q; a++)
-                {
-                    int row = (o + a) * r;
-                    double v = _raw[row + yCol];
-                    for (int c = 0; c < p; c++) v -= _raw[row + d + c] * beta[c];
-                    for (int c = 0; c < d; c++)
-                        if (c < o || c >= o + q) v -= _raw[row + c] * ud[c];
-                    foreach (var (group, position) in touching[o + a])
-                    {
-                        int n = _idx[group].Length;
-                        for (int e = 0; e < qb; e++) v -= _cross[group][e * n + position] * u[_b][group * qb + e];
-                    }
-                    rowBuf[a] = v;
-                    for (int c = 0; c < q; c++) own[a * q + c] = _raw[row + o + c];
-                }
-                Congruence(lam, own, q, tt);
-                for (int i = 0; i < q; i++) tt[i * q + i] += 1;
-                Dense.CholeskyInPlace(tt, q);
-                for (int i = 0; i < q; i++)
-                {
-                    double sum = 0;
-                    for (int e = i; e < q; e++) sum += lam[e * q + i] * rowBuf[e];
-                    w[i] = sum;
-                }
-                Dense.ForwardSolve(tt, q, w, 0, 1);
-                for (int i = 0; i < q; i++) w[i] += sigma * rng.NextStandardNormal();
-                Dense.BackSolve(tt, q, w, 0, 1);
-                var drawn = u[level].AsSpan(g * q, q);
-                Dense.LowerTimes(lam, q, w, drawn);
-                drawn.CopyTo(ud.AsSpan(o, q));
-            }
-        }
-        ShiftIntercepts(prior, sigma2, rng, beta, u);
-    }
-
-    /// <summary>
-    /// A move along the direction the likelihood cannot see: the intercept up by δ and every group's random intercept of
-    /// one of the other levels down by δ. Drawn from its exact conditional (a translation, so Liu and Sabatti's group move
-    /// is a Gibbs step): δ ~ N with precision J·eᵀΣ⁻¹e + P₀₀ and mean from Σ_l eᵀΣ⁻¹u_l + (Pm − Pβ)₀. Without it the
-    /// intercept, drawn with the first level only, would crawl along the other levels' mean (InstEval: bulk-ESS 187 of 4,000).
-    /// </summary>
-    private void ShiftIntercepts(FixedEffectPrior? prior, double sigma2, System.Random rng, double[] beta, double[][] u)
-    {
-        var s = Statistics;
-        int x0 = s.InterceptIndex, p = _p;
-        if (x0 < 0) return;
-        int maxQ = _q.Max();
-        Span<double> wAll = stackalloc double[maxQ];
-        Span<double> zAll = stackalloc double[maxQ];
-        for (int level = 0; level < _q.Length; level++)
-        {
-            if (level == _b) continue;
-            int q = _q[level], one = s.Levels[level].TermNames.ToList().IndexOf("(Intercept)");
-            if (one < 0) continue;
-            var lam = _lambda[level];
-            bool singular = false;
-            for (int i = 0; i < q; i++) singular |= !(Math.Abs(lam[i * q + i]) > 1e-12);
-            if (singular) continue;
-            // w = Λ⁻¹e; eᵀΣ⁻¹v = (w·Λ⁻¹v)/σ².
-            var w = wAll[..q];
-            var z = zAll[..q];
-            w.Clear();
-            w[one] = 1;
-            Dense.ForwardSolve(lam, q, w, 0, 1);
-            double ww = 0;
-            for (int i = 0; i < q; i++) ww += w[i] * w[i];
-            double precision = _groups[level] * ww / sigma2, linear = 0;
-            for (int g = 0; g < _groups[level]; g++)
-            {
-                for (int i = 0; i < q; i++) z[i] = u[level][g * q + i];
-                Dense.ForwardSolve(lam, q, z, 0, 1);
-                double dot = 0;
-                for (int i = 0; i < q; i++) dot += w[i] * z[i];
-                linear += dot / sigma2;
-            }
-            if (prior is not null)
-            {
-                precision += prior.Precision[x0 * p + x0];
-                double pb = 0;
-                for (int c = 0; c < p; c++) pb += prior.Precision[x0 * p + c] * beta[c];
-                linear += prior.PrecisionTimesMean[x0] - pb;
-            }
-            if (!(precision > 0)) continue;
-            double delta = linear / precision + rng.NextStandardNormal() / Math.Sqrt(precision);
-            beta[x0] += delta;
-            for (int g = 0; g < _groups[level]; g++) u[level][g * q + one] -= delta;
-        }
-    }
 
     /// <summary>v ← L_vv⁻ᵀv over the dense block's random effects and β (the y row and column left out).</summary>
     private void SolveDenseTranspose(double[] v)
@@ -774,7 +543,7 @@ internal sealed class CrossedFactorization : GaussianKernel
         }
         var lam = _lambda[level];
         var t = new double[q * q];
-        Congruence(lam, m, q, t);
+        Dense.Congruence(lam, m, q, t);
         for (int i = 0; i < q; i++) t[i * q + i] += 1;
         Dense.CholeskyInPlace(t, q);
         var tinv = new double[q * q];

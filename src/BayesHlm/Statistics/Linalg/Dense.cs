@@ -87,6 +87,19 @@ internal static class Dense
         }
     }
 
+    /// <summary>t = ΛᵀMΛ (q×q, Λ lower).</summary>
+    public static void Congruence(ReadOnlySpan<double> lam, ReadOnlySpan<double> m, int q, Span<double> t)
+    {
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j < q; j++)
+            {
+                double sum = 0;
+                for (int a = i; a < q; a++)
+                    for (int c = j; c < q; c++) sum += lam[a * q + i] * m[a * q + c] * lam[c * q + j];
+                t[i * q + j] = sum;
+            }
+    }
+
     /// <summary>xᵀy with SIMD lanes (the hot loops of the large dense factorisations).</summary>
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
