@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using BayesHlm.Data;
 using BayesHlm.Estimation;
+using BayesHlm.Estimation.Glmm;
 using BayesHlm.Model;
 using BayesHlm.Reporting;
 
@@ -15,7 +16,10 @@ internal static class RemlCommand
         var model = new Argument<string?>("model") { Description = "A model file (YAML); alternative to --data and --formula.", Arity = ArgumentArity.ZeroOrOne };
         var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row; comma, semicolon or tab separated)." };
         var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
-        var method = new Option<string?>("--method") { Description = "reml (default) or ml." };
+        var method = new Option<string?>("--method") { Description = "reml (default) or ml; for a binomial or Poisson family laplace (default) or agq." };
+        var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text), binomial (successes out of --trials), poisson (counts; an exposure as offset(log(x)) in the formula)." };
+        var trials = new Option<string?>("--trials") { Description = "For --family binomial: the column of each row's number of trials." };
+        var agq = new Option<int?>("--agq") { Description = "Adaptive Gauss-Hermite quadrature with this many points per group (glmer's nAGQ; one scalar random effect); implies --method agq." };
         method.AcceptOnlyFromAmong("reml", "ml");
         var algorithm = new Option<string>("--algorithm") { Description = "auto (Newton, EM as fallback), em (as the HLM software), or newton.", DefaultValueFactory = _ => "auto" };
         algorithm.AcceptOnlyFromAmong("auto", "em", "newton");
@@ -32,7 +36,7 @@ internal static class RemlCommand
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
-        { model, data, formula, method, algorithm, df, by, json, groups, naValues, weights, decimalComma };
+        { model, data, formula, method, family, trials, agq, algorithm, df, by, json, groups, naValues, weights, decimalComma };
 
         cmd.SetAction(parse =>
         {
@@ -66,9 +70,12 @@ internal static class RemlCommand
                 spec = ModelSpec.FromFormula(formulaText);
                 if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
             }
+            if (parse.GetValue(family) is { } familyText) spec = spec.WithFamily(Families.Parse(familyText), spec.Trials);
+            if (parse.GetValue(trials) is { } trialsColumn) spec = spec with { Trials = trialsColumn };
+            var glmm = GlmmOptionsFor(spec, methodText, parse.GetValue(agq));
             var options = new RemlOptions
             {
-                Method = methodText is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(methodText),
+                Method = methodText is null || glmm is not null ? EstimationMethod.Reml : RemlOptions.ParseMethod(methodText),
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
@@ -80,13 +87,13 @@ internal static class RemlCommand
             int exit = CliApp.Ok;
             if (byColumn is null)
             {
-                var fit = Reml.Fit(spec, table, options);
+                var fit = glmm is null ? Reml.Fit(spec, table, options) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 text = RemlJsonWriter.ToJson(fit, id, dataPath);
             }
             else
             {
-                var by = Reml.FitBy(spec, table, byColumn, options);
+                var by = glmm is null ? Reml.FitBy(spec, table, byColumn, options) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
                 if (!jsonToStdout)
                 {
                     if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");
@@ -117,6 +124,25 @@ internal static class RemlCommand
             return exit;
         });
         return cmd;
+    }
+
+    /// <summary>The binomial or Poisson fit's settings from --method and --agq; null for a gaussian model (REML or ML).</summary>
+    internal static GlmmOptions? GlmmOptionsFor(ModelSpec spec, string? methodText, int? agq)
+    {
+        string? m = methodText?.Trim().ToLowerInvariant();
+        if (spec.Family == Family.Gaussian)
+        {
+            if (agq is not null || m is "laplace" or "agq")
+                throw new ModelSpecificationException("The Laplace approximation and adaptive quadrature are for binomial and Poisson outcomes: add --family bernoulli, binomial or poisson, or use --method reml or ml.");
+            return null;
+        }
+        if (m is "reml")
+            throw new ModelSpecificationException($"REML does not exist for a {spec.Family.Name()} outcome (there is no residual variance to restrict the likelihood for): use --method laplace (the default, as glmer) or --method agq --agq N.");
+        if (m is not (null or "laplace" or "ml" or "agq"))
+            throw new ModelSpecificationException($"Unknown method '{methodText}' for a {spec.Family.Name()} outcome: use laplace (the default) or agq (adaptive quadrature, with --agq N points).");
+        int points = agq ?? (m == "agq" ? 25 : 1);
+        if (points < 1) throw new ModelSpecificationException($"--agq needs at least 1 point, not {points}.");
+        return new GlmmOptions { QuadraturePoints = points };
     }
 
     private static string ByJson(ByFits by, string? id, string dataPath)

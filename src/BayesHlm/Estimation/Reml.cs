@@ -33,9 +33,15 @@ public static class Reml
     /// cannot be fitted (one school, a typo in its rows) gets its error instead of a fit; the others go on.
     /// Rows with a missing BY value belong to no group and are counted in <see cref="ByFits.MissingByValue"/>.
     /// </summary>
-    public static ByFits FitBy(ModelSpec spec, DataTable data, string byColumn, RemlOptions? options = null)
+    public static ByFits FitBy(ModelSpec spec, DataTable data, string byColumn, RemlOptions? options = null) =>
+        FitBy(data, byColumn, rows => Fit(spec, rows, options));
+
+    /// <summary>As <see cref="FitBy(ModelSpec, DataTable, string, RemlOptions?)"/> with any fit of a subset of the rows
+    /// (a binomial or Poisson model's).</summary>
+    public static ByFits FitBy(DataTable data, string byColumn, Func<DataTable, RemlFit> fit)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(fit);
         var column = data[byColumn];
         var rows = Enumerable.Range(0, data.RowCount).Where(i => !column.IsMissing(i)).ToArray();
         if (rows.Length == 0)
@@ -48,7 +54,7 @@ public static class Reml
             for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;
             try
             {
-                result.Add(new ByFit(levels[level], Fit(spec, data.Subset(keep), options), null));
+                result.Add(new ByFit(levels[level], fit(data.Subset(keep)), null));
             }
             catch (UserInputException e)
             {

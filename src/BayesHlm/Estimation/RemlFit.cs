@@ -107,6 +107,18 @@ public sealed record RemlFit
     public required double[] FixedCovariance { get; init; }
     /// <summary>Which df the t tests and intervals use.</summary>
     public required DegreesOfFreedomMethod DegreesOfFreedom { get; init; }
+    /// <summary>The outcome's level-1 distribution (gaussian for REML and ML fits).</summary>
+    public Family Family { get; init; } = Family.Gaussian;
+    /// <summary>Quadrature points per group of a binomial or Poisson fit (1: Laplace), as glmer's nAGQ; 0 for a gaussian fit.</summary>
+    public int QuadraturePoints { get; init; }
+    /// <summary>"REML", "ML", "Laplace" or "adaptive Gauss-Hermite, N points": how the fit was made, as the output says it.</summary>
+    public string MethodName => Method switch
+    {
+        EstimationMethod.Reml => "REML",
+        EstimationMethod.Ml => "ML",
+        EstimationMethod.Laplace => "Laplace",
+        _ => $"adaptive Gauss-Hermite, {QuadraturePoints} points",
+    };
     /// <summary>Coverage of the fixed effects' confidence intervals.</summary>
     public required double ConfidenceLevel { get; init; }
 }

@@ -9,6 +9,10 @@ public enum EstimationMethod
     /// <summary>Full likelihood: variance components biased down, but −2LL comparable between models that differ
     /// in their fixed effects.</summary>
     Ml,
+    /// <summary>Maximum likelihood of a binomial or Poisson model by the Laplace approximation (glmer's default).</summary>
+    Laplace,
+    /// <summary>Maximum likelihood of a binomial or Poisson model by adaptive Gauss–Hermite quadrature (glmer's nAGQ &gt; 1).</summary>
+    AdaptiveQuadrature,
 }
 
 /// <summary>How the variance components are found.</summary>
@@ -29,6 +33,8 @@ public enum DegreesOfFreedomMethod
     BetweenWithin,
     /// <summary>Satterthwaite's approximation (as lmerTest and SAS <c>ddfm=satterthwaite</c>).</summary>
     Satterthwaite,
+    /// <summary>None: Wald z tests against the normal distribution (binomial and Poisson models, as glmer).</summary>
+    Wald,
 }
 
 /// <summary>Settings of an EB/ML fit.</summary>

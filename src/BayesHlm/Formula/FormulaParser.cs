@@ -378,6 +378,25 @@ public static class FormulaParser
             else if (Peek.Kind == TokenKind.LParen)
             {
                 Next();
+                if (name.Text == "offset" && Peek.Kind == TokenKind.Name && _tokens[_pos + 1].Kind == TokenKind.LParen)
+                {
+                    // offset(log(exposure)): the usual way to give a count model its exposure.
+                    var inner = Next();
+                    Next();
+                    var column = Expect(TokenKind.Name, $"a column name inside {inner.Text}(...)");
+                    Expect(TokenKind.RParen, $"')' to close {inner.Text}(...)");
+                    Expect(TokenKind.RParen, "')' to close offset(...)");
+                    var function = inner.Text switch
+                    {
+                        "log" => VariableFunction.Log,
+                        "sqrt" => VariableFunction.Sqrt,
+                        "exp" => VariableFunction.Exp,
+                        _ => throw Error(_text, inner.Position, $"offset({inner.Text}(...)): inside offset() the functions are log(x), sqrt(x) and exp(x)"),
+                    };
+                    v = new Variable(VariableFunction.Offset, column.Text) { Inner = function };
+                    if (register && !_order.Contains(v)) _order.Add(v);
+                    return v;
+                }
                 var args = new List<Token> { Expect(TokenKind.Name, $"a column name inside {name.Text}(...)") };
                 while (Peek.Kind == TokenKind.Comma) { Next(); args.Add(Expect(TokenKind.Name, "a column name after ','")); }
                 Expect(TokenKind.RParen, $"')' to close {name.Text}(...)");

@@ -23,6 +23,10 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
     public static Variable Poly(string column, int degree, bool raw) =>
         new(VariableFunction.Poly, column) { Degree = degree, Raw = raw };
 
+    /// <summary>For <c>offset(log(x))</c>, <c>offset(sqrt(x))</c>, <c>offset(exp(x))</c>: the function applied to the column
+    /// inside the offset; <see cref="VariableFunction.None"/> for a plain <c>offset(x)</c> and for other functions.</summary>
+    public VariableFunction Inner { get; init; }
+
     /// <summary>The arithmetic of <c>I(...)</c>; null for other functions.</summary>
     public ArithmeticExpression? Expression { get; init; }
 
@@ -40,11 +44,14 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         VariableFunction.None => Column,
         VariableFunction.AsIs => $"I({Expression!.Text})",
         VariableFunction.Poly => PolyText(Column),
+        VariableFunction.Offset when Inner != VariableFunction.None => $"offset({NameOf(Inner)}({Column}))",
         _ when Group is null => $"{FunctionName}({Column})",
         _ => $"{FunctionName}({Column}, {Group})",
     };
 
-    private string FunctionName => Function switch
+    private string FunctionName => NameOf(Function);
+
+    private static string NameOf(VariableFunction function) => function switch
     {
         VariableFunction.Center => "center",
         VariableFunction.Mean => "mean",
@@ -66,6 +73,7 @@ public sealed record Variable(VariableFunction Function, string Column, string? 
         VariableFunction.None => Quote(Column),
         VariableFunction.AsIs => Name,
         VariableFunction.Poly => PolyText(Quote(Column)),
+        VariableFunction.Offset when Inner != VariableFunction.None => $"offset({NameOf(Inner)}({Quote(Column)}))",
         _ when Group is null => $"{FunctionName}({Quote(Column)})",
         _ => $"{FunctionName}({Quote(Column)}, {Quote(Group)})",
     };
@@ -105,7 +113,8 @@ public enum VariableFunction
     Exp,
     /// <summary><c>scale(x)</c>: (x − mean)/sd over the rows the model uses, as R's scale().</summary>
     Scale,
-    /// <summary><c>offset(x)</c>: a term with its coefficient fixed at 1 (subtracted from y before fitting), as lme4's offset().</summary>
+    /// <summary><c>offset(x)</c>: a term with its coefficient fixed at 1 (subtracted from y before fitting, or added to the
+    /// linear predictor of a binomial or Poisson model), as lme4's offset(); <c>offset(log(x))</c> for an exposure.</summary>
     Offset,
     /// <summary><c>I(expression)</c>: arithmetic on columns computed row by row, as R's "as is".</summary>
     AsIs,

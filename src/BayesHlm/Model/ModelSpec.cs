@@ -38,6 +38,15 @@ public sealed record ModelSpec(
     /// <summary>Precision weights (lme4's <c>weights=</c>): row i's level-1 variance is σ²/w_i, σ² estimated; null for none.</summary>
     public string? Weights { get; init; }
 
+    /// <summary>The outcome's level-1 distribution (and so its link); gaussian unless declared.</summary>
+    public Family Family { get; init; } = Family.Gaussian;
+
+    /// <summary>For the binomial family: the column holding each row's number of trials; null otherwise.</summary>
+    public string? Trials { get; init; }
+
+    /// <summary>This model with another level-1 distribution (<paramref name="trials"/>: the binomial's trials column).</summary>
+    public ModelSpec WithFamily(Family family, string? trials = null) => this with { Family = family, Trials = trials };
+
     /// <summary>This model with precision weights read from <paramref name="column"/>.</summary>
     public ModelSpec WithWeights(string column) => this with { Weights = column };
 
@@ -51,6 +60,7 @@ public sealed record ModelSpec(
             .Concat(RandomFactors.SelectMany(r => r.Factor))
             .Concat(KnownResidual is { } k ? [k.Column] : [])
             .Concat(Weights is { } w ? [w] : [])
+            .Concat(Trials is { } n ? [n] : [])
             .Distinct();
 
     /// <summary>Columns the model reads as labels only — grouping factors, the groups of <c>center(x, g)</c> and
@@ -75,6 +85,8 @@ public sealed record ModelSpec(
             && KnownResidual == other.KnownResidual
             && Weights == other.Weights
             && Offset == other.Offset
+            && Family == other.Family
+            && Trials == other.Trials
             && SameTerms(FixedTerms, other.FixedTerms)
             && RandomFactors.Count == other.RandomFactors.Count
             && RandomFactors.All(r => other.RandomFactors.Any(o => o.IsEquivalentTo(r)));

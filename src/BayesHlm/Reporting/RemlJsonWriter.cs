@@ -26,7 +26,16 @@ public static class RemlJsonWriter
         // lme4 users fit derived variables as plain columns: center(ses, school) is their center_ses_school.
         w.WriteString("lme4_formula", Lme4Names(fit.Spec.ToFormula()));
         w.WriteString("note", fit.IsOrdinaryLeastSquares ? "no random effects: ordinary least squares" : null);
-        w.WriteString("method", fit.Method == EstimationMethod.Reml ? "REML" : "ML");
+        w.WriteString("method", fit.MethodName);
+        bool wald = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Wald;
+        if (fit.Family != Model.Family.Gaussian)
+        {
+            // As ../shared/reference/glmm writes glmer's fits.
+            w.WriteString("family", Model.Families.Name(fit.Family));
+            w.WriteString("link", Model.Families.Link(fit.Family));
+            w.WriteString("trials_column", fit.Spec.Trials);
+            w.WriteNumber("nAGQ", fit.QuadraturePoints);
+        }
         w.WriteString("algorithm", fit.IsOrdinaryLeastSquares ? "ols" : fit.Algorithm == EstimationAlgorithm.Em ? "em" : "newton");
         Num(w, "seconds", fit.Seconds);
         w.WriteNumber("n_obs", fit.Observations);
@@ -45,10 +54,14 @@ public static class RemlJsonWriter
             w.WriteString("term", f.Term);
             Num(w, "estimate", f.Estimate);
             Num(w, "se", f.StandardError);
-            Num(w, "df_satterthwaite", f.DfSatterthwaite);
-            Num(w, "df_bw", f.DfBetweenWithin);
-            Num(w, "df", f.Df);
-            Num(w, "t", f.T);
+            if (wald) Num(w, "z", f.T);
+            else
+            {
+                Num(w, "df_satterthwaite", f.DfSatterthwaite);
+                Num(w, "df_bw", f.DfBetweenWithin);
+                Num(w, "df", f.Df);
+                Num(w, "t", f.T);
+            }
             Num(w, "p", f.P);
             Num(w, "lower", f.Lower);
             Num(w, "upper", f.Upper);

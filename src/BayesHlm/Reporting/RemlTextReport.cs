@@ -13,8 +13,13 @@ public static class RemlTextReport
     {
         ArgumentNullException.ThrowIfNull(fit);
         var sb = new StringBuilder();
-        string method = fit.Method == EstimationMethod.Reml ? "REML" : "ML";
-        if (fit.IsOrdinaryLeastSquares)
+        string method = fit.MethodName;
+        bool wald = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Wald;
+        if (fit.Family != Model.Family.Gaussian)
+            sb.Append($"Maximum likelihood of a {Model.Families.Name(fit.Family)} model (link {Model.Families.Link(fit.Family)}) by " +
+                      (fit.QuadraturePoints > 1 ? $"adaptive Gauss-Hermite quadrature, {fit.QuadraturePoints} points per group (glmer's nAGQ = {fit.QuadraturePoints})"
+                          : "the Laplace approximation (glmer's default)") + $": {fit.Iterations} Newton iterations, {(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
+        else if (fit.IsOrdinaryLeastSquares)
             sb.Append("Ordinary least squares (the model has no random effects)\n");
         else
             sb.Append($"{method} fit by {(fit.Algorithm == EstimationAlgorithm.Em ? "EM" : "Newton")}: {fit.Iterations} iterations, " +
@@ -22,6 +27,7 @@ public static class RemlTextReport
         var terms = fit.Spec.FormulaTerms().ToArray();
         terms[0] = $"{fit.Spec.Outcome.FormulaText} ~ {terms[0]}";
         sb.Append(Wrap("Model   ", terms, " + "));
+        if (fit.Spec.Trials is { } trials) sb.Append($"Trials  {trials}\n");
         if (fit.Spec.Weights is { } weights) sb.Append($"Weights {weights} (precision: row i's level-1 variance is σ²/w_i)\n");
         if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
         var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };
@@ -38,18 +44,23 @@ public static class RemlTextReport
         }
 
         var dfName = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Satterthwaite ? "Satterthwaite" : "between-within";
-        sb.Append($"\nFixed effects (df: {dfName})\n");
-        var t = new TextTable("Term", "Estimate", "Std.Err", "DF", "t Value", "Pr > |t|");
+        sb.Append(wald ? $"\nFixed effects (on the {Model.Families.Link(fit.Family)} scale; Wald z tests)\n" : $"\nFixed effects (df: {dfName})\n");
+        var t = wald ? new TextTable("Term", "Estimate", "Std.Err", "z Value", "Pr > |z|") : new TextTable("Term", "Estimate", "Std.Err", "DF", "t Value", "Pr > |t|");
         foreach (var f in fit.FixedEffects)
-            t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Df(f.Df), Format.Fixed(f.T, 2), Format.P(f.P));
+        {
+            if (wald) t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Format.Fixed(f.T, 2), Format.P(f.P));
+            else t.Add(f.Term, Format.Num(f.Estimate, 6), Format.Num(f.StandardError, 5), Df(f.Df), Format.Fixed(f.T, 2), Format.P(f.P));
+        }
         sb.Append(t.Render());
         // The limits use the df of the table above; Satterthwaite's are shown beside for reference when those are between-within.
         bool bw = fit.DegreesOfFreedom == DegreesOfFreedomMethod.BetweenWithin;
-        sb.Append($"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, t with the DF shown){(bw ? "; Satterthwaite df for reference" : "")}\n");
-        t = bw ? new TextTable("Term", "Lower", "Upper", "DF", "Satt. DF") : new TextTable("Term", "Lower", "Upper", "DF");
+        sb.Append(wald ? $"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, Wald: estimate ± z × Std.Err)\n"
+            : $"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, t with the DF shown){(bw ? "; Satterthwaite df for reference" : "")}\n");
+        t = wald ? new TextTable("Term", "Lower", "Upper") : bw ? new TextTable("Term", "Lower", "Upper", "DF", "Satt. DF") : new TextTable("Term", "Lower", "Upper", "DF");
         foreach (var f in fit.FixedEffects)
         {
-            if (bw) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df), Df(f.DfSatterthwaite));
+            if (wald) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6));
+            else if (bw) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df), Df(f.DfSatterthwaite));
             else t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df));
         }
         sb.Append(t.Render());
@@ -69,17 +80,21 @@ public static class RemlTextReport
             sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
         foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
 
-        sb.Append("\nFit statistics (SAS PROC MIXED's conventions; lme4's below them)\n");
-        string ll = fit.Method == EstimationMethod.Reml ? "-2 Res Log Likelihood" : "-2 Log Likelihood";
+        if (wald) sb.Append("(no residual variance: a binomial or Poisson outcome's variance follows from its mean; covariance-parameter SEs are not computed, as glmer)\n");
+        sb.Append(wald ? "\nFit statistics (as glmer: every parameter counted, BIC with the log of N rows)\n" : "\nFit statistics (SAS PROC MIXED's conventions; lme4's below them)\n");
+        string ll = fit.Method == EstimationMethod.Reml ? "-2 Res Log Likelihood" : fit.QuadraturePoints > 1 ? "-2 Log Likelihood (quadrature)" : fit.Method == EstimationMethod.Laplace ? "-2 Log Likelihood (Laplace)" : "-2 Log Likelihood";
         t = new TextTable("Statistic", "Value");
         t.Add(ll, Format.Fixed(fit.Fit.Minus2LogLikelihood, 2));
         t.Add("AIC  (smaller is better)", Format.Fixed(fit.Fit.Aic, 2));
-        t.Add("AICC (smaller is better)", Format.Fixed(fit.Fit.Aicc, 2));
+        if (!wald) t.Add("AICC (smaller is better)", Format.Fixed(fit.Fit.Aicc, 2));
         t.Add("BIC  (smaller is better)", Format.Fixed(fit.Fit.Bic, 2));
         t.Add("Parameters", fit.Fit.Parameters.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        t.Add("AIC  as lme4 (all parameters)", Format.Fixed(fit.Fit.AicLme4, 2));
-        t.Add("BIC  as lme4 (log of N rows)", Format.Fixed(fit.Fit.BicLme4, 2));
-        t.Add("Parameters as lme4", fit.Fit.ParametersLme4.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!wald)
+        {
+            t.Add("AIC  as lme4 (all parameters)", Format.Fixed(fit.Fit.AicLme4, 2));
+            t.Add("BIC  as lme4 (log of N rows)", Format.Fixed(fit.Fit.BicLme4, 2));
+            t.Add("Parameters as lme4", fit.Fit.ParametersLme4.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         sb.Append(t.Render());
 
         foreach (var g in fit.Groups)
@@ -90,10 +105,20 @@ public static class RemlTextReport
             for (int i = 0; i < g.Terms.Count; i++) t.Add(g.Terms[i], Format.Fixed(avg[i], 3));
             sb.Append(t.Render());
             if (!groupTables) continue;
-            sb.Append($"\nEmpirical Bayes estimates per {g.Group}\n(EB coef = fixed part + u; OLS where the group has enough rows)\n");
+            sb.Append(wald ? $"\nConditional modes per {g.Group} (u and its conditional sd, as glmer's ranef and condVar)\n"
+                : $"\nEmpirical Bayes estimates per {g.Group}\n(EB coef = fixed part + u; OLS where the group has enough rows)\n");
             for (int i = 0; i < g.Terms.Count; i++)
             {
                 sb.Append($"{g.Terms[i]}\n");
+                if (wald)
+                {
+                    t = new TextTable(g.Group, "n", "u (mode)", "Cond. sd");
+                    for (int j = 0; j < g.GroupNames.Count; j++)
+                        t.Add(g.GroupNames[j], g.RowCounts[j].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            Format.Num(g.RandomEffects[j][i], 5), Format.Num(g.RandomEffectSe[j][i], 4));
+                    sb.Append(t.Render());
+                    continue;
+                }
                 t = new TextTable(g.Group, "n", "EB coef", "Std.Err", "u", "OLS", "Reliab.");
                 for (int j = 0; j < g.GroupNames.Count; j++)
                     t.Add(g.GroupNames[j], g.RowCounts[j].ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -86,6 +86,15 @@ internal sealed class Design
     /// <summary>The weights are 1/v_i of known variances (σ² = 1), not precision weights of an estimated σ².</summary>
     public bool KnownResidualVariance { get; init; }
     public int N => LeafOfRow.Length;
+    /// <summary>The outcome's level-1 distribution.</summary>
+    public Model.Family Family { get; init; }
+    /// <summary>For a binomial or Poisson model, the offset added to each row's linear predictor (null without one);
+    /// a linear model's offset is already subtracted from y.</summary>
+    public double[]? Offset { get; init; }
+    /// <summary>The binomial family's trials per row.</summary>
+    public double[]? Trials { get; init; }
+    /// <summary>How a text outcome was coded 0/1, or null.</summary>
+    public string? OutcomeCoding { get; init; }
 
     public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
     {
@@ -126,8 +135,12 @@ internal sealed class Design
         }
 
         var y = frame.Variables[spec.Outcome].Numeric!;
-        // offset(x): its coefficient is 1, so y − x is what the model explains.
-        if (spec.Offset is { } offset) y = y.Select((v, i) => v - frame.Variables[offset].Numeric![i]).ToArray();
+        // offset(x): its coefficient is 1, so y − x is what a linear model explains; a binomial or Poisson model adds it
+        // to the linear predictor instead.
+        double[]? offsetColumn = spec.Offset is { } offset ? frame.Variables[offset].Numeric! : null;
+        if (offsetColumn is not null && spec.Family == Model.Family.Gaussian) y = y.Select((v, i) => v - offsetColumn[i]).ToArray();
+        if (spec.Family == Model.Family.Gaussian && y.All(v => v is 0 or 1))
+            warnings.Add($"The outcome '{spec.Outcome.Name}' takes only the values 0 and 1, and this is a linear model of it: its predictions can fall outside [0, 1] and its level-1 variance is not p(1 − p). Fit it with --family bernoulli (a multilevel logistic model).");
         var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
         int p = fixedCols.Count;
 
@@ -161,6 +174,10 @@ internal sealed class Design
             RandomExpansion = randomExpansion,
             Weights = weights,
             KnownResidualVariance = frame.KnownVariance is not null,
+            Family = spec.Family,
+            Offset = spec.Family == Model.Family.Gaussian ? null : offsetColumn,
+            Trials = frame.Trials,
+            OutcomeCoding = frame.OutcomeCoding,
         };
     }
 

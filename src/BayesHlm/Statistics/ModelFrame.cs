@@ -39,6 +39,10 @@ internal sealed class ModelFrame
     public double[]? KnownVariance { get; init; }
     /// <summary>Each row's precision weight (σ²/w_i is its level-1 variance), or null.</summary>
     public double[]? PrecisionWeights { get; init; }
+    /// <summary>The binomial family's trials per row; null otherwise.</summary>
+    public double[]? Trials { get; init; }
+    /// <summary>How a text outcome was coded 0/1 (said in the output); null when it was numbers.</summary>
+    public string? OutcomeCoding { get; init; }
 
     public static ModelFrame Build(ModelSpec spec, DataTable data)
     {
@@ -50,7 +54,17 @@ internal sealed class ModelFrame
             if (!data.Contains(column)) throw new DataException(data.MissingColumnMessage(column));
 
         // Numeric use of a text column with numbers in it is a typo in the data, not a factor.
-        var numericUse = new HashSet<string>(spec.Outcome.ValueColumns);
+        // A bernoulli outcome may be a two-valued text column (no/yes): it is coded below, not read as numbers.
+        bool textOutcome = spec.Family == Family.Bernoulli && spec.Outcome.Function == VariableFunction.None
+            && data[spec.Outcome.Column] is TextColumn ot && !IsAllNumbers(ot);
+        var numericUse = new HashSet<string>(textOutcome ? [] : spec.Outcome.ValueColumns);
+        if (spec.Trials is { } trialsColumn) numericUse.Add(trialsColumn);
+        if (spec.Family == Family.Binomial && spec.Trials is null)
+            throw new ModelSpecificationException($"A binomial outcome '{spec.Outcome.Name}' counts successes out of a number of trials: name the column that holds each row's trials (--trials COLUMN, or 'trials:' in a model file). For 0/1 outcomes use the bernoulli family.");
+        if (spec.Family != Family.Binomial && spec.Trials is not null)
+            throw new ModelSpecificationException($"Trials ('{spec.Trials}') belong to the binomial family, not {spec.Family.Name()}: add --family binomial, or drop --trials.");
+        if (spec.Family != Family.Gaussian && (spec.Weights is not null || spec.KnownResidual is not null))
+            throw new ModelSpecificationException($"Precision weights and known level-1 variances belong to the gaussian family; a {spec.Family.Name()} outcome's variance follows from its mean.");
         if (spec.Weights is { } weightColumn) numericUse.Add(weightColumn);
         if (spec.KnownResidual is { } known)
         {
@@ -99,15 +113,28 @@ internal sealed class ModelFrame
 
         var evaluated = new Dictionary<Variable, EvaluatedVariable>();
         foreach (var v in spec.Variables) evaluated[v] = Evaluate(v, data, rows);
+        string? coding = null;
+        if (textOutcome)
+        {
+            var e = evaluated[spec.Outcome];
+            if (e.Levels!.Length != 2)
+                throw new DataException($"The bernoulli outcome '{spec.Outcome.Name}' has {e.Levels.Length} distinct values ({string.Join(", ", e.Levels.Take(5).Select(l => $"'{l}'"))}{(e.Levels.Length > 5 ? ", …" : "")}) in the rows the model uses; it needs exactly two (0/1, no/yes). Recode it, or select the rows with two values.");
+            evaluated[spec.Outcome] = new EvaluatedVariable(spec.Outcome, e.Codes!.Select(c => (double)c).ToArray());
+            coding = $"'{spec.Outcome.Name}': '{e.Levels[0]}' = 0, '{e.Levels[1]}' = 1 (the second value in sorted order is the event)";
+        }
         var y = evaluated[spec.Outcome].Numeric!;
+        var trials = spec.Trials is { } tc ? Numbers(data[tc], rows) : null;
+        OutcomeChecks.Check(spec, data, rows, y, trials);
         double first = y[0];
-        if (y.All(v => v == first))
+        if (y.All(v => v == first) && spec.Family == Family.Gaussian)
             throw new DataException($"The outcome '{spec.Outcome.Name}' has the same value ({first.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}) in every row the model uses; there is nothing to model. Check that the right column is named.");
         return new ModelFrame
         {
             Source = data, Rows = rows, RowCount = kept, RowsRead = data.RowCount, MissingByColumn = missing, Variables = evaluated,
             KnownVariance = spec.KnownResidual is { } knownResidual ? KnownVariances(knownResidual, data, rows) : null,
             PrecisionWeights = spec.Weights is { } weights ? PrecisionWeightsOf(weights, data, rows) : null,
+            Trials = trials,
+            OutcomeCoding = coding,
         };
     }
 
@@ -205,6 +232,11 @@ internal sealed class ModelFrame
             {
                 var (codes, levels) = FactorCodes(col, rows);
                 return new EvaluatedVariable(v, codes, levels);
+            }
+            case VariableFunction.Offset when v.Inner != VariableFunction.None:
+            {
+                var inner = Evaluate(new Variable(v.Inner, v.Column), data, rows);
+                return new EvaluatedVariable(v, inner.Numeric!);
             }
             case VariableFunction.None or VariableFunction.Offset:
                 return new EvaluatedVariable(v, Numbers(col, rows));

@@ -214,40 +214,21 @@ public sealed class SufficientStatistics
         return stats;
     }
 
-    internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary)
+    /// <summary>The C_j of <paramref name="design"/>'s rows into <paramref name="leaf"/> (cleared first), y less
+    /// <paramref name="shift"/>, each row weighted by the design's weights.</summary>
+    private static void Accumulate(Design design, double shift, double[] leaf)
     {
         var cols = design.Columns;
-        int m = cols.Length, n = design.N;
-        // With an intercept, accumulate y − ȳ (the fixed columns come centred from the design): with a large mean (years,
-        // timestamps) the uncentred cross-products would cancel every digit of the residual sum of squares. Only the
-        // intercept moves (DesignCoordinates maps it back).
-        int intercept = Array.IndexOf(design.FixedNames, "(Intercept)");
-        var yRaw = cols[^1];
-        double mean = 0, ss = 0;
-        for (int i = 0; i < n; i++) mean += yRaw[i];
-        mean /= n;
-        // Weighted like the C_j, so the exact-fit check compares like with like.
-        for (int i = 0; i < n; i++) ss += (design.Weights?[i] ?? 1) * (yRaw[i] - mean) * (yRaw[i] - mean);
-        double shift = intercept >= 0 ? mean : 0;
-        int nLeaf = design.Levels.Length == 0 ? 1 : design.CellLevel[0].Length;
-        // One m×m cross-product per innermost group: refuse a size that cannot be held, before trying.
-        long bytes = (long)nLeaf * m * m * sizeof(double);
-        if (bytes > MaxCrossProductBytes || (long)nLeaf * m * m > Array.MaxLength)
-            throw new ModelSpecificationException(
-                $"The model's per-group statistics would take {bytes / 1e9:F1} GB ({nLeaf:N0} groups × {m} × {m} cross-products): a model this wide on this many groups " +
-                "does not fit in memory. Use fewer fixed terms or factor levels, or fewer random slopes.");
-        var leaf = new double[nLeaf * m * m];
-        var rows = new int[nLeaf];
-        var w = new double[m];
+        int m = cols.Length, n = design.N, nLeaf = leaf.Length / (m * m);
+        Array.Clear(leaf);
+        Span<double> w = m <= 64 ? stackalloc double[m] : new double[m];
         var leafOf = design.LeafOfRow;
         var weights = design.Weights;
         for (int i = 0; i < n; i++)
         {
             for (int a = 0; a < m; a++) w[a] = cols[a][i];
             w[m - 1] -= shift;
-            int g = leafOf[i];
-            rows[g]++;
-            int baseIdx = g * m * m;
+            int baseIdx = leafOf[i] * m * m;
             double weight = weights?[i] ?? 1;
             for (int a = 0; a < m; a++)
             {
@@ -262,6 +243,51 @@ public sealed class SufficientStatistics
             for (int a = 0; a < m; a++)
                 for (int b = 0; b < a; b++) leaf[baseIdx + b * m + a] = leaf[baseIdx + a * m + b];
         }
+    }
+
+    /// <summary>Recomputes these statistics in place from <paramref name="design"/>, whose columns or weights have
+    /// changed but not its shape or grouping (the working responses and weights of a binomial or Poisson fit's
+    /// iterations). The outcome is taken as it is (no shift).</summary>
+    internal void Refill(Design design) => Accumulate(design, 0, _leaf);
+
+    /// <summary>As <see cref="Build"/>, with the rows' design kept: binomial and Poisson fits read the rows on every iteration.</summary>
+    internal static (SufficientStatistics Statistics, Design Design) BuildWithDesign(ModelSpec spec, Data.DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
+        var frame = ModelFrame.Build(spec, data);
+        var design = Design.Build(spec, frame, data.Source);
+        var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
+        return (stats, design);
+    }
+
+    internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary)
+    {
+        var cols = design.Columns;
+        int m = cols.Length, n = design.N;
+        // With an intercept, accumulate y − ȳ (the fixed columns come centred from the design): with a large mean (years,
+        // timestamps) the uncentred cross-products would cancel every digit of the residual sum of squares. Only the
+        // intercept moves (DesignCoordinates maps it back).
+        int intercept = Array.IndexOf(design.FixedNames, "(Intercept)");
+        var yRaw = cols[^1];
+        double mean = 0, ss = 0;
+        for (int i = 0; i < n; i++) mean += yRaw[i];
+        mean /= n;
+        // Weighted like the C_j, so the exact-fit check compares like with like.
+        for (int i = 0; i < n; i++) ss += (design.Weights?[i] ?? 1) * (yRaw[i] - mean) * (yRaw[i] - mean);
+        // A binomial or Poisson outcome is not shifted: its working models carry the whole linear predictor.
+        double shift = intercept >= 0 && design.Family == Family.Gaussian ? mean : 0;
+        int nLeaf = design.Levels.Length == 0 ? 1 : design.CellLevel[0].Length;
+        // One m×m cross-product per innermost group: refuse a size that cannot be held, before trying.
+        long bytes = (long)nLeaf * m * m * sizeof(double);
+        if (bytes > MaxCrossProductBytes || (long)nLeaf * m * m > Array.MaxLength)
+            throw new ModelSpecificationException(
+                $"The model's per-group statistics would take {bytes / 1e9:F1} GB ({nLeaf:N0} groups × {m} × {m} cross-products): a model this wide on this many groups " +
+                "does not fit in memory. Use fewer fixed terms or factor levels, or fewer random slopes.");
+        var leaf = new double[nLeaf * m * m];
+        var rows = new int[nLeaf];
+        foreach (int g in design.LeafOfRow) rows[g]++;
+        Accumulate(design, shift, leaf);
         return new SufficientStatistics(spec, design.FixedNames, design.Levels, design.P, leaf, rows, n, design.ConstantBelowLevel, summary)
         {
             OutcomeSumOfSquares = ss,
@@ -272,7 +298,7 @@ public sealed class SufficientStatistics
             Coordinates = new DesignCoordinates(intercept, shift, new UnitTriangularMap(design.FixedExpansion),
                 design.RandomExpansion.Select(e => new UnitTriangularMap(e)).ToArray(), ZOffsets(design.P, design.Levels)),
             KnownResidualVariance = design.KnownResidualVariance,
-            LogWeightSum = weights is null || design.KnownResidualVariance ? 0 : weights.Sum(Math.Log),
+            LogWeightSum = design.Weights is null || design.KnownResidualVariance ? 0 : design.Weights.Sum(Math.Log),
         };
     }
 }
