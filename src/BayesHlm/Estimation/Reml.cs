@@ -98,6 +98,8 @@ public static class Reml
     private static RemlFit Fit(SufficientStatistics s, RemlOptions? options, Stopwatch clock)
     {
         options ??= RemlOptions.Default;
+        if (s.Spec.Family != Family.Gaussian)
+            throw new ModelSpecificationException($"REML and linear ML are for gaussian outcomes; a {s.Spec.Family.Name()} outcome is fitted by GeneralizedFit.Fit (bayeshlm reml --family {s.Spec.Family.Name()}: Laplace or adaptive quadrature).");
         s = s.ForReml();
         var criterion = new ProfiledDeviance(s, options.Method == EstimationMethod.Reml);
         var warnings = new List<string>(s.DesignWarnings);

@@ -48,13 +48,14 @@ public static class GeneralizedFit
         int nt = map.Count, p = s.P;
         var warnings = new List<string>(s.DesignWarnings);
         double Objective(double[] x) => likelihood.Deviance(x.AsSpan(0, nt), x.AsSpan(nt), points);
+        var batch = Batch(likelihood, points);
 
         // From the model without random effects (β by IRLS at θ = 0), θ at the identity, as glmer starts.
         var x0 = new double[nt + p];
         var beta0 = FixedOnlyStart(likelihood, p, nt);
         map.Initial().CopyTo(x0, 0);
         beta0.CopyTo(x0, nt);
-        var result = NewtonMinimizer.Minimize(Objective, x0, polish: false);
+        var result = NewtonMinimizer.Minimize(Objective, x0, polish: false, batch: batch);
         var x = result.X;
         map.Normalize(x[..nt]).CopyTo(x, 0);
         if (!result.Converged) warnings.Add("The optimiser did not converge: the estimates may not be the maximum. Simplify the random part, or check for a predictor that separates the outcome.");
@@ -98,7 +99,7 @@ public static class GeneralizedFit
         double minus2ll = Objective(x);
 
         // Cov(θ, β) = 2H⁻¹ of −2 log L; β's block is glmer's vcov.
-        var hessian = NumericalDerivatives.Hessian(Objective, x);
+        var hessian = NumericalDerivatives.Hessian(Batch(likelihood, points), x, fewerPoints: true);
         var cov = Invert(hessian, nt + p);
         var fixedCov = new double[p * p];
         bool hessianOk = cov is not null;
@@ -175,6 +176,31 @@ public static class GeneralizedFit
             ConfidenceLevel = options.ConfidenceLevel,
             Family = s.Spec.Family,
             QuadraturePoints = points,
+        };
+    }
+
+    /// <summary>
+    /// The deviance at many points at once (a derivative's), spread over the cores: each point on a workspace of its own,
+    /// starting from the modes <paramref name="main"/> holds now, so the values do not depend on which core took which point.
+    /// </summary>
+    private static Func<IReadOnlyList<double[]>, double[]> Batch(GlmmLikelihood main, int points)
+    {
+        var pool = new System.Collections.Concurrent.ConcurrentBag<GlmmLikelihood>();
+        int nt = main.Map.Count;
+        return xs =>
+        {
+            var values = new double[xs.Count];
+            var start = main.Modes.Select(m => (double[])m.Clone()).ToArray();
+            Parallel.For(0, xs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                () => pool.TryTake(out var w) ? w : main.NewWorkspace(),
+                (i, _, w) =>
+                {
+                    w.StartFrom(start);
+                    values[i] = w.Deviance(xs[i].AsSpan(0, nt), xs[i].AsSpan(nt), points);
+                    return w;
+                },
+                pool.Add);
+            return values;
         };
     }
 

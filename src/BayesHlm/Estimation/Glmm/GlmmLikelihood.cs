@@ -22,18 +22,20 @@ internal sealed class GlmmLikelihood
     private readonly int[][] _groupOfRow;    // per level
     private readonly double[] _y, _trials, _offset, _constant;
     private readonly Design _working;        // [Z | working response] with the weights: the kernel's input
-    private readonly double[] _response, _weight, _eta, _fixedPart;
+    private readonly double[] _response, _weight, _eta, _fixedPart, _mu;
     private readonly SufficientStatistics _ws;
     private GaussianKernel _kernel;
     private readonly double[][] _lambdas;
     private readonly double[][] _u, _trial;
     private readonly int[][] _rowsOfGroup;   // for quadrature: level 0's rows by group
+    private readonly Design _design;
 
     /// <param name="statistics">The model's statistics (as the sampler holds them: random columns as written).</param>
     /// <param name="design">The rows they were built from (fixed columns centred as in the statistics).</param>
     public GlmmLikelihood(SufficientStatistics statistics, Design design)
     {
         Statistics = statistics;
+        _design = design;
         _family = design.Family;
         _n = design.N;
         _p = design.P;
@@ -68,6 +70,7 @@ internal sealed class GlmmLikelihood
         _weight = new double[_n];
         _eta = new double[_n];
         _fixedPart = new double[_n];
+        _mu = new double[_n];
         _working = new Design
         {
             FixedNames = [],
@@ -92,6 +95,15 @@ internal sealed class GlmmLikelihood
         _trial = statistics.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         _rowsOfGroup = _k == 0 ? [] : Enumerable.Range(0, statistics.Levels[0].Grouping.Count)
             .Select(g => Enumerable.Range(0, _n).Where(i => _groupOfRow[0][i] == g).ToArray()).ToArray();
+    }
+
+    /// <summary>Another workspace for the same model (for evaluations in parallel).</summary>
+    public GlmmLikelihood NewWorkspace() => new(Statistics, _design);
+
+    /// <summary>Sets the modes the next evaluation starts from (a copy of another workspace's <see cref="Modes"/>).</summary>
+    public void StartFrom(double[][] modes)
+    {
+        for (int k = 0; k < _k; k++) Array.Copy(modes[k], _u[k], _u[k].Length);
     }
 
     /// <summary>The statistics the likelihood belongs to (names, levels, coordinates).</summary>
@@ -169,11 +181,32 @@ internal sealed class GlmmLikelihood
         }
     }
 
-    /// <summary>−2 Σ log p(y | η) at the current η (without the constants).</summary>
+    /// <summary>−2 Σ log p(y | η) at the current η (without the constants); the means and weights there too, for the
+    /// next working model. One exponential per row.</summary>
     private double MinusTwoLogKernel()
     {
         double sum = 0;
-        for (int i = 0; i < _n; i++) sum += LevelOne.LogKernel(_family, _y[i], _trials[i], _eta[i]);
+        var eta = _eta;
+        if (_family == Family.Poisson)
+        {
+            for (int i = 0; i < _n; i++)
+            {
+                double mu = Math.Exp(eta[i]);
+                sum += _y[i] * eta[i] - mu;
+                _mu[i] = mu;
+                _weight[i] = mu;
+            }
+            return -2 * sum;
+        }
+        for (int i = 0; i < _n; i++)
+        {
+            double x = eta[i], e = Math.Exp(-Math.Abs(x)), n = _trials[i], inv = 1 / (1 + e);
+            // p = 1/(1 + e^−η): from e = e^−|η| without overflow, and 1 − p without cancellation.
+            double p = x >= 0 ? inv : e * inv, q = x >= 0 ? e * inv : inv;
+            sum += _y[i] * x - n * (Math.Max(x, 0) + double.LogP1(e));
+            _mu[i] = n * p;
+            _weight[i] = n * p * q;
+        }
         return -2 * sum;
     }
 
@@ -206,9 +239,9 @@ internal sealed class GlmmLikelihood
     /// mode's weights. False if no finite mode is found.</summary>
     private bool Mode()
     {
-        if (_k == 0) { LinearPredictor(_u); return true; }
         LinearPredictor(_u);
         double current = MinusTwoLogKernel() + Penalty(_u);
+        if (_k == 0) return true;
         if (!double.IsFinite(current))
         {
             foreach (var a in _u) Array.Clear(a);
@@ -230,7 +263,7 @@ internal sealed class GlmmLikelihood
                 if (next <= current + 1e-12 * Math.Abs(current)) break;
                 t /= 2;
             }
-            if (!(next <= current + 1e-12 * Math.Abs(current))) { LinearPredictor(_u); break; }
+            if (!(next <= current + 1e-12 * Math.Abs(current))) { LinearPredictor(_u); MinusTwoLogKernel(); break; }
             for (int k = 0; k < _k; k++) Array.Copy(_trial[k], _u[k], _u[k].Length);
             bool done = current - next < 1e-11 * (1 + Math.Abs(next));
             current = next;
@@ -246,12 +279,11 @@ internal sealed class GlmmLikelihood
     /// <summary>Weights and working response at the current η, into the kernel's statistics, factorised.</summary>
     private void Factorise()
     {
+        // The means and weights are those MinusTwoLogKernel left at this η.
         for (int i = 0; i < _n; i++)
         {
-            var (mu, w) = LevelOne.MeanAndWeight(_family, _trials[i], _eta[i]);
-            w = Math.Max(w, 1e-300);
-            _weight[i] = w;
-            _response[i] = _eta[i] - _fixedPart[i] + (_y[i] - mu) / w;
+            double w = _weight[i] = Math.Max(_weight[i], 1e-300);
+            _response[i] = _eta[i] - _fixedPart[i] + (_y[i] - _mu[i]) / w;
         }
         _ws.Refill(_working);
         // The crossed kernel reads the statistics when it is built; the nested one when it factorises.
