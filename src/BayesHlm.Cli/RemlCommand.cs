@@ -20,7 +20,7 @@ internal static class RemlCommand
         var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text), binomial (successes out of --trials), poisson (counts; an exposure as offset(log(x)) in the formula)." };
         var trials = new Option<string?>("--trials") { Description = "For --family binomial: the column of each row's number of trials." };
         var agq = new Option<int?>("--agq") { Description = "Adaptive Gauss-Hermite quadrature with this many points per group (glmer's nAGQ; one scalar random effect); implies --method agq." };
-        method.AcceptOnlyFromAmong("reml", "ml");
+        method.AcceptOnlyFromAmong("reml", "ml", "laplace", "agq");
         var algorithm = new Option<string>("--algorithm") { Description = "auto (Newton, EM as fallback), em (as the HLM software), or newton.", DefaultValueFactory = _ => "auto" };
         algorithm.AcceptOnlyFromAmong("auto", "em", "newton");
         var df = new Option<string>("--df") { Description = "Fixed-effect df: bw (SAS between-within, default) or satterthwaite.", DefaultValueFactory = _ => "bw" };
@@ -46,6 +46,7 @@ internal static class RemlCommand
             string? methodText = parse.GetValue(method);
             string? byColumn = parse.GetValue(by);
             string? id = null;
+            int? fileAgq = null;
             IEnumerable<string> missingCodes = SampleCommand.Codes(parse.GetValue(naValues));
             bool comma = parse.GetValue(decimalComma);
             ModelSpec spec;
@@ -58,6 +59,7 @@ internal static class RemlCommand
                 spec = file.Spec;
                 dataPath = file.DataPath;
                 methodText ??= file.Method;
+                fileAgq = file.QuadraturePoints;
                 byColumn ??= file.By;
                 id = file.Name;
                 if (parse.GetValue(naValues) is null) missingCodes = file.MissingValues;
@@ -72,7 +74,7 @@ internal static class RemlCommand
             }
             if (parse.GetValue(family) is { } familyText) spec = spec.WithFamily(Families.Parse(familyText), spec.Trials);
             if (parse.GetValue(trials) is { } trialsColumn) spec = spec with { Trials = trialsColumn };
-            var glmm = GlmmOptionsFor(spec, methodText, parse.GetValue(agq));
+            var glmm = GlmmOptionsFor(spec, methodText, parse.GetValue(agq) ?? fileAgq);
             var options = new RemlOptions
             {
                 Method = methodText is null || glmm is not null ? EstimationMethod.Reml : RemlOptions.ParseMethod(methodText),

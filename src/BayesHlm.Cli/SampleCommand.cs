@@ -143,6 +143,9 @@ internal static class SampleCommand
             CliApp.RejectUnknownOption([path], "fit");
             var file = ModelFile.Load(path, parse.GetValue(data));
             if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
+            if (file.Spec.Family != Family.Gaussian)
+                throw new ModelSpecificationException($"'{path}': the Bayesian fit of a {file.Spec.Family.Name()} outcome is not built yet (the Pólya-Gamma sampler is coming). " +
+                    $"Its ML fit (Laplace or adaptive quadrature, as glmer) is: bayeshlm reml {path}. A linear model of it would be a different model, so none is run.");
             string name = file.Name ?? Path.GetFileNameWithoutExtension(path);
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", name);
             var request = new RunRequest(file.DataPath, file.Spec, file.Priors, flags.Apply(parse, file.Sampler))

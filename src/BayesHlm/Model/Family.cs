@@ -35,6 +35,20 @@ public static class Families
         _ => $"log(mu[{outcome}])",
     };
 
+    /// <summary>A level-1 equation with the link written on its left (<c>logit(pass) = b0 + …</c> for a bernoulli or binomial
+    /// outcome, <c>log(events) = …</c> for a Poisson one) as the plain equation of the outcome; other equations as they are.
+    /// (For a gaussian model <c>log(y) = …</c> is a model of log y and stays.)</summary>
+    public static string WithoutLink(string equation, Family family)
+    {
+        ArgumentNullException.ThrowIfNull(equation);
+        int eq = equation.IndexOf('=', StringComparison.Ordinal);
+        if (eq < 0 || family == Family.Gaussian) return equation;
+        string left = equation[..eq].Trim(), link = family.Link();
+        if (left.StartsWith(link + "(", StringComparison.Ordinal) && left.EndsWith(')'))
+            return left[(link.Length + 1)..^1].Trim() + " " + equation[eq..];
+        return equation;
+    }
+
     /// <summary>Parses a family name (case-insensitive; <c>binary</c> and <c>logistic</c> mean bernoulli, <c>normal</c>
     /// gaussian, <c>count</c> poisson); the message lists the families.</summary>
     public static Family Parse(string text)

@@ -21,7 +21,7 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler", "family", "trials", "agq"];
 
     /// <summary>
     /// The model file's <c>data:</c> resolved relative to its folder, refused when it leads out of that folder (by '..', an
@@ -61,6 +61,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
 
     /// <summary>The <c>decimal_comma:</c> flag: the data's numbers are written 3,14.</summary>
     public bool DecimalComma { get; init; }
+
+    /// <summary><c>agq:</c> quadrature points per group for a binomial or Poisson fit (glmer's nAGQ); null when not given.</summary>
+    public int? QuadraturePoints { get; init; }
 
     /// <summary>The <c>priors:</c> section, or <see cref="PriorSpec.Default"/>.</summary>
     public PriorSpec Priors { get; init; } = PriorSpec.Default;
@@ -102,7 +105,18 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             : DataInsideFolder(path, Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file)."), At(map["data"]));
         string? formula = Scalar("formula");
         string? method = Scalar("method");
-        if (method is not null)
+        var family = Family.Gaussian;
+        if (Scalar("family") is { } familyText)
+        {
+            try { family = Families.Parse(familyText); }
+            catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{At(map["family"])}: {e.Message}", e); }
+        }
+        int? agq = Scalar("agq") is { } agqText ? (int.TryParse(agqText, System.Globalization.CultureInfo.InvariantCulture, out int points) && points >= 1 ? points
+            : throw new ModelSpecificationException($"{At(map["agq"])}: agq is a number of quadrature points per group (1 or more), not '{agqText}'.")) : null;
+        if (method is not null && family != Family.Gaussian && method.Trim().ToLowerInvariant() is not ("laplace" or "agq" or "ml"))
+            throw new ModelSpecificationException($"{At(map["method"])}: a {family.Name()} outcome is fitted by laplace (the default) or agq, not '{method}'" +
+                (method.Trim().Equals("reml", StringComparison.OrdinalIgnoreCase) ? " (REML does not exist for it)." : "."));
+        if (method is not null && family == Family.Gaussian)
         {
             try { Estimation.RemlOptions.ParseMethod(method); }
             catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{At(map["method"])}: {e.Message}", e); }
@@ -114,7 +128,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             throw new ModelSpecificationException($"{At(map["formula"])}: give the model either as 'formula:' or as levels (level1, level2, level3), not both.");
         if (map.ContainsKey("level1"))
         {
-            levels = ReadLevels(map, At);
+            levels = ReadLevels(map, At, family);
             spec = levels.ToSpec();
         }
         else if (formula is not null)
@@ -131,6 +145,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         if (knownSd is not null) spec = spec.WithKnownResidual(knownSd, isStandardDeviation: true);
         if (knownVariance is not null) spec = spec.WithKnownResidual(knownVariance, isStandardDeviation: false);
         if (Scalar("weights") is { } weights) spec = spec.WithWeights(weights);
+        spec = spec.WithFamily(family, Scalar("trials"));
         var priors = map.TryGetValue("priors", out var priorsNode)
             ? PriorSpec.FromJson(YamlToJson.Convert(priorsNode), $"{At(priorsNode)} (priors)")
             : PriorSpec.Default;
@@ -141,6 +156,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                 $"{At(map["name"])}: the name '{name}' is not a plain name. It names the run directory (runs/<name>), so it may not hold a path: use letters, digits, '-', '_' and '.', as in 'hsb_anova'.");
         return new ModelFile(path, name, dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels)
         {
+            QuadraturePoints = agq,
             Priors = priors,
             Sampler = sampler,
             MissingValues = map.TryGetValue("na_values", out var na) ? MissingCodes(na, At) : [],
@@ -187,7 +203,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         return o;
     }
 
-    private static HierarchicalModel ReadLevels(Dictionary<string, YamlNode> map, Func<YamlNode, string> at)
+    private static HierarchicalModel ReadLevels(Dictionary<string, YamlNode> map, Func<YamlNode, string> at, Family family)
     {
         var l1 = map["level1"];
         string? l1Equation = null;
@@ -201,7 +217,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         if (string.IsNullOrWhiteSpace(l1Equation))
             throw new ModelSpecificationException($"{at(l1)}: level1 needs an 'equation:', e.g. 'mathach = b0 + b1*ses + e'.");
         HlmBuilder builder;
-        try { builder = HlmBuilder.Level1(l1Equation); }
+        try { builder = HlmBuilder.Level1(Families.WithoutLink(l1Equation, family)); }
         catch (ModelSpecificationException e) { throw new ModelSpecificationException($"{at(l1)}: {e.Message}", e); }
         foreach (int level in new[] { 2, 3 })
         {

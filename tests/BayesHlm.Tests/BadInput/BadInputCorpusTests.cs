@@ -135,6 +135,20 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "csv-log-of-negative", "line 2, column 'ses': log(ses) needs positive values, found -1.528", Reml(Hsb, "mathach ~ log(ses) + (1 | school)"));
         Add(d, "csv-diagnose-latin1-is-not-draws", "latin1.csv', line 1: no 'chain' column", ["diagnose", "{bad}/latin1.csv"]);
 
+        // ---- Binomial and Poisson outcomes ----
+        Add(d, "family-unknown", "Unknown family 'logit': use gaussian, bernoulli", [.. Reml(Good, F), "--family", "logit"]);
+        Add(d, "family-bernoulli-not-binary", "column 'y': a bernoulli outcome is 0 or 1, not 3", [.. Reml(Good, F), "--family", "bernoulli"]);
+        Add(d, "family-bernoulli-three-words", "has 3 distinct values ('maybe', 'no', 'yes')", [.. Reml("{bad}/binary_three_values.csv", F), "--family", "bernoulli"]);
+        Add(d, "family-binomial-no-trials", "name the column that holds each row's trials (--trials COLUMN", [.. Reml(Good, F), "--family", "binomial"]);
+        Add(d, "family-binomial-over-trials", "binomial_over_trials.csv', line 4, column 'y': a binomial outcome counts successes, a whole number from 0 to the trials (3 in 'n'), not 4", [.. Reml("{bad}/binomial_over_trials.csv", F), "--family", "binomial", "--trials", "n"]);
+        Add(d, "family-trials-without-binomial", "Trials ('n') belong to the binomial family", [.. Reml("{bad}/binomial_over_trials.csv", F), "--trials", "n"]);
+        Add(d, "family-poisson-negative", "poisson_negative.csv', line 4, column 'y': a poisson outcome counts events, a whole number of at least 0, not -1", [.. Reml("{bad}/poisson_negative.csv", F), "--family", "poisson"]);
+        Add(d, "family-reml", "REML does not exist for a poisson outcome", [.. Reml(Good, F), "--family", "poisson", "--method", "reml"]);
+        Add(d, "family-agq-slopes", "Adaptive quadrature (--agq) integrates one scalar random effect per group", [.. Reml(Good, "y ~ x + (1 + x | g)"), "--family", "poisson", "--agq", "10"]);
+        Add(d, "family-laplace-gaussian", "The Laplace approximation and adaptive quadrature are for binomial and Poisson outcomes", [.. Reml(Good, F), "--method", "laplace"]);
+        Add(d, "family-offset-unknown-inner", "inside offset() the functions are log(x), sqrt(x) and exp(x)", [.. Reml(Good, "y ~ x + offset(sq(x)) + (1 | g)"), "--family", "poisson"]);
+        Add(d, "family-bayesian-not-yet", "the Bayesian fit of a bernoulli outcome is not built yet", Fit("bernoulli_model.yaml"));
+
         // ---- Formulas ----
         // A random slope 10⁵ sds from 0: as written (diagonal Σ, or the sampler) its digits are lost; the fix is named.
         Add(d, "slope-far-diagonal", "Centre it", Reml("{bad}/far_slope.csv", "y ~ x + (1 + x || g)"));
