@@ -20,8 +20,10 @@ internal static class NewtonMinimizer
     /// <param name="polish">Finish with the Richardson steps.</param>
     /// <param name="batch">When given, evaluates the points a derivative needs all at once (in parallel, where one
     /// evaluation is dear); the values must be <paramref name="f"/>'s.</param>
+    /// <param name="fewerPoints">Off-diagonal second derivatives from two points each instead of four (reusing the
+    /// diagonal's), for a function whose evaluations are dear (a binomial model's Laplace likelihood).</param>
     public static Result Minimize(Func<double[], double> f, double[] x0, int maxIterations = 200, bool polish = true,
-        Func<IReadOnlyList<double[]>, double[]>? batch = null)
+        Func<IReadOnlyList<double[]>, double[]>? batch = null, bool fewerPoints = false)
     {
         batch ??= points => points.Select(f).ToArray();
         int d = x0.Length;
@@ -36,7 +38,7 @@ internal static class NewtonMinimizer
         int iter;
         for (iter = 1; iter <= maxIterations; iter++)
         {
-            Derivatives(batch, x, fx, g, h);
+            Derivatives(batch, x, fx, g, h, fewerPoints);
             if (!NewtonStep(g, h, step)) break;
             double slope = 0;
             for (int i = 0; i < d; i++) slope += g[i] * step[i];
@@ -153,7 +155,7 @@ internal static class NewtonMinimizer
 
     /// <summary>Central differences. Stepping a diagonal θ across 0 is fine: a factor with a negative diagonal
     /// entry is a valid (mirrored) one, so the criterion is smooth through it.</summary>
-    internal static void Derivatives(Func<IReadOnlyList<double[]>, double[]> f, double[] x, double fx, double[] g, double[] h)
+    internal static void Derivatives(Func<IReadOnlyList<double[]>, double[]> f, double[] x, double fx, double[] g, double[] h, bool fewerPoints = false)
     {
         int d = x.Length;
         var step = new double[d];
@@ -170,8 +172,9 @@ internal static class NewtonMinimizer
             for (int j = 0; j < i; j++)
             {
                 points.Add(AtBoth(i, step[i], j, step[j]));
-                points.Add(AtBoth(i, step[i], j, -step[j]));
                 points.Add(AtBoth(i, -step[i], j, -step[j]));
+                if (fewerPoints) continue;
+                points.Add(AtBoth(i, step[i], j, -step[j]));
                 points.Add(AtBoth(i, -step[i], j, step[j]));
             }
         var values = f(points);
@@ -185,8 +188,11 @@ internal static class NewtonMinimizer
         for (int i = 0; i < d; i++)
             for (int j = 0; j < i; j++)
             {
-                double pp = values[at++], pm = values[at++], mm = values[at++], mp = values[at++];
-                double v = (pp - pm - mp + mm) / (4 * step[i] * step[j]);
+                double pp = values[at++], mm = values[at++];
+                // Two points: [f(+i+j) + f(−i−j) − f(±i) − f(±j) + 2f₀]/(2h_ih_j), the diagonal's points reused.
+                double v = fewerPoints
+                    ? (pp + mm - values[2 * i] - values[2 * i + 1] - values[2 * j] - values[2 * j + 1] + 2 * fx) / (2 * step[i] * step[j])
+                    : (pp - values[at++] - values[at++] + mm) / (4 * step[i] * step[j]);
                 h[i * d + j] = v; h[j * d + i] = v;
             }
     }

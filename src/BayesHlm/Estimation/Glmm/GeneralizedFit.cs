@@ -55,7 +55,7 @@ public static class GeneralizedFit
         var beta0 = FixedOnlyStart(likelihood, p, nt);
         map.Initial().CopyTo(x0, 0);
         beta0.CopyTo(x0, nt);
-        var result = NewtonMinimizer.Minimize(Objective, x0, polish: false, batch: batch);
+        var result = NewtonMinimizer.Minimize(Objective, x0, polish: false, batch: batch, fewerPoints: true);
         var x = result.X;
         map.Normalize(x[..nt]).CopyTo(x, 0);
         if (!result.Converged) warnings.Add("The optimiser did not converge: the estimates may not be the maximum. Simplify the random part, or check for a predictor that separates the outcome.");

@@ -29,6 +29,8 @@ internal sealed class GlmmLikelihood
     private readonly double[][] _u, _trial;
     private readonly int[][] _rowsOfGroup;   // for quadrature: level 0's rows by group
     private readonly Design _design;
+    private readonly double _constantSum;
+    private double _penalisedAtMode;         // −2 Σ log p(y | η̂) (without constants) + ‖b̂‖² at the last mode
 
     /// <param name="statistics">The model's statistics (as the sampler holds them: random columns as written).</param>
     /// <param name="design">The rows they were built from (fixed columns centred as in the statistics).</param>
@@ -66,6 +68,7 @@ internal sealed class GlmmLikelihood
         _trials = design.Trials ?? Enumerable.Repeat(1.0, _n).ToArray();
         _offset = design.Offset ?? new double[_n];
         _constant = Enumerable.Range(0, _n).Select(i => LevelOne.Constant(_family, _y[i], _trials[i])).ToArray();
+        _constantSum = _constant.Sum();
         _response = new double[_n];
         _weight = new double[_n];
         _eta = new double[_n];
@@ -241,6 +244,7 @@ internal sealed class GlmmLikelihood
     {
         LinearPredictor(_u);
         double current = MinusTwoLogKernel() + Penalty(_u);
+        _penalisedAtMode = current;
         if (_k == 0) return true;
         if (!double.IsFinite(current))
         {
@@ -270,6 +274,7 @@ internal sealed class GlmmLikelihood
             if (done) break;
         }
         if (!double.IsFinite(current)) return false;
+        _penalisedAtMode = current;
         // The kernel at the mode's own weights: its log-determinant is the Laplace approximation's.
         Factorise();
         ModeCovariances = _kernel.ComputePosterior(includeFixedUncertainty: false).NodeCovariance;
@@ -291,11 +296,7 @@ internal sealed class GlmmLikelihood
         if (!_kernel.Update(_lambdas, null, 1)) throw new InvalidOperationException("The random-effect block of the working model is singular.");
     }
 
-    private double LaplaceDeviance()
-    {
-        LinearPredictor(_u);
-        return MinusTwoLogKernel() - 2 * _constant.Sum() + Penalty(_u) + _kernel.LogDetZ;
-    }
+    private double LaplaceDeviance() => _penalisedAtMode - 2 * _constantSum + (_k == 0 ? 0 : _kernel.LogDetZ);
 
     /// <summary>
     /// Σ_j −2 log ∫ p(y_j | u) φ(u; 0, τ²) du per group, each integral by Gauss–Hermite quadrature centred at the mode
