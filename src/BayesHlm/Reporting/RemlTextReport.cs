@@ -76,7 +76,7 @@ public static class RemlTextReport
                 c.Z is double z ? Format.Fixed(z, 2) : ".", c.P is double p ? Format.P(p) : ".");
         }
         sb.Append(t.Render());
-        if (fit.Covariance.Any(c => c.Term2 is null && c.Group != "Residual"))
+        if (!wald && fit.Covariance.Any(c => c.Term2 is null && c.Group != "Residual"))
             sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
         foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
 
