@@ -134,8 +134,9 @@ public static class Reml
         if (acov is null) warnings.Add("The Hessian of the likelihood is not positive definite at the estimates, so covariance-parameter standard errors and Satterthwaite df are not available. The model may be over-parameterised for these data.");
         var covSe = acov is null ? null : cp.StandardErrors(acov);
         var satterthwaite = acov is null ? Enumerable.Repeat(double.NaN, s.P).ToArray() : cp.SatterthwaiteDf(acov);
-        // Between-within df follow the nesting; crossed factors have none, and get Satterthwaite's (or N − p without them).
-        var bw = s.Crossed ? Enumerable.Repeat(double.NaN, s.P).ToArray() : BetweenWithinDf(s, warnings);
+        // Between-within df follow the nesting. Crossed factors have no subject in which all the others nest, and SAS then
+        // does not split the residual df (DDFM=BW has no effect: N − rank X); the fit uses Satterthwaite's instead.
+        var bw = s.Crossed ? Enumerable.Repeat((double)(s.N - s.P), s.P).ToArray() : BetweenWithinDf(s, warnings);
         var dfMethod = s.Crossed ? DegreesOfFreedomMethod.Satterthwaite : options.DegreesOfFreedom;
 
         var fixedEffects = new List<FixedEffectEstimate>();

@@ -53,14 +53,18 @@ public static class RemlTextReport
         }
         sb.Append(t.Render());
         // The limits use the df of the table above; Satterthwaite's are shown beside for reference when those are between-within.
+        // and between-within beside Satterthwaite's (crossed factors: SAS's residual df, since no subject nests them all).
         bool bw = fit.DegreesOfFreedom == DegreesOfFreedomMethod.BetweenWithin;
+        bool bwBeside = !bw && !wald && fit.FixedEffects.Any(f => !double.IsNaN(f.DfBetweenWithin));
         sb.Append(wald ? $"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, Wald: estimate ± z × Std.Err)\n"
-            : $"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, t with the DF shown){(bw ? "; Satterthwaite df for reference" : "")}\n");
-        t = wald ? new TextTable("Term", "Lower", "Upper") : bw ? new TextTable("Term", "Lower", "Upper", "DF", "Satt. DF") : new TextTable("Term", "Lower", "Upper", "DF");
+            : $"\nConfidence limits ({fit.ConfidenceLevel * 100:G4}%, t with the DF shown){(bw ? "; Satterthwaite df for reference" : bwBeside ? "; between-within df for reference" : "")}\n");
+        t = wald ? new TextTable("Term", "Lower", "Upper") : bw ? new TextTable("Term", "Lower", "Upper", "DF", "Satt. DF")
+            : bwBeside ? new TextTable("Term", "Lower", "Upper", "DF", "BW DF") : new TextTable("Term", "Lower", "Upper", "DF");
         foreach (var f in fit.FixedEffects)
         {
             if (wald) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6));
             else if (bw) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df), Df(f.DfSatterthwaite));
+            else if (bwBeside) t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df), Df(f.DfBetweenWithin));
             else t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df));
         }
         sb.Append(t.Render());

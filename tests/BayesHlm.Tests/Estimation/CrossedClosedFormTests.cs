@@ -49,4 +49,14 @@ public class CrossedClosedFormTests
         Assert.Equal(grand, fit.FixedEffects[0].Estimate, 1e-9);
         Assert.Equal(Math.Sqrt(sa / rows + sb / columns + mse / (rows * columns)), fit.FixedEffects[0].StandardError, 1e-7);
     }
+
+    /// <summary>No grouping factor nests the others, so SAS does not process the data by subjects and DDFM=BW leaves the
+    /// residual df whole: N − rank X for every effect (the fit itself uses Satterthwaite's).</summary>
+    [Fact]
+    public void BetweenWithinDf_OfCrossedFactors_AreTheResidualDf()
+    {
+        var fit = Reml.Fit(ModelSpec.FromFormula("y ~ x + (1 + x | school) + (1 | neighbourhood)"), DataTable.ReadCsv(RepositoryPaths.Data("crossed_sim.csv")));
+        Assert.All(fit.FixedEffects, f => Assert.Equal(fit.Observations - fit.FixedEffects.Count, f.DfBetweenWithin));
+        Assert.Equal(DegreesOfFreedomMethod.Satterthwaite, fit.DegreesOfFreedom);
+    }
 }
