@@ -16,9 +16,9 @@ public static class RemlTextReport
         string method = fit.MethodName;
         bool wald = fit.DegreesOfFreedom == DegreesOfFreedomMethod.Wald;
         if (fit.Family != Model.Family.Gaussian)
-            sb.Append($"Maximum likelihood of a {Model.Families.Name(fit.Family)} model (link {Model.Families.Link(fit.Family)}) by " +
-                      (fit.QuadraturePoints > 1 ? $"adaptive Gauss-Hermite quadrature, {fit.QuadraturePoints} points per group (glmer's nAGQ = {fit.QuadraturePoints})"
-                          : "the Laplace approximation (glmer's default)") + $": {fit.Iterations} Newton iterations, {(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
+            sb.Append($"ML fit of a {Model.Families.Name(fit.Family)} model ({Model.Families.Link(fit.Family)} link) by " +
+                      (fit.QuadraturePoints > 1 ? $"adaptive quadrature, {fit.QuadraturePoints} points\n(glmer's nAGQ = {fit.QuadraturePoints})"
+                          : "the Laplace approximation\n(glmer's default)") + $": {fit.Iterations} Newton iterations, {(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
         else if (fit.IsOrdinaryLeastSquares)
             sb.Append("Ordinary least squares (the model has no random effects)\n");
         else
@@ -84,7 +84,7 @@ public static class RemlTextReport
             sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
         foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
 
-        if (wald) sb.Append("(no residual variance: a binomial or Poisson outcome's variance follows from its mean; covariance-parameter SEs are not computed, as glmer)\n");
+        if (wald) sb.Append("(No residual variance: a binomial or Poisson outcome's variance follows from its\nmean. Covariance-parameter SEs are not computed, as glmer.)\n");
         sb.Append(wald ? "\nFit statistics (as glmer: every parameter counted, BIC with the log of N rows)\n" : "\nFit statistics (SAS PROC MIXED's conventions; lme4's below them)\n");
         string ll = fit.Method == EstimationMethod.Reml ? "-2 Res Log Likelihood" : fit.QuadraturePoints > 1 ? "-2 Log Likelihood (quadrature)" : fit.Method == EstimationMethod.Laplace ? "-2 Log Likelihood (Laplace)" : "-2 Log Likelihood";
         t = new TextTable("Statistic", "Value");
