@@ -43,7 +43,7 @@ public static class GeneralizedFit
         if (points > 1 && (s.Levels.Count != 1 || s.Levels[0].Size != 1))
             throw new ModelSpecificationException("Adaptive quadrature (--agq) integrates one scalar random effect per group, as glmer's nAGQ > 1 does; this model has " +
                 (s.Levels.Count == 0 ? "none" : $"{s.Levels.Sum(l => l.Size)} random coefficients over {s.Levels.Count} factor(s)") + ". Use --method laplace.");
-        var likelihood = new GlmmLikelihood(s, design);
+        var likelihood = new GlmmLikelihood(s, new GlmmRows(design, s.Levels));
         var map = likelihood.Map;
         int nt = map.Count, p = s.P;
         var warnings = new List<string>(s.DesignWarnings);
@@ -81,7 +81,7 @@ public static class GeneralizedFit
         options ??= new GlmmOptions();
         var (statistics, design) = SufficientStatistics.BuildWithDesign(spec, data);
         var s = statistics.ForSampler();
-        var likelihood = new GlmmLikelihood(s, design);
+        var likelihood = new GlmmLikelihood(s, new GlmmRows(design, s.Levels));
         var theta = likelihood.Map.FromCovariances(covariances, 1) ?? throw new ArgumentException("A covariance matrix is not positive semi-definite.", nameof(covariances));
         var inside = (double[])beta.Clone();
         s.Coordinates.Fixed.MultiplyL(inside);

@@ -14,94 +14,51 @@ namespace BayesHlm.Estimation.Glmm;
 /// </summary>
 internal sealed class GlmmLikelihood
 {
+    private readonly GlmmRows _rows;
     private readonly Family _family;
-    private readonly int _n, _p, _k;
-    private readonly int[] _q;
-    private readonly double[][] _x;          // the fixed columns (as the statistics hold them: centred)
-    private readonly double[][][] _z;        // per level, its random columns as written
-    private readonly int[][] _groupOfRow;    // per level
-    private readonly double[] _y, _trials, _offset, _constant;
-    private readonly Design _working;        // [Z | working response] with the weights: the kernel's input
+    private readonly int _n, _k;
+    private readonly double[] _y, _trials, _constant;
+    private readonly GlmmRows.WorkingModel _working; // [Z | working response] with the weights: the kernel's input
     private readonly double[] _response, _weight, _eta, _fixedPart, _mu;
     private readonly SufficientStatistics _ws;
     private GaussianKernel _kernel;
     private readonly double[][] _lambdas;
     private readonly double[][] _u, _trial;
     private readonly int[][] _rowsOfGroup;   // for quadrature: level 0's rows by group
-    private readonly Design _design;
     private readonly double _constantSum;
     private double _penalisedAtMode;         // −2 Σ log p(y | η̂) (without constants) + ‖b̂‖² at the last mode
 
     /// <param name="statistics">The model's statistics (as the sampler holds them: random columns as written).</param>
-    /// <param name="design">The rows they were built from (fixed columns centred as in the statistics).</param>
-    public GlmmLikelihood(SufficientStatistics statistics, Design design)
+    /// <param name="rows">Its rows.</param>
+    public GlmmLikelihood(SufficientStatistics statistics, GlmmRows rows)
     {
         Statistics = statistics;
-        _design = design;
-        _family = design.Family;
-        _n = design.N;
-        _p = design.P;
+        _rows = rows;
+        _family = rows.Family;
+        _n = rows.N;
         _k = statistics.Levels.Count;
-        _q = statistics.Levels.Select(l => l.Size).ToArray();
-        _x = design.Columns[.._p];
         Map = new ThetaMap(statistics.Levels);
-        _z = new double[_k][][];
-        int column = _p;
-        for (int k = 0; k < _k; k++)
-        {
-            // The design holds slopes centred where a level has an intercept: back to as written (z = z̃ + z̄·1).
-            var expansion = design.RandomExpansion[k];
-            var centred = design.Columns[column..(column + _q[k])];
-            _z[k] = new double[_q[k]][];
-            for (int a = 0; a < _q[k]; a++)
-            {
-                // The expansion lists the other columns only: z_a = z̃_a + Σ w·z̃_d.
-                var zc = (double[])centred[a].Clone();
-                foreach (var (d, w) in expansion[a])
-                    for (int i = 0; i < _n; i++) zc[i] += w * centred[d][i];
-                _z[k][a] = zc;
-            }
-            column += _q[k];
-        }
-        _groupOfRow = Enumerable.Range(0, _k).Select(k => design.LeafOfRow.Select(cell => design.CellLevel[k][cell]).ToArray()).ToArray();
-        _y = design.Columns[^1];
-        _trials = design.Trials ?? Enumerable.Repeat(1.0, _n).ToArray();
-        _offset = design.Offset ?? new double[_n];
+        _y = rows.Y;
+        _trials = rows.Trials;
         _constant = Enumerable.Range(0, _n).Select(i => LevelOne.Constant(_family, _y[i], _trials[i])).ToArray();
         _constantSum = _constant.Sum();
-        _response = new double[_n];
-        _weight = new double[_n];
         _eta = new double[_n];
         _fixedPart = new double[_n];
         _mu = new double[_n];
-        _working = new Design
-        {
-            FixedNames = [],
-            Columns = [.. _z.SelectMany(c => c), _response],
-            P = 0,
-            Levels = statistics.Levels.ToArray(),
-            LeafOfRow = design.LeafOfRow,
-            CellLevel = design.CellLevel,
-            Crossed = design.Crossed,
-            ConstantBelowLevel = [],
-            FixedExpansion = [],
-            RandomExpansion = _q.Select(q => Enumerable.Range(0, q).Select(a => new[] { (a, 1.0) }).ToArray()).ToArray(),
-            ConstantWithin = [],
-            Weights = _weight,
-            KnownResidualVariance = true,
-        };
-        Array.Fill(_weight, 1.0);
-        _ws = SufficientStatistics.FromDesign(statistics.Spec, _working, statistics.Frame);
+        _working = rows.Working(statistics.Spec, statistics.Frame, withFixed: false);
+        _response = _working.Response;
+        _weight = _working.Weight;
+        _ws = _working.Statistics;
         _kernel = GaussianKernel.For(_ws);
         _lambdas = Map.NewLambdas();
         _u = statistics.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         _trial = statistics.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         _rowsOfGroup = _k == 0 ? [] : Enumerable.Range(0, statistics.Levels[0].Grouping.Count)
-            .Select(g => Enumerable.Range(0, _n).Where(i => _groupOfRow[0][i] == g).ToArray()).ToArray();
+            .Select(g => Enumerable.Range(0, _n).Where(i => rows.GroupOfRow[0][i] == g).ToArray()).ToArray();
     }
 
     /// <summary>Another workspace for the same model (for evaluations in parallel).</summary>
-    public GlmmLikelihood NewWorkspace() => new(Statistics, _design);
+    public GlmmLikelihood NewWorkspace() => new(Statistics, _rows);
 
     /// <summary>Sets the modes the next evaluation starts from (a copy of another workspace's <see cref="Modes"/>).</summary>
     public void StartFrom(double[][] modes)
@@ -130,19 +87,21 @@ internal sealed class GlmmLikelihood
     /// <summary>XᵀWX and Xᵀ(y − μ) at the last evaluation's η: an IRLS step for β (p×p row-major, p).</summary>
     public (double[] XtWX, double[] XtR) FixedNormalEquations()
     {
-        var xtwx = new double[_p * _p];
-        var xtr = new double[_p];
+        int p = _rows.P;
+        var x = _rows.X;
+        var xtwx = new double[p * p];
+        var xtr = new double[p];
         for (int i = 0; i < _n; i++)
         {
             var (mu, w) = LevelOne.MeanAndWeight(_family, _trials[i], _eta[i]);
-            for (int a = 0; a < _p; a++)
+            for (int a = 0; a < p; a++)
             {
-                double xa = _x[a][i];
+                double xa = x[a][i];
                 xtr[a] += xa * (_y[i] - mu);
-                for (int c = 0; c <= a; c++) xtwx[a * _p + c] += w * xa * _x[c][i];
+                for (int c = 0; c <= a; c++) xtwx[a * p + c] += w * xa * x[c][i];
             }
         }
-        for (int a = 0; a < _p; a++) for (int c = 0; c < a; c++) xtwx[c * _p + a] = xtwx[a * _p + c];
+        for (int a = 0; a < p; a++) for (int c = 0; c < a; c++) xtwx[c * p + a] = xtwx[a * p + c];
         return (xtwx, xtr);
     }
 
@@ -157,31 +116,12 @@ internal sealed class GlmmLikelihood
         return QuadratureDeviance(quadraturePoints);
     }
 
-    private void FixedPart(ReadOnlySpan<double> beta)
-    {
-        Array.Copy(_offset, _fixedPart, _n);
-        for (int c = 0; c < _p; c++)
-        {
-            double b = beta[c];
-            var x = _x[c];
-            for (int i = 0; i < _n; i++) _fixedPart[i] += b * x[i];
-        }
-    }
+    private void FixedPart(ReadOnlySpan<double> beta) => _rows.FixedPart(beta, _fixedPart);
 
     private void LinearPredictor(double[][] u)
     {
         Array.Copy(_fixedPart, _eta, _n);
-        for (int k = 0; k < _k; k++)
-        {
-            int q = _q[k];
-            var g = _groupOfRow[k];
-            var uk = u[k];
-            for (int a = 0; a < q; a++)
-            {
-                var z = _z[k][a];
-                for (int i = 0; i < _n; i++) _eta[i] += z[i] * uk[g[i] * q + a];
-            }
-        }
+        _rows.AddRandomPart(u, _eta);
     }
 
     /// <summary>−2 Σ log p(y | η) at the current η (without the constants); the means and weights there too, for the
@@ -220,7 +160,7 @@ internal sealed class GlmmLikelihood
         Span<double> b = stackalloc double[16];
         for (int k = 0; k < _k; k++)
         {
-            int q = _q[k];
+            int q = _rows.Q[k];
             var lam = _lambdas[k];
             var bk = q <= 16 ? b[..q] : new double[q];
             for (int g = 0; g < u[k].Length / q; g++)
@@ -290,7 +230,7 @@ internal sealed class GlmmLikelihood
             double w = _weight[i] = Math.Max(_weight[i], 1e-300);
             _response[i] = _eta[i] - _fixedPart[i] + (_y[i] - _mu[i]) / w;
         }
-        _ws.Refill(_working);
+        _working.Refill();
         // The crossed kernel reads the statistics when it is built; the nested one when it factorises.
         if (_ws.Crossed) _kernel = GaussianKernel.For(_ws);
         if (!_kernel.Update(_lambdas, null, 1)) throw new InvalidOperationException("The random-effect block of the working model is singular.");
@@ -308,7 +248,7 @@ internal sealed class GlmmLikelihood
         double tau = Math.Abs(_lambdas[0][0]);
         LinearPredictor(_u);
         var u = _u[0];
-        var z = _z[0][0];
+        var z = _rows.Z[0][0];
         double total = 0;
         var logs = new double[points];
         for (int g = 0; g < _rowsOfGroup.Length; g++)
