@@ -27,12 +27,19 @@ internal sealed class GibbsChain
     {
         // The priors are stated on Σ_k as written: the chain works on the random columns as written.
         s = s.ForSampler();
+        // A logistic model: the Pólya-Gamma step keeps this chain's own weighted working statistics, which every
+        // other step then reads as a Gaussian model's with σ² = 1.
+        var polyaGamma = s.Spec.Family is Model.Family.Bernoulli or Model.Family.Binomial ? new PolyaGammaStep(s) : null;
+        if (polyaGamma is not null) s = polyaGamma.Statistics;
         _s = s;
         _priors = priors;
         _rng = rng;
-        _state = new ChainState(s, priors, sigma2, sigma);
+        // Known level-1 variances (and a logistic model's working weights) fix σ² at 1: no step would ever move it.
+        _state = new ChainState(s, priors, s.KnownResidualVariance ? 1 : sigma2, sigma);
         var layout = priors.Layout;
-        var steps = new List<IChainStep> { new LocationStep(s, layout, factorwise) };
+        var steps = new List<IChainStep>();
+        if (polyaGamma is not null) steps.Add(polyaGamma);
+        steps.Add(new LocationStep(s, layout, factorwise));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)

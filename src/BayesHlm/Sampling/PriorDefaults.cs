@@ -14,7 +14,8 @@ namespace BayesHlm.Sampling;
 /// <item>the residual sd: half-t(3, 0, s_y);</item>
 /// <item>a random effect's sd: half-t(3, 0, s_y/s_z); a correlated block: those sds with LKJ(1) (uniform) correlations.</item>
 /// </list>
-/// Moments come from the sufficient statistics (weighted by 1/v_i when the level-1 variances are known).
+/// Moments come from the sufficient statistics (weighted by 1/v_i when the level-1 variances are known). For a logistic
+/// or Poisson model s_y is 1 (one unit of log-odds or log-rate) and the intercept's prior is centred at 0.
 /// </summary>
 internal sealed class PriorDefaults
 {
@@ -43,6 +44,13 @@ internal sealed class PriorDefaults
         }
         _mean[m - 1] += s.OutcomeShift;
         _sdY = _sd[m - 1] > 0 ? _sd[m - 1] : 1;
+        // A logistic or Poisson model's coefficients are on the link scale, whose unit (a log-odds or log-rate of 1) is
+        // the outcome's scale there; the intercept's centre is 0 (even odds, a rate of 1).
+        if (s.Spec.Family != Family.Gaussian)
+        {
+            _sdY = 1;
+            _mean[m - 1] = 0;
+        }
     }
 
     /// <summary>The spread of a column: its sd, or for a column constant over the rows (an intercept, or a constant

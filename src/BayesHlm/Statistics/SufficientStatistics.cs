@@ -93,6 +93,19 @@ public sealed class SufficientStatistics
     internal SufficientStatistics ForSampler() => LazyInitializer.EnsureInitialized(ref _forSampler, () => AsWritten(_ => true));
     private SufficientStatistics? _forSampler;
 
+    /// <summary>A binomial or Poisson model's rows (its weights change with η); null for a gaussian model.</summary>
+    internal GlmmRows? Rows { get; private init; }
+
+    private SufficientStatistics WithRows(Design design)
+    {
+        return new SufficientStatistics(Spec, FixedNames.ToArray(), Levels.ToArray(), P, _leaf, LeafRowCount, N, ConstantBelowLevel, Frame)
+        {
+            OutcomeSumOfSquares = OutcomeSumOfSquares, KnownResidualVariance = KnownResidualVariance, LogWeightSum = LogWeightSum,
+            CellLevel = CellLevel, Crossed = Crossed, ConstantWithin = ConstantWithin, DesignWarnings = DesignWarnings,
+            Coordinates = Coordinates, Rows = new GlmmRows(design, Levels),
+        };
+    }
+
     /// <summary>Crossed factors' statistics by group and by pair of factors, for the factor-by-factor sweeps (computed
     /// once, shared by the chains).</summary>
     internal CrossedBlocks Blocks => LazyInitializer.EnsureInitialized(ref _blocks, () => new CrossedBlocks(this));
@@ -155,6 +168,7 @@ public sealed class SufficientStatistics
             ConstantWithin = ConstantWithin,
             DesignWarnings = DesignWarnings,
             Coordinates = Coordinates.WithRandom(maps),
+            Rows = Rows,
         };
     }
 
@@ -210,6 +224,8 @@ public sealed class SufficientStatistics
         var frame = ModelFrame.Build(spec, data);
         var design = Design.Build(spec, frame, data.Source);
         var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
+        // A binomial or Poisson model's weights change with its linear predictor: its rows are kept.
+        if (spec.Family != Family.Gaussian) return stats.WithRows(design);
         DesignChecks.Run(stats);
         return stats;
     }
@@ -258,7 +274,7 @@ public sealed class SufficientStatistics
         var frame = ModelFrame.Build(spec, data);
         var design = Design.Build(spec, frame, data.Source);
         var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
-        return (stats, design);
+        return (spec.Family != Family.Gaussian ? stats.WithRows(design) : stats, design);
     }
 
     internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary)
@@ -297,7 +313,8 @@ public sealed class SufficientStatistics
             DesignWarnings = design.Warnings,
             Coordinates = new DesignCoordinates(intercept, shift, new UnitTriangularMap(design.FixedExpansion),
                 design.RandomExpansion.Select(e => new UnitTriangularMap(e)).ToArray(), ZOffsets(design.P, design.Levels)),
-            KnownResidualVariance = design.KnownResidualVariance,
+            // A binomial or Poisson outcome's variance follows from its mean: no σ² (as with known level-1 variances).
+            KnownResidualVariance = design.KnownResidualVariance || design.Family != Family.Gaussian,
             LogWeightSum = design.Weights is null || design.KnownResidualVariance ? 0 : design.Weights.Sum(Math.Log),
         };
     }
