@@ -91,16 +91,18 @@ internal static class SampleCommand
         var knownVariance = new Option<string?>("--known-variance") { Description = "Column with each row's known level-1 variance." };
         var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
         var outDir = new Option<string?>("--out") { Description = "The run directory to write (run.json, draws.csv, summary.csv, reml.json)." };
+        var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text) or binomial (successes out of --trials); logistic models are sampled by Pólya-Gamma Gibbs." };
+        var trials = new Option<string?>("--trials") { Description = "For --family binomial: the column of each row's number of trials." };
         var flags = SamplerFlags.Create();
         var cmd = new Command("sample",
             "Bayesian fit by blocked Gibbs sampling, into a run directory.\n\n" +
             "Examples:\n  bayeshlm sample --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --out runs/anova\n" +
             "  bayeshlm sample --data schools.csv --formula \"y ~ 1 + (1 | school)\" --known-sd sigma --iter 4000 --seed 7 --out runs/eight")
-        { data, formula, priors, knownSd, knownVariance, weights, outDir };
+        { data, formula, priors, knownSd, knownVariance, weights, family, trials, outDir };
         foreach (var o in flags.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
-            if (flags.ResumeDirectory(parse, "sample", [data, formula, priors, knownSd, knownVariance, weights, outDir]) is { } resume)
+            if (flags.ResumeDirectory(parse, "sample", [data, formula, priors, knownSd, knownVariance, weights, family, trials, outDir]) is { } resume)
                 return Execute(resume, "sample", (stage, progress, cancel) => BayesianRun.Resume(resume, flags.Checkpoints(parse), stage, progress, cancel),
                     parse.GetValue(flags.Quiet), output, error);
             string dataPath = parse.GetValue(data) ?? throw new ModelSpecificationException("Missing --data FILE (the CSV to fit).");
@@ -112,6 +114,8 @@ internal static class SampleCommand
             if (sd is not null) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (variance is not null) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
             if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
+            if (parse.GetValue(family) is { } familyText) spec = spec.WithFamily(Families.Parse(familyText), parse.GetValue(trials));
+            else if (parse.GetValue(trials) is { } trialsColumn) spec = spec with { Trials = trialsColumn };
             var priorSpec = parse.GetValue(priors) is { } pf ? PriorSpec.Load(pf) : PriorSpec.Default;
             var request = new RunRequest(dataPath, spec, priorSpec, flags.Apply(parse, new SamplerOptions())) { Command = CommandLine(), Replace = parse.GetValue(flags.Force), MissingValues = Codes(parse.GetValue(flags.NaValues)), DecimalComma = parse.GetValue(flags.DecimalComma) };
             var checkpoints = flags.Checkpoints(parse);
@@ -143,8 +147,8 @@ internal static class SampleCommand
             CliApp.RejectUnknownOption([path], "fit");
             var file = ModelFile.Load(path, parse.GetValue(data));
             if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
-            if (file.Spec.Family != Family.Gaussian)
-                throw new ModelSpecificationException($"'{path}': the Bayesian fit of a {file.Spec.Family.Name()} outcome is not built yet (the Pólya-Gamma sampler is coming). " +
+            if (file.Spec.Family == Family.Poisson)
+                throw new ModelSpecificationException($"'{path}': the Bayesian fit of a poisson outcome is not built yet. " +
                     $"Its ML fit (Laplace or adaptive quadrature, as glmer) is: bayeshlm reml {path}. A linear model of it would be a different model, so none is run.");
             string name = file.Name ?? Path.GetFileNameWithoutExtension(path);
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", name);
@@ -152,7 +156,8 @@ internal static class SampleCommand
             {
                 Name = name,
                 Levels = file.Levels,
-                Reml = new RemlOptions { Method = file.Method is null ? EstimationMethod.Reml : RemlOptions.ParseMethod(file.Method) },
+                // A logistic model's EB/ML fit beside the posterior is the Laplace one, whatever its method: says.
+                Reml = new RemlOptions { Method = file.Method is null || file.Spec.Family != Family.Gaussian ? EstimationMethod.Reml : RemlOptions.ParseMethod(file.Method) },
                 Command = CommandLine(),
                 Replace = parse.GetValue(flags.Force),
                 MissingValues = parse.GetValue(flags.NaValues) is { } codes ? Codes(codes) : file.MissingValues,

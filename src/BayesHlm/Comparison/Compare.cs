@@ -52,7 +52,11 @@ public sealed record GroupComparison(string Level, string Group, string Term, in
 
 /// <summary>Bayes beside EB/ML for one model: every parameter, every group, and the notes that explain the differences.</summary>
 public sealed record ComparisonTable(IReadOnlyList<ParameterComparison> Parameters, IReadOnlyList<GroupComparison> Groups,
-    IReadOnlyList<(string Level, string Term, double Reliability, double PosteriorReliability)> AverageReliability);
+    IReadOnlyList<(string Level, string Term, double Reliability, double PosteriorReliability)> AverageReliability)
+{
+    /// <summary>The EB/ML fit the posterior is set beside: REML, ML or Laplace.</summary>
+    public string Method { get; init; } = "REML";
+}
 
 /// <summary>
 /// Lines a posterior up against the EB/ML fit of the same model (ARCHITECTURE.md, Comparison). Group coefficients
@@ -91,11 +95,14 @@ public static class Compare
         ArgumentNullException.ThrowIfNull(priors);
         var resolved = priors;
         var parameters = new List<ParameterComparison>();
+        // A binomial model's variances have no SE (as glmer): a missing SE is the boundary only for a REML or ML fit.
+        bool gaussian = reml.Family == Model.Family.Gaussian;
+        string method = gaussian ? reml.MethodName : "Laplace";
         for (int i = 0; i < reml.FixedEffects.Count; i++)
         {
             var f = reml.FixedEffects[i];
             double priorSd = Math.Sqrt(1 / resolved.FixedPrecision[i * statistics.P + i]);
-            parameters.Add(Row(f.Term, "fixed", null, f.Estimate, f.StandardError, f.Lower, f.Upper, draws, statistics, priorSd, null, null));
+            parameters.Add(Row(f.Term, "fixed", null, f.Estimate, f.StandardError, false, method, f.Lower, f.Upper, draws, statistics, priorSd, null, null));
         }
         foreach (var c in reml.Covariance)
         {
@@ -103,11 +110,12 @@ public static class Compare
             if (!draws.Names.Contains(name)) continue;
             var (lower, upper) = CovarianceInterval(c);
             var (prior, quantile) = PriorOf(c, resolved);
-            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Group == "Residual" ? null : c.Group, c.Estimate, c.StandardError, lower, upper, draws, statistics, double.NaN,
+            parameters.Add(Row(name, c.IsVariance ? "variance" : "covariance", c.Group == "Residual" ? null : c.Group, c.Estimate, c.StandardError,
+                gaussian ? c.StandardError is null : c.IsVariance && c.Estimate < 1e-8, method, lower, upper, draws, statistics, double.NaN,
                 prior, quantile));
         }
         var (groups, averages) = GroupLevel(statistics, reml, draws, resolved);
-        return new ComparisonTable(parameters, groups, averages);
+        return new ComparisonTable(parameters, groups, averages) { Method = method };
     }
 
     /// <summary>The prior of a covariance parameter, and for a variance the quantiles of its marginal prior.</summary>
@@ -133,7 +141,7 @@ public static class Compare
     }
 
     // group: the grouping factor of a random-effect variance or covariance ("school:classroom"), else null.
-    private static ParameterComparison Row(string name, string kind, string? group, double estimate, double? se, double lower, double upper,
+    private static ParameterComparison Row(string name, string kind, string? group, double estimate, double? se, bool atBoundary, string method, double lower, double upper,
         DrawSet draws, SufficientStatistics s, double priorSd, Model.VariancePrior? prior, Func<double, double>? priorQuantile)
     {
         var x = draws.Draws(name).ToArray();
@@ -147,11 +155,14 @@ public static class Compare
         {
             int groups = s.Levels.FirstOrDefault(l => l.Grouping.Name == group)?.Grouping.Count ?? 0;
             double nearZero = x.Count(v => v < 0.1 * Math.Max(mean, 1e-300)) / (double)x.Length;
-            if (se is null || estimate < 2 * (se ?? 0))
-                reasons.Add($"The variance is near zero: the REML estimate {Format(estimate)} is {(se is null ? "at the boundary" : $"within 2 SE ({Format(se.Value)}) of it")}, " +
-                            $"where REML piles up, while the posterior keeps its mass away from zero (median {Format(median)}; " +
+            if (atBoundary || (se is double seValue && estimate < 2 * seValue))
+                reasons.Add($"The variance is near zero: the {method} estimate {Format(estimate)} is {(atBoundary ? "at the boundary" : $"within 2 SE ({Format(se!.Value)}) of it")}, " +
+                            $"where {method} piles up, while the posterior keeps its mass away from zero (median {Format(median)}; " +
                             $"{nearZero:P0} of the draws are below a tenth of the posterior mean) and is skewed to the right.");
-            if (groups > 0 && groups < 20)
+            if (groups > 0 && groups < 20 && method == "Laplace")
+                reasons.Add($"Only {groups} groups inform this variance: with a binomial outcome the Laplace approximation and the posterior differ " +
+                            $"most where groups are few, and the posterior interval [{Format(lo)}, {Format(hi)}] is asymmetric ({Format(median - lo)} below the median, {Format(hi - median)} above).");
+            else if (groups > 0 && groups < 20)
                 reasons.Add($"Only {groups} groups inform this variance: the REML SE understates its uncertainty, and the posterior interval " +
                             $"[{Format(lo)}, {Format(hi)}] is asymmetric ({Format(median - lo)} below the median, {Format(hi - median)} above).");
         }
@@ -191,7 +202,9 @@ public static class Compare
         s = s.ForSampler();
         var rows = new List<GroupComparison>();
         var averages = new List<(string, string, double, double)>();
-        if (s.Levels.Count == 0) return (rows, averages);
+        // The groups' conditional posteriors are Gaussian only for a gaussian outcome; a logistic model's are not
+        // Rao-Blackwellised here (its parameters are compared above).
+        if (s.Levels.Count == 0 || s.Spec.Family != Model.Family.Gaussian) return (rows, averages);
         // Sums over a thinned sample of the variance draws of each group's conditional mean, mean square, variance and reliability.
         // Each draw factorises the kernel and its posterior; where that means a large dense block (crossed factors with
         // thousands of groups) 25 draws of the variances carry the groups' exact conditional means as well.

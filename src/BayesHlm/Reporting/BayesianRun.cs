@@ -81,8 +81,9 @@ public static class BayesianRun
         double statistics = Lap();
         // Resolved before the slower stages, so a mistake in the priors is reported at once.
         var priors = ResolvedPriors.Resolve(request.Priors, stats);
-        stage?.Report($"fitting by {(request.Reml.Method == EstimationMethod.Reml ? "REML" : "ML")}");
-        var reml = Reml.Fit(stats, request.Reml);
+        bool gaussian = stats.Spec.Family == Model.Family.Gaussian;
+        stage?.Report(gaussian ? $"fitting by {(request.Reml.Method == EstimationMethod.Reml ? "REML" : "ML")}" : "fitting by ML (Laplace)");
+        var reml = Estimation.Glmm.GeneralizedFit.ForRun(stats, request.Reml);
         double remlSeconds = Lap();
         using var folder = RunFolder.Open(directory, request.Replace);
         try
@@ -95,13 +96,13 @@ public static class BayesianRun
                 Name = request.Name,
                 Command = request.Command,
                 Model = request.Spec,
-                Method = request.Reml.Method,
+                Method = reml.Method,
                 Equations = request.Levels?.Equations().ToArray(),
                 Data = RunManifest.DescribeData(request.DataPath, stats) with { MissingValues = request.MissingValues, DecimalComma = request.DecimalComma },
                 Priors = priors.Complete,
                 Sampler = request.Options,
                 Timings = new RunTimings(read, statistics, remlSeconds, 0, 0, 0, 0),
-                Warnings = [.. reml.Warnings.Select(x => "REML: " + x)],
+                Warnings = [.. reml.Warnings.Select(x => (gaussian ? "REML: " : "ML: ") + x)],
                 Versions = RunVersions.Current,
             };
             var run = new SamplingRun(request, folder, stats, priors, reml, started);
@@ -140,8 +141,9 @@ public static class BayesianRun
         var stats = SufficientStatistics.Build(earlier.Model, data);
         double statistics = Lap();
         var priors = ResolvedPriors.Resolve(earlier.Priors, stats);
-        stage?.Report($"fitting by {(earlier.Method == EstimationMethod.Reml ? "REML" : "ML")}");
-        var reml = Reml.Fit(stats, new RemlOptions { Method = earlier.Method });
+        bool gaussian = stats.Spec.Family == Model.Family.Gaussian;
+        stage?.Report(gaussian ? $"fitting by {(earlier.Method == EstimationMethod.Reml ? "REML" : "ML")}" : "fitting by ML (Laplace)");
+        var reml = Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = gaussian ? earlier.Method : EstimationMethod.Reml });
         double remlSeconds = Lap();
         var started = earlier with
         {
@@ -154,14 +156,14 @@ public static class BayesianRun
             AncillaryAcceptance = [],
             // The stages before sampling are this session's; the sampling times add up over the sessions.
             Timings = new RunTimings(read, statistics, remlSeconds, earlier.Timings.Warmup, earlier.Timings.Sampling, 0, 0),
-            Warnings = [.. reml.Warnings.Select(x => "REML: " + x)],
+            Warnings = [.. reml.Warnings.Select(x => (gaussian ? "REML: " : "ML: ") + x)],
             Versions = RunVersions.Current,
             Files = [],
         };
         var request = new RunRequest(earlier.Data.Path, earlier.Model, earlier.Priors, earlier.Sampler)
         {
             Name = earlier.Name,
-            Reml = new RemlOptions { Method = earlier.Method },
+            Reml = new RemlOptions { Method = gaussian ? earlier.Method : EstimationMethod.Reml },
             Command = earlier.Command,
             MissingValues = earlier.Data.MissingValues,
             DecimalComma = earlier.Data.DecimalComma,

@@ -31,13 +31,13 @@ public static class ComparisonWriters
     {
         ArgumentNullException.ThrowIfNull(table);
         var sb = new StringBuilder();
-        sb.Append("REML estimates (95% CI) beside the posterior (mean, sd, 95% interval)\n\n");
-        var t = new TextTable("Parameter", "REML", "95% CI", "Mean", "sd", "95% interval", "diff");
+        sb.Append($"{table.Method} estimates (95% CI) beside the posterior (mean, sd, 95% interval)\n\n");
+        var t = new TextTable("Parameter", table.Method, "95% CI", "Mean", "sd", "95% interval", "diff");
         foreach (var p in table.Parameters)
             t.Add(p.Parameter + (p.Disagree ? " *" : ""), Format.Num(p.Estimate, 4), Interval(p.Lower, p.Upper), Format.Num(p.Mean, 4), Format.Num(p.Sd, 3),
                 Interval(p.Lower95, p.Upper95), Format.Fixed(p.Difference, 2));
         sb.Append(t.Render());
-        sb.Append("(diff: posterior mean − REML, in posterior sds; * the two disagree materially)\n");
+        sb.Append($"(diff: posterior mean − {table.Method}, in posterior sds; * the two disagree materially)\n");
         var notes = table.Parameters.Where(p => p.Reasons.Count > 0).ToList();
         if (notes.Count > 0)
         {

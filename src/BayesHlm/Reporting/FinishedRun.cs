@@ -32,7 +32,7 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
         manifest.CheckData("the EB/ML fit rebuilt from it would not be the run's. Restore the file, or run the model again.");
         manifest.CheckFiles(directory);
         var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
-        var reml = Estimation.Reml.Fit(stats, new RemlOptions { Method = manifest.Method });
+        var reml = Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = manifest.Method == EstimationMethod.Ml ? EstimationMethod.Ml : EstimationMethod.Reml });
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
         return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws);
     }

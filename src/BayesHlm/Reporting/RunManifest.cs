@@ -143,7 +143,9 @@ public sealed record RunManifest
             w.WriteString("formula", Model.ToFormula());
             if (Model.KnownResidual is { } k) w.WriteString(k.IsStandardDeviation ? "known_sd" : "known_variance", k.Column);
             if (Model.Weights is { } weights) w.WriteString("weights", weights);
-            w.WriteString("method", Method == EstimationMethod.Ml ? "ML" : "REML");
+            if (Model.Family != Family.Gaussian) w.WriteString("family", Model.Family.Name());
+            if (Model.Trials is { } trials) w.WriteString("trials", trials);
+            w.WriteString("method", Method switch { EstimationMethod.Ml => "ML", EstimationMethod.Laplace => "Laplace", _ => "REML" });
             if (Equations is { } equations) JsonArrays.Write(w, "levels", equations);
             w.WriteEndObject();
             w.WriteStartObject("data");
@@ -213,6 +215,7 @@ public sealed record RunManifest
             if (Optional(model, "known_sd") is { } sd) spec = spec.WithKnownResidual(sd, isStandardDeviation: true);
             if (Optional(model, "known_variance") is { } variance) spec = spec.WithKnownResidual(variance, isStandardDeviation: false);
             if (Optional(model, "weights") is { } weights) spec = spec.WithWeights(weights);
+            if (Optional(model, "family") is { } family) spec = spec.WithFamily(Families.Parse(family), Optional(model, "trials"));
             var data = Get(root, "data", "");
             var sampler = Get(root, "sampler", "");
             var timings = Get(root, "timings", "");
@@ -227,7 +230,7 @@ public sealed record RunManifest
                 Name = Optional(root, "name"),
                 Command = Optional(root, "command"),
                 Model = spec,
-                Method = (Optional(model, "method") ?? MethodOfOlderRun(path)) == "ML" ? EstimationMethod.Ml : EstimationMethod.Reml,
+                Method = (Optional(model, "method") ?? MethodOfOlderRun(path)) switch { "ML" => EstimationMethod.Ml, "Laplace" => EstimationMethod.Laplace, _ => EstimationMethod.Reml },
                 Equations = model.TryGetProperty("levels", out var levels) ? levels.EnumerateArray().Select(l => l.GetString() ?? "").ToArray() : null,
                 Data = new RunData(Text(data, "path", "data."), Optional(data, "sha256") ?? "",
                     data.TryGetProperty("rows_read", out var rr) ? rr.GetInt32() : null, data.TryGetProperty("rows_used", out var ru) ? ru.GetInt32() : null,

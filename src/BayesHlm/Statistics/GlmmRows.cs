@@ -46,6 +46,9 @@ internal sealed class GlmmRows
         Offset = design.Offset ?? new double[N];
     }
 
+    /// <summary>The design the rows come from.</summary>
+    public Design Design => _design;
+
     public Family Family { get; }
     public int N { get; }
     public int P { get; }

@@ -36,6 +36,22 @@ public static class GeneralizedFit
         return Fit(statistics.ForSampler(), design, options ?? new GlmmOptions(), clock);
     }
 
+    /// <summary>Fits from the statistics of a binomial or Poisson model (built with their rows).</summary>
+    public static RemlFit Fit(SufficientStatistics statistics, GlmmOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        var rows = statistics.Rows ?? throw new ArgumentException("Not a binomial or Poisson model's statistics: fit a gaussian model by Reml.Fit.", nameof(statistics));
+        return Fit(statistics.ForSampler(), rows.Design, options ?? new GlmmOptions(), Stopwatch.StartNew());
+    }
+
+    /// <summary>The EB/ML fit a run makes: REML or ML for a gaussian model, the Laplace approximation for a binomial or
+    /// Poisson one.</summary>
+    public static RemlFit ForRun(SufficientStatistics statistics, RemlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return statistics.Spec.Family == Family.Gaussian ? Reml.Fit(statistics, options) : Fit(statistics);
+    }
+
     private static RemlFit Fit(SufficientStatistics s, Design design, GlmmOptions options, Stopwatch clock)
     {
         int points = options.QuadraturePoints;
@@ -43,7 +59,7 @@ public static class GeneralizedFit
         if (points > 1 && (s.Levels.Count != 1 || s.Levels[0].Size != 1))
             throw new ModelSpecificationException("Adaptive quadrature (--agq) integrates one scalar random effect per group, as glmer's nAGQ > 1 does; this model has " +
                 (s.Levels.Count == 0 ? "none" : $"{s.Levels.Sum(l => l.Size)} random coefficients over {s.Levels.Count} factor(s)") + ". Use --method laplace.");
-        var likelihood = new GlmmLikelihood(s, new GlmmRows(design, s.Levels));
+        var likelihood = new GlmmLikelihood(s, s.Rows ?? new GlmmRows(design, s.Levels));
         var map = likelihood.Map;
         int nt = map.Count, p = s.P;
         var warnings = new List<string>(s.DesignWarnings);
