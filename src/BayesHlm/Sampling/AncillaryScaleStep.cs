@@ -136,17 +136,24 @@ internal sealed class AncillaryScaleStep : IChainStep
                 }
                 a[r] = v;
             }
-            // Only entries l_rc with c ≤ r exist, and Q is symmetric in its two pairs: accumulate those alone.
-            for (int i = 0; i < _pairs.Length; i++)
+            AddGroup(a, eta, c, m, z0);
+        }
+    }
+
+    /// <summary>One group's (or cell's) terms of the reduced statistics: its residual cross-product <paramref name="a"/>,
+    /// its η, and its ZᵀZ, read at rows and columns <paramref name="at"/>… of <paramref name="zz"/> (row length
+    /// <paramref name="stride"/>). Only entries l_rc with c ≤ r exist, and Q is symmetric in its two pairs: those alone.</summary>
+    private void AddGroup(ReadOnlySpan<double> a, ReadOnlySpan<double> eta, ReadOnlySpan<double> zz, int stride, int at)
+    {
+        for (int i = 0; i < _pairs.Length; i++)
+        {
+            var (r, cc) = _pairs[i];
+            _linear[i] += a[r] * eta[cc];
+            double er = eta[cc];
+            for (int k2 = i; k2 < _pairs.Length; k2++)
             {
-                var (r, cc) = _pairs[i];
-                _linear[i] += a[r] * eta[cc];
-                double er = eta[cc];
-                for (int k2 = i; k2 < _pairs.Length; k2++)
-                {
-                    var (s2, t) = _pairs[k2];
-                    _quad[i * _pairs.Length + k2] += c[(z0 + r) * m + z0 + s2] * er * eta[t];
-                }
+                var (s2, t) = _pairs[k2];
+                _quad[i * _pairs.Length + k2] += zz[(at + r) * stride + at + s2] * er * eta[t];
             }
         }
     }
@@ -165,18 +172,7 @@ internal sealed class AncillaryScaleStep : IChainStep
             u.AsSpan(j * q, q).CopyTo(eta);
             Dense.ForwardSolve(l, q, eta, 0, 1);
             blocks.Residual(k, j, beta, all, a);
-            var own = blocks.Own(k, j);
-            for (int i = 0; i < _pairs.Length; i++)
-            {
-                var (r, cc) = _pairs[i];
-                _linear[i] += a[r] * eta[cc];
-                double er = eta[cc];
-                for (int k2 = i; k2 < _pairs.Length; k2++)
-                {
-                    var (s2, t) = _pairs[k2];
-                    _quad[i * _pairs.Length + k2] += own[r * q + s2] * er * eta[t];
-                }
-            }
+            AddGroup(a, eta, blocks.Own(k, j), q, 0);
         }
     }
 
