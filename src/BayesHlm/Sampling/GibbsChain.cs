@@ -39,7 +39,7 @@ internal sealed class GibbsChain
         var layout = priors.Layout;
         var steps = new List<IChainStep>();
         if (polyaGamma is not null) steps.Add(polyaGamma);
-        steps.Add(new LocationStep(s, layout, factorwise));
+        steps.Add(new LocationStep(s, layout, factorwise, refilled: polyaGamma is not null));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)

@@ -14,11 +14,11 @@ internal sealed class CrossedBlocks
     private readonly double[][] _own, _zx, _zy;
     private readonly PairBlocks[,] _pairs;
     private readonly double[] _xx, _xy;
-    private readonly double _yy;
+    private double _yy;
 
     /// <summary>Z_fᵀZ_h with a row per group g of f: entries Start[g]..Start[g+1) hold the groups of h in Column and the
-    /// q_f×q_h blocks (row-major) in Values.</summary>
-    internal sealed record PairBlocks(int[] Start, int[] Column, double[] Values);
+    /// q_f×q_h blocks (row-major) in Values; EntryOfCell gives each cell's entry.</summary>
+    internal sealed record PairBlocks(int[] Start, int[] Column, double[] Values, int[] EntryOfCell);
 
     public CrossedBlocks(SufficientStatistics s)
     {
@@ -42,9 +42,35 @@ internal sealed class CrossedBlocks
             var next = start[..groups];
             var order = byGroup[f] = new int[cells];
             for (int c = 0; c < cells; c++) order[next[cellLevel[f][c]]++] = c;
-            var own = _own[f] = new double[groups * q * q];
-            var zx = _zx[f] = new double[groups * q * p];
-            var zy = _zy[f] = new double[groups * q];
+            _own[f] = new double[groups * q * q];
+            _zx[f] = new double[groups * q * p];
+            _zy[f] = new double[groups * q];
+        }
+        _pairs = new PairBlocks[k, k];
+        for (int f = 0; f < k; f++)
+            for (int h = 0; h < k; h++)
+                if (f != h) _pairs[f, h] = Pair(s, f, h, byGroup[f], groupStart[f]);
+        _xx = new double[p * p];
+        _xy = new double[p];
+        Refill(s);
+    }
+
+    /// <summary>Recomputes every sum from the cells of <paramref name="s"/> — these statistics, or the same design's with
+    /// other weights (a logistic chain's working statistics, refilled every sweep); the structure is kept.</summary>
+    public void Refill(SufficientStatistics s)
+    {
+        int k = _q.Length, m = s.M, p = _p, yi = s.YIndex, cells = s.LeafCount;
+        var z = s.ZOffset;
+        var cellLevel = s.CellLevel;
+        for (int f = 0; f < k; f++)
+        {
+            int q = _q[f], zf = z[f];
+            var own = _own[f];
+            var zx = _zx[f];
+            var zy = _zy[f];
+            Array.Clear(own);
+            Array.Clear(zx);
+            Array.Clear(zy);
             for (int c = 0; c < cells; c++)
             {
                 int g = cellLevel[f][c];
@@ -57,14 +83,22 @@ internal sealed class CrossedBlocks
                     zy[g * q + a] += row[yi];
                 }
             }
-        }
-        _pairs = new PairBlocks[k, k];
-        for (int f = 0; f < k; f++)
             for (int h = 0; h < k; h++)
-                if (f != h) _pairs[f, h] = Pair(s, f, h, byGroup[f], groupStart[f]);
+            {
+                if (h == f) continue;
+                var pair = _pairs[f, h];
+                int qh = _q[h], zh = z[h], block = q * qh;
+                Array.Clear(pair.Values);
+                for (int c = 0; c < cells; c++)
+                {
+                    var cc = s.Leaf(c);
+                    int at = pair.EntryOfCell[c] * block;
+                    for (int a = 0; a < q; a++)
+                        for (int e = 0; e < qh; e++) pair.Values[at + a * qh + e] += cc[(zf + a) * m + zh + e];
+                }
+            }
+        }
         var total = s.Total();
-        _xx = new double[p * p];
-        _xy = new double[p];
         for (int a = 0; a < p; a++)
         {
             _xy[a] = total[a * m + yi];
@@ -73,13 +107,15 @@ internal sealed class CrossedBlocks
         _yy = total[yi * m + yi];
     }
 
+    /// <summary>The structure of Z_fᵀZ_h: which groups of h each group of f shares cells with, and each cell's entry
+    /// (the values are summed by <see cref="Refill"/>).</summary>
     private PairBlocks Pair(SufficientStatistics s, int f, int h, int[] order, int[] groupStart)
     {
-        int m = s.M, qf = _q[f], qh = _q[h], zf = s.ZOffset[f], zh = s.ZOffset[h], block = qf * qh;
+        int qf = _q[f], qh = _q[h], block = qf * qh;
         var cellLevel = s.CellLevel[h];
         var start = new int[_groups[f] + 1];
         var column = new List<int>(order.Length);
-        var values = new List<double>(order.Length * block);
+        var entryOfCell = new int[s.LeafCount];
         var keys = new int[0];
         var cellsOf = new int[0];
         for (int g = 0; g < _groups[f]; g++)
@@ -90,19 +126,12 @@ internal sealed class CrossedBlocks
             Array.Sort(keys, cellsOf, 0, n);
             for (int t = 0; t < n; t++)
             {
-                if (t == 0 || keys[t] != keys[t - 1])
-                {
-                    column.Add(keys[t]);
-                    for (int e = 0; e < block; e++) values.Add(0);
-                }
-                var cc = s.Leaf(cellsOf[t]);
-                int at = values.Count - block;
-                for (int a = 0; a < qf; a++)
-                    for (int e = 0; e < qh; e++) values[at + a * qh + e] += cc[(zf + a) * m + zh + e];
+                if (t == 0 || keys[t] != keys[t - 1]) column.Add(keys[t]);
+                entryOfCell[cellsOf[t]] = column.Count - 1;
             }
             start[g + 1] = column.Count;
         }
-        return new PairBlocks(start, column.ToArray(), values.ToArray());
+        return new PairBlocks(start, column.ToArray(), new double[column.Count * block], entryOfCell);
     }
 
     /// <summary>Number of groups of factor f.</summary>

@@ -264,7 +264,11 @@ public sealed class SufficientStatistics
     /// <summary>Recomputes these statistics in place from <paramref name="design"/>, whose columns or weights have
     /// changed but not its shape or grouping (the working responses and weights of a binomial or Poisson fit's
     /// iterations). The outcome is taken as it is (no shift).</summary>
-    internal void Refill(Design design) => Accumulate(design, 0, _leaf);
+    internal void Refill(Design design)
+    {
+        Accumulate(design, 0, _leaf);
+        _blocks?.Refill(this);
+    }
 
     /// <summary>As <see cref="Build"/>, with the rows' design kept: binomial and Poisson fits read the rows on every iteration.</summary>
     internal static (SufficientStatistics Statistics, Design Design) BuildWithDesign(ModelSpec spec, Data.DataTable data)

@@ -231,8 +231,8 @@ internal sealed class GlmmLikelihood
             _response[i] = _eta[i] - _fixedPart[i] + (_y[i] - _mu[i]) / w;
         }
         _working.Refill();
-        // The crossed kernel reads the statistics when it is built; the nested one when it factorises.
-        if (_ws.Crossed) _kernel = GaussianKernel.For(_ws);
+        // The crossed kernel copies the statistics when it is built; the nested one reads them when it factorises.
+        if (_kernel is CrossedFactorization crossed) crossed.Reload();
         if (!_kernel.Update(_lambdas, null, 1)) throw new InvalidOperationException("The random-effect block of the working model is singular.");
     }
 

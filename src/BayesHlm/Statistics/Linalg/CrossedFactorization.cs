@@ -24,6 +24,8 @@ internal sealed class CrossedFactorization : GaussianKernel
     private readonly double[] _l;            // per group of level b: lower factor of T_j = Λ_bᵀ own Λ_b + I
     private readonly double[][] _y;          // per group of level b: Y_j = L_j⁻¹ Λ_bᵀ (cross) Λ̃
     private readonly double[][] _lambda;
+    private readonly int[][] _cellsOf;           // per group of level b: its cells
+    private readonly int[] _cellColumn, _cellPosition; // per cell and column of W: its dense column (−1: level b's own), and its place in the group's idx
 
     /// <summary>How many random effects the dense block holds: all but those of the factor with the most.</summary>
     internal static long DenseRandomEffects(SufficientStatistics s)
@@ -82,7 +84,9 @@ internal sealed class CrossedFactorization : GaussianKernel
         _raw = new double[_r * _r];
         var position = new int[_r];
         Array.Fill(position, -1);
-        var columns = new int[m];
+        _cellsOf = cellsOf.Select(l => l.ToArray()).ToArray();
+        _cellColumn = new int[cells * m];
+        _cellPosition = new int[cells * m];
         for (int g = 0; g < groupsB; g++)
         {
             var set = new SortedSet<int>();
@@ -90,18 +94,47 @@ internal sealed class CrossedFactorization : GaussianKernel
                 for (int w = 0; w < m; w++) if (DenseColumn(c, w) is int dc and >= 0) set.Add(dc);
             var idx = _idx[g] = set.ToArray();
             for (int t = 0; t < idx.Length; t++) position[idx[t]] = t;
-            var cross = _cross[g] = new double[_qb * idx.Length];
+            _cross[g] = new double[_qb * idx.Length];
             foreach (int c in cellsOf[g])
+                for (int w = 0; w < m; w++)
+                {
+                    int dc = _cellColumn[c * m + w] = DenseColumn(c, w);
+                    _cellPosition[c * m + w] = dc >= 0 ? position[dc] : -1;
+                }
+            foreach (int t in idx) position[t] = -1;
+        }
+        Reload();
+        _a = new double[_r * _r];
+        _l = new double[groupsB * _qb * _qb];
+        _y = _idx.Select(idx => new double[_qb * idx.Length]).ToArray();
+        _lambda = _q.Select(q => new double[q * q]).ToArray();
+    }
+
+    /// <summary>Re-reads the cells' values into the per-group cross-products and the dense block's raw cross-products
+    /// (at construction, and after the statistics were refilled in place: a logistic chain's working statistics).</summary>
+    public void Reload()
+    {
+        var s = Statistics;
+        int m = s.M, zb = s.ZOffset[_b], qb = _qb;
+        Array.Clear(_own);
+        Array.Clear(_raw);
+        for (int g = 0; g < _idx.Length; g++)
+        {
+            var cross = _cross[g];
+            Array.Clear(cross);
+            int n = _idx[g].Length;
+            foreach (int c in _cellsOf[g])
             {
                 var cc = s.Leaf(c);
-                for (int w = 0; w < m; w++) columns[w] = DenseColumn(c, w);
-                for (int a = 0; a < _qb; a++)
+                var columns = _cellColumn.AsSpan(c * m, m);
+                var positions = _cellPosition.AsSpan(c * m, m);
+                for (int a = 0; a < qb; a++)
                 {
                     int row = (zb + a) * m;
                     for (int w = 0; w < m; w++)
                     {
-                        if (columns[w] >= 0) cross[a * idx.Length + position[columns[w]]] += cc[row + w];
-                        else if (w >= zb && w < zb + _qb) _own[g * _qb * _qb + a * _qb + (w - zb)] += cc[row + w];
+                        if (columns[w] >= 0) cross[a * n + positions[w]] += cc[row + w];
+                        else if (w >= zb && w < zb + qb) _own[g * qb * qb + a * qb + (w - zb)] += cc[row + w];
                     }
                 }
                 for (int w1 = 0; w1 < m; w1++)
@@ -112,12 +145,7 @@ internal sealed class CrossedFactorization : GaussianKernel
                         if (columns[w2] is int d2 and >= 0) _raw[d1 * _r + d2] += cc[w1 * m + w2];
                 }
             }
-            foreach (int t in idx) position[t] = -1;
         }
-        _a = new double[_r * _r];
-        _l = new double[groupsB * _qb * _qb];
-        _y = _idx.Select(idx => new double[_qb * idx.Length]).ToArray();
-        _lambda = _q.Select(q => new double[q * q]).ToArray();
     }
 
     /// <inheritdoc/>
