@@ -51,6 +51,19 @@ public class GlmmDeclarationTests
         Assert.Equal(a.FixedEffects[1].Estimate, b.FixedEffects[1].Estimate, 1e-6);
     }
 
+    /// <summary>x > 0 exactly when y = 1: the ML estimate does not exist; the fit says so instead of reporting a
+    /// converged slope of 10⁴.</summary>
+    [Fact]
+    public void CompleteSeparation_IsNamedAndNotCalledConverged()
+    {
+        var spec = ModelSpec.FromFormula("y ~ x + (1 | g)").WithFamily(Family.Bernoulli);
+        var fit = GeneralizedFit.Fit(spec, DataTable.ReadCsv(Path.Combine(RepositoryPaths.RepositoryDirectory, "tests", "data", "bad", "separation.csv"), ["g"]));
+        Assert.False(fit.Converged);
+        Assert.Contains(fit.Warnings, w => w.StartsWith("Separation: 'x' predicts the outcome", StringComparison.Ordinal));
+        var ordinary = GeneralizedFit.Fit(ModelSpec.FromFormula("pass ~ x + z + (1 | school)").WithFamily(Family.Bernoulli), Bernoulli());
+        Assert.DoesNotContain(ordinary.Warnings, w => w.StartsWith("Separation", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void AModelFilesLevelOneEquation_MayWriteTheLink()
     {

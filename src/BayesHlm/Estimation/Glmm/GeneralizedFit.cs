@@ -167,6 +167,26 @@ public static class GeneralizedFit
             if (level.Grouping.Count < 10)
                 warnings.Add($"Only {level.Grouping.Count} groups for '{level.Grouping.Name}': its variance estimates are imprecise, and with a binary outcome the Laplace fit and the posterior can differ markedly.");
         if (design.OutcomeCoding is { } coding) warnings.Insert(0, $"Outcome coded {coding}.");
+        // Separation: a predictor that splits the outcome (almost) perfectly sends its coefficient off without bound, and
+        // the likelihood flattens there, so the optimiser stops "converged". A change of 15 in the log-odds per sd of a
+        // column (odds × 3·10⁶) is no estimate.
+        var separating = new List<string>();
+        for (int i = 0; i < p; i++)
+        {
+            var column = s.Rows?.X[i];
+            double sd = column is null ? 1 : Math.Sqrt(column.Select(v => v * v).Average() - Math.Pow(column.Average(), 2));
+            double scale = i == s.InterceptIndex || !(sd > 0) ? 1 : sd;
+            if (Math.Abs(x[nt + i]) * scale > 15 && design.Family != Family.Poisson) separating.Add(s.FixedNames[i]);
+        }
+        // The intercept runs off with a separating predictor: name it only when it runs off alone.
+        if (separating.Count > 1) separating.Remove("(Intercept)");
+        if (separating.Count > 0)
+        {
+            converged = false;
+            warnings.Insert(0, $"Separation: {string.Join(", ", separating.Select(n => $"'{n}'"))} predict{(separating.Count == 1 ? "s" : "")} the outcome (almost) perfectly in these data, so " +
+                "the maximum likelihood estimate does not exist: the coefficient grows without bound and its SE is meaningless. Remove or recode the predictor, " +
+                "or fit the model by 'bayeshlm sample', whose prior keeps the coefficient finite.");
+        }
 
         return new RemlFit
         {
