@@ -187,7 +187,7 @@ internal static class SampleCommand
             var t = result.Manifest.Timings;
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Time: read {t.Read:F2} s, statistics {t.Statistics:F2} s, REML {t.Reml:F2} s, warm-up {t.Warmup:F2} s, sampling {t.Sampling:F2} s, summary {t.Summary:F2} s, writing {t.Writing:F2} s."));
+                $"Time: read {t.Read:F2} s, statistics {t.Statistics:F2} s, {(result.Manifest.Model.Family == Family.Gaussian ? "REML" : "Laplace")} {t.Reml:F2} s, warm-up {t.Warmup:F2} s, sampling {t.Sampling:F2} s, summary {t.Summary:F2} s, writing {t.Writing:F2} s."));
             if (result.Interrupted)
             {
                 var reached = result.Posterior?.IterationsReached;

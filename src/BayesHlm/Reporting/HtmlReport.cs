@@ -39,10 +39,11 @@ public static class HtmlReport
         var warnings = new List<string>();
         if (!m.Complete) warnings.Add("The run was interrupted: the draws are those the chains had made when it stopped.");
         warnings.AddRange(diagnostics.Warnings);
-        warnings.AddRange(run.Reml.Warnings.Select(w => "REML: " + w));
-        warnings.AddRange(comparison.Parameters.Where(p => p.Disagree).Select(p => $"Bayes and REML disagree on {p.Parameter} (by {p.Difference:F2} posterior sds); see the comparison."));
+        string method = comparison.Method;
+        warnings.AddRange(run.Reml.Warnings.Select(w => $"{method}: " + w));
+        warnings.AddRange(comparison.Parameters.Where(p => p.Disagree).Select(p => $"Bayes and {method} disagree on {p.Parameter} (by {p.Difference:F2} posterior sds); see the comparison."));
         sb.Append("<h2>Warnings</h2>\n");
-        if (warnings.Count == 0) sb.Append("<div class=\"ok\">No convergence warnings (R̂ ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain) and no REML warnings.</div>\n");
+        if (warnings.Count == 0) sb.Append($"<div class=\"ok\">No convergence warnings (R̂ ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain) and no {method} warnings.</div>\n");
         else sb.Append("<div class=\"warn\"><ul>").Append(string.Concat(warnings.Select(w => $"<li>{E(w)}</li>"))).Append("</ul></div>\n");
 
         sb.Append("<h2>Model</h2>\n<p>Formula: <code>").Append(E(m.Model.ToFormula())).Append("</code></p>\n");
@@ -75,7 +76,7 @@ public static class HtmlReport
             sb.Append($"<tr><td>{E(r.Variable)}</td><td>{N(r.Mean)}</td><td>{N(r.Sd)}</td><td>{N(r.Q5)}</td><td>{N(r.Q95)}</td><td>{r.Rhat.ToString("F3", Inv)}</td><td>{r.EssBulk.ToString("F0", Inv)}</td><td>{r.EssTail.ToString("F0", Inv)}</td></tr>");
         sb.Append("</table>\n");
 
-        sb.Append("<h2>Bayes beside REML</h2>\n<table><tr><th>Parameter</th><th>REML</th><th>SE</th><th>95% CI</th><th>Posterior mean</th><th>sd</th><th>95% interval</th><th>Difference (sd)</th></tr>");
+        sb.Append($"<h2>Bayes beside {method}</h2>\n<table><tr><th>Parameter</th><th>{method}</th><th>SE</th><th>95% CI</th><th>Posterior mean</th><th>sd</th><th>95% interval</th><th>Difference (sd)</th></tr>");
         foreach (var p in comparison.Parameters)
             sb.Append($"<tr><td>{E(p.Parameter)}{(p.Disagree ? " <span class=\"flag\">*</span>" : "")}</td><td>{N(p.Estimate)}</td><td>{(p.StandardError is double se ? N(se) : ".")}</td>" +
                       $"<td>[{N(p.Lower)}, {N(p.Upper)}]</td><td>{N(p.Mean)}</td><td>{N(p.Sd)}</td><td>[{N(p.Lower95)}, {N(p.Upper95)}]</td><td>{p.Difference.ToString("F2", Inv)}</td></tr>");
