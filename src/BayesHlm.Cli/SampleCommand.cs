@@ -91,7 +91,7 @@ internal static class SampleCommand
         var knownVariance = new Option<string?>("--known-variance") { Description = "Column with each row's known level-1 variance." };
         var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
         var outDir = new Option<string?>("--out") { Description = "The run directory to write (run.json, draws.csv, summary.csv, reml.json)." };
-        var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text) or binomial (successes out of --trials); logistic models are sampled by Pólya-Gamma Gibbs." };
+        var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text), binomial (successes out of --trials) or poisson (counts; an exposure as offset(log(x)))." };
         var trials = new Option<string?>("--trials") { Description = "For --family binomial: the column of each row's number of trials." };
         var flags = SamplerFlags.Create();
         var cmd = new Command("sample",
@@ -147,9 +147,6 @@ internal static class SampleCommand
             CliApp.RejectUnknownOption([path], "fit");
             var file = ModelFile.Load(path, parse.GetValue(data));
             if (file.By is not null) throw new ModelSpecificationException($"'{path}': 'by:' is for REML fits (bayeshlm reml); a Bayesian fit takes one data set.");
-            if (file.Spec.Family == Family.Poisson)
-                throw new ModelSpecificationException($"'{path}': the Bayesian fit of a poisson outcome is not built yet. " +
-                    $"Its ML fit (Laplace or adaptive quadrature, as glmer) is: bayeshlm reml {path}. A linear model of it would be a different model, so none is run.");
             string name = file.Name ?? Path.GetFileNameWithoutExtension(path);
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", name);
             var request = new RunRequest(file.DataPath, file.Spec, file.Priors, flags.Apply(parse, file.Sampler))

@@ -99,8 +99,6 @@ public static class Gibbs
         ArgumentNullException.ThrowIfNull(start);
         if (!ReferenceEquals(priors.Statistics, statistics))
             throw new ArgumentException("The priors were resolved for other statistics: resolve them for these.", nameof(priors));
-        if (statistics.Spec.Family == Model.Family.Poisson)
-            throw new ModelSpecificationException("The Bayesian fit of a poisson outcome is not built yet (only its ML fit: 'bayeshlm reml --family poisson'). A linear model of it would be a different model, so none is run.");
         options ??= new SamplerOptions();
         options.Validate();
         statistics.ForSampler(); // refuses here, before any chain starts, a random slope too far from 0 to sample as written

@@ -39,7 +39,10 @@ internal sealed class GibbsChain
         var layout = priors.Layout;
         var steps = new List<IChainStep>();
         if (polyaGamma is not null) steps.Add(polyaGamma);
-        steps.Add(new LocationStep(s, layout, factorwise, refilled: polyaGamma is not null));
+        // A Poisson model has no Gaussian working model: its location effects by Laplace-proposal MH steps, and no
+        // interweaving move (which reads a Gaussian likelihood from the statistics).
+        bool poisson = s.Spec.Family == Model.Family.Poisson;
+        steps.Add(poisson ? new PoissonLocationStep(s) : new LocationStep(s, layout, factorwise, refilled: polyaGamma is not null));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)
@@ -48,7 +51,7 @@ internal sealed class GibbsChain
             hierarchy.Start(_state);
             steps.Add(hierarchy);
         }
-        _ancillary = s.Levels.Select((_, k) => AncillaryScaleStep.AppliesTo(layout, k, priors.Levels[k]) ? new AncillaryScaleStep(s, layout, k, priors.Levels[k]) : null).ToArray();
+        _ancillary = s.Levels.Select((_, k) => !poisson && AncillaryScaleStep.AppliesTo(layout, k, priors.Levels[k]) ? new AncillaryScaleStep(s, layout, k, priors.Levels[k]) : null).ToArray();
         steps.AddRange(_ancillary.OfType<AncillaryScaleStep>());
         _steps = steps.ToArray();
     }

@@ -147,7 +147,6 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "family-agq-slopes", "Adaptive quadrature (--agq) integrates one scalar random effect per group", [.. Reml(Good, "y ~ x + (1 + x | g)"), "--family", "poisson", "--agq", "10"]);
         Add(d, "family-laplace-gaussian", "The Laplace approximation and adaptive quadrature are for binomial and Poisson outcomes", [.. Reml(Good, F), "--method", "laplace"]);
         Add(d, "family-offset-unknown-inner", "inside offset() the functions are log(x), sqrt(x) and exp(x)", [.. Reml(Good, "y ~ x + offset(sq(x)) + (1 | g)"), "--family", "poisson"]);
-        Add(d, "family-bayesian-not-yet", "the Bayesian fit of a poisson outcome is not built yet", Fit("poisson_model.yaml"));
 
         // ---- Formulas ----
         // A random slope 10⁵ sds from 0: as written (diagonal Σ, or the sampler) its digits are lost; the fix is named.

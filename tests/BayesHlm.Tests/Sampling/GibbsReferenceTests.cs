@@ -27,6 +27,7 @@ public class GibbsReferenceTests
     [InlineData("crossed_sim", 5000, int.MaxValue)] // its reference names groups first in the file: keep every group's u
     [InlineData("bernoulli_sim", 5000)]
     [InlineData("cbpp_binomial", 10000)]
+    [InlineData("poisson_sim", 5000)]
     public void Posterior_MatchesJags(string id, int kept, int groupEffects = 2)
     {
         string dir = Path.Combine(RemlReference.SharedDirectory, "reference", "posteriors", id);

@@ -128,7 +128,7 @@ internal sealed class FactorwiseLocationDraw
         // Each other factor's groups given β and the rest: T = ΛᵀMΛ + I, b = L⁻ᵀ(L⁻¹Λᵀr + σz), u = Λb.
         for (int f = 0; f < _q.Length; f++)
             if (f != b) DrawFactor(f, sigma, rng, beta, u);
-        ShiftIntercepts(prior, sigma2, rng, beta, u);
+        InterceptShift.Apply(_s, _lambda, _intercept, _b, prior, sigma2, rng, beta, u, _w, _row);
     }
 
     private void DrawFactor(int f, double sigma, Random rng, double[] beta, double[][] u)
@@ -154,55 +154,6 @@ internal sealed class FactorwiseLocationDraw
             for (int i = 0; i < q; i++) w[i] += sigma * rng.NextStandardNormal();
             Dense.BackSolve(tt, q, w, 0, 1);
             Dense.LowerTimes(lam, q, w, u[f].AsSpan(g * q, q));
-        }
-    }
-
-    /// <summary>
-    /// A move along the direction the likelihood cannot see: the intercept up by δ and every group's random intercept of
-    /// one of the other factors down by δ. Drawn from its exact conditional (a translation, so Liu and Sabatti's group move
-    /// is a Gibbs step): δ ~ N with precision J·eᵀΣ⁻¹e + P₀₀ and mean from Σ_l eᵀΣ⁻¹u_l + (Pm − Pβ)₀. Without it the
-    /// intercept, drawn with the first factor only, would crawl along the other factors' mean (InstEval: bulk-ESS 187 of 4,000).
-    /// </summary>
-    private void ShiftIntercepts(FixedEffectPrior? prior, double sigma2, Random rng, double[] beta, double[][] u)
-    {
-        int x0 = _s.InterceptIndex, p = _p;
-        if (x0 < 0) return;
-        for (int f = 0; f < _q.Length; f++)
-        {
-            int q = _q[f], one = _intercept[f];
-            if (f == _b || one < 0) continue;
-            var lam = _lambda[f];
-            bool singular = false;
-            for (int i = 0; i < q; i++) singular |= !(Math.Abs(lam[i * q + i]) > 1e-12);
-            if (singular) continue;
-            // w = Λ⁻¹e; eᵀΣ⁻¹v = (w·Λ⁻¹v)/σ².
-            var w = _w.AsSpan(0, q);
-            var z = _row.AsSpan(0, q);
-            w.Clear();
-            w[one] = 1;
-            Dense.ForwardSolve(lam, q, w, 0, 1);
-            double ww = 0;
-            for (int i = 0; i < q; i++) ww += w[i] * w[i];
-            double precision = _groups[f] * ww / sigma2, linear = 0;
-            for (int g = 0; g < _groups[f]; g++)
-            {
-                u[f].AsSpan(g * q, q).CopyTo(z);
-                Dense.ForwardSolve(lam, q, z, 0, 1);
-                double dot = 0;
-                for (int i = 0; i < q; i++) dot += w[i] * z[i];
-                linear += dot / sigma2;
-            }
-            if (prior is not null)
-            {
-                precision += prior.Precision[x0 * p + x0];
-                double pb = 0;
-                for (int c = 0; c < p; c++) pb += prior.Precision[x0 * p + c] * beta[c];
-                linear += prior.PrecisionTimesMean[x0] - pb;
-            }
-            if (!(precision > 0)) continue;
-            double delta = linear / precision + rng.NextStandardNormal() / Math.Sqrt(precision);
-            beta[x0] += delta;
-            for (int g = 0; g < _groups[f]; g++) u[f][g * q + one] -= delta;
         }
     }
 }
