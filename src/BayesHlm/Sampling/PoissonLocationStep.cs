@@ -58,14 +58,14 @@ internal sealed class PoissonLocationStep : IChainStep
                 var rows = _rowsOf[k][g];
                 var u = state.U[k].AsSpan(g * q, q).ToArray();
                 // Coordinates d = u_new − u: the rows' η moves by z_i·d; the prior term −½uᵀΣ⁻¹u.
-                Step(q, rng, u, d => Prior(precision, q, u, d), (d, i) => Dot(z, i, d), rows);
+                Step(q, rng, u, d => Prior(precision, q, u, d), z, rows);
                 u.CopyTo(state.U[k].AsSpan(g * q, q));
             }
         }
         // β given u: the prior N(m, P⁻¹) in the statistics' coordinates.
         var fixedPrior = state.FixedPrior;
         int p = _s.P;
-        Step(p, rng, state.Beta, d => FixedPriorLog(fixedPrior, p, state.Beta, d), (d, i) => Dot(_rows.X, i, d), null);
+        Step(p, rng, state.Beta, d => FixedPriorLog(fixedPrior, p, state.Beta, d), _rows.X, null);
         for (int k = 0; k < _lambdas.Length; k++)
         {
             int q = _s.Levels[k].Size;
@@ -117,13 +117,14 @@ internal sealed class PoissonLocationStep : IChainStep
     }
 
     /// <summary>
-    /// One independence MH step of a block x (length n) whose rows' η move by <paramref name="move"/>(d, i) when x moves
-    /// by d (<paramref name="rows"/> null: every row). Newton from d = 0 to the conditional's mode, then a proposal from
-    /// N(mode, H⁻¹), accepted with π(x')q(x)/π(x)q(x'); x and η updated in place on acceptance.
+    /// One MH step of a block x (length n) whose rows' η move by Σ_a <paramref name="columns"/>[a][i]·d_a when x moves by d
+    /// (<paramref name="rows"/> null: every row). Newton from d = 0 to the conditional's mode, then a proposal from
+    /// N(mode, H⁻¹) or a walk with that covariance, accepted with π(x')q(x)/π(x)q(x'); x and η updated in place on acceptance.
     /// </summary>
     private void Step(int n, Random rng, double[] x, Func<double[], (double Value, double[] Gradient, double[] Hessian)> prior,
-        Func<double[], int, double> move, int[]? rows)
+        double[][] columns, int[]? rows)
     {
+        double Move(double[] d, int i) => Dot(columns, i, d);
         var y = _rows.Y;
         int count = rows?.Length ?? _rows.N;
         int Row(int t) => rows is null ? t : rows[t];
@@ -131,27 +132,16 @@ internal sealed class PoissonLocationStep : IChainStep
         (double Value, double[] Gradient, double[] Hessian) Target(double[] d)
         {
             var (value, gradient, hessian) = prior(d);
-            var unit = new double[n];
             for (int t = 0; t < count; t++)
             {
                 int i = Row(t);
-                double e = _eta[i] + move(d, i), mu = Math.Exp(e);
+                double e = _eta[i] + Move(d, i), mu = Math.Exp(e);
                 value += y[i] * e - mu;
                 for (int a = 0; a < n; a++)
                 {
-                    Array.Clear(unit);
-                    unit[a] = 1;
-                    double za = move(unit, i);
+                    double za = columns[a][i];
                     gradient[a] += (y[i] - mu) * za;
-                    for (int c = 0; c <= a; c++)
-                    {
-                        unit[a] = 0;
-                        unit[c] = 1;
-                        double zc = move(unit, i);
-                        unit[c] = 0;
-                        unit[a] = 1;
-                        hessian[a * n + c] -= mu * za * zc;
-                    }
+                    for (int c = 0; c <= a; c++) hessian[a * n + c] -= mu * za * columns[c][i];
                 }
             }
             for (int a = 0; a < n; a++) for (int c = 0; c < a; c++) hessian[c * n + a] = hessian[a * n + c];
@@ -204,7 +194,7 @@ internal sealed class PoissonLocationStep : IChainStep
         for (int t = 0; t < count; t++)
         {
             int i = Row(t);
-            _eta[i] += move(proposal, i);
+            _eta[i] += Move(proposal, i);
         }
         for (int a = 0; a < n; a++) x[a] += proposal[a];
     }

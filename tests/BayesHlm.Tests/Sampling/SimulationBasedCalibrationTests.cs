@@ -185,10 +185,7 @@ public class SimulationBasedCalibrationTests
             double[] truth = [b0, b1, sigma[0, 0], sigma[1, 1], sigma[0, 1]];
             var stats = SufficientStatistics.Build(spec, DataTable.FromColumns([("g", g), ("x", x), ("y", y)]));
             var start = new StartValues(1, [new[] { 1.0, 0, 0, 1 }], Disperse: false);
-            var post = Gibbs.Sample(stats, ResolvedPriors.Resolve(priors, stats), start,
-                new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = (ulong)rep, MaxParallelism = 1 });
-            for (int k = 0; k < names.Length; k++)
-                ranks[k].Add(post.Draws.Draws(names[k]).ToArray().Count(d => d < truth[k]));
+            RankFrom(stats, priors, start, (ulong)rep, names, truth, ranks);
         }
         AssertUniform(names, ranks);
     }
@@ -225,10 +222,7 @@ public class SimulationBasedCalibrationTests
             double[] truth = [b0, b1, tauG, tauH];
             var stats = SufficientStatistics.Build(spec, DataTable.FromColumns([("g", g), ("h", h), ("x", x), ("y", y)]));
             var start = new StartValues(1, [[1.0], [1.0]], Disperse: false);
-            var post = Gibbs.Sample(stats, ResolvedPriors.Resolve(priors, stats), start,
-                new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = (ulong)rep, MaxParallelism = 1, FactorwiseLocation = factorwise });
-            for (int k = 0; k < names.Length; k++)
-                ranks[k].Add(post.Draws.Draws(names[k]).ToArray().Count(d => d < truth[k]));
+            RankFrom(stats, priors, start, (ulong)rep, names, truth, ranks, factorwise);
         }
         AssertUniform(names, ranks);
     }
@@ -259,12 +253,18 @@ public class SimulationBasedCalibrationTests
             double[] truth = [b0, b1, tau];
             var stats = SufficientStatistics.Build(spec, DataTable.FromColumns([("g", g), ("x", x), ("exposure", exposure), ("y", y)]));
             var start = new StartValues(1, [[1.0]], Disperse: false);
-            var post = Gibbs.Sample(stats, ResolvedPriors.Resolve(priors, stats), start,
-                new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = (ulong)rep, MaxParallelism = 1 });
-            for (int k = 0; k < names.Length; k++)
-                ranks[k].Add(post.Draws.Draws(names[k]).ToArray().Count(d => d < truth[k]));
+            RankFrom(stats, priors, start, (ulong)rep, names, truth, ranks);
         }
         AssertUniform(names, ranks);
+    }
+
+    /// <summary>One replication from a fixed start (not a fit of the data): each parameter's rank of the truth among its draws.</summary>
+    private static void RankFrom(SufficientStatistics stats, PriorSpec priors, StartValues start, ulong seed, string[] names, double[] truth, List<int>[] ranks, bool factorwise = false)
+    {
+        var post = Gibbs.Sample(stats, ResolvedPriors.Resolve(priors, stats), start,
+            new SamplerOptions { Chains = 1, Warmup = Warmup, Iterations = Warmup + Draws * Thin, Thin = Thin, Seed = seed, MaxParallelism = 1, FactorwiseLocation = factorwise });
+        for (int k = 0; k < names.Length; k++)
+            ranks[k].Add(post.Draws.Draws(names[k]).ToArray().Count(d => d < truth[k]));
     }
 
     private static void Rank(ModelSpec spec, DataTable data, PriorSpec priors, ulong seed, string[] names, double[] truth, List<int>[] ranks, bool factorwise = false)
