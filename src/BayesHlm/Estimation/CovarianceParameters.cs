@@ -70,10 +70,8 @@ internal sealed class CovarianceParameters
             c.Evaluate(Theta(v));
             return c.Factorization.Deviance(c.Reml, Sigma2(v));
         }), _v, fewerPoints: _criterion.Statistics.Crossed);
-        var l = (double[])h.Clone();
-        if (!Dense.CholeskyInPlace(l, d)) return null;
-        var inv = new double[d * d];
-        Dense.InverseFromCholesky(l, d, inv);
+        var inv = Dense.TryInverse(h, d);
+        if (inv is null) return null;
         for (int i = 0; i < inv.Length; i++) inv[i] *= 2;
         return inv;
     }

@@ -363,7 +363,7 @@ public static class Reml
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
-            int z0 = s.ZOffset[k], one = level.TermNames.ToList().IndexOf("(Intercept)");
+            int z0 = s.ZOffset[k], one = level.InterceptIndex;
             double n = one >= 0 ? total[(z0 + one) * m + z0 + one] : s.N;
             spread[k] = Enumerable.Range(0, level.Size).Select(a =>
             {
@@ -394,7 +394,7 @@ public static class Reml
         for (int k = 0; k < s.Levels.Count; k++)
         {
             var level = s.Levels[k];
-            int one = level.TermNames.ToList().IndexOf("(Intercept)");
+            int one = level.InterceptIndex;
             if (one < 0) continue;
             int z = s.ZOffset[k] + one, groups = level.Grouping.Count;
             var nodes = s.NodeCrossProducts(k);

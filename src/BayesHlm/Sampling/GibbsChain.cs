@@ -42,7 +42,7 @@ internal sealed class GibbsChain
         // A Poisson model has no Gaussian working model: its location effects by Laplace-proposal MH steps, and no
         // interweaving move (which reads a Gaussian likelihood from the statistics).
         bool poisson = s.Spec.Family == Model.Family.Poisson;
-        steps.Add(poisson ? new PoissonLocationStep(s) : new LocationStep(s, layout, factorwise, refilled: polyaGamma is not null));
+        steps.Add(poisson ? new PoissonLocationStep(s) : new LocationStep(s, layout, factorwise));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
         if (priors.Hierarchy is { } h)

@@ -11,16 +11,12 @@ internal sealed class LocationStep : IChainStep
     private readonly FactorwiseLocationDraw? _factorwise;
     private readonly double[][] _lambdas;
     private readonly int[] _q;
-    private readonly bool _refilled;
 
     /// <param name="s">The statistics the location effects are drawn from.</param>
     /// <param name="layout">The covariance parameters' layout.</param>
     /// <param name="factorwise">Crossed factors drawn factor by factor whatever the design's size.</param>
-    /// <param name="refilled">The statistics are refilled in place before every sweep (a logistic chain's working
-    /// statistics): a crossed kernel, which copies them when built, re-reads them each time.</param>
-    public LocationStep(SufficientStatistics s, CovarianceLayout layout, bool factorwise = false, bool refilled = false)
+    public LocationStep(SufficientStatistics s, CovarianceLayout layout, bool factorwise = false)
     {
-        _refilled = refilled;
         // Crossed factors whose dense block is large: factor by factor, not one dense factorisation per sweep.
         if (s.Crossed && (factorwise || CrossedFactorization.DenseRandomEffects(s) > CrossedFactorization.ExactDrawUpTo)) _factorwise = new FactorwiseLocationDraw(s);
         else _kernel = GaussianKernel.For(s);
@@ -38,7 +34,6 @@ internal sealed class LocationStep : IChainStep
             _factorwise.Draw(_lambdas, state.FixedPrior, state.Sigma2, rng, state.Beta, state.U);
             return;
         }
-        if (_refilled && _kernel is CrossedFactorization crossed) crossed.Reload();
         if (!_kernel!.Update(_lambdas, state.FixedPrior, state.Sigma2))
             throw new InvalidOperationException("The fixed-effect block is singular; the prior on the fixed effects should make it positive definite.");
         _kernel.Draw(Math.Sqrt(state.Sigma2), rng, state.Beta, state.U);

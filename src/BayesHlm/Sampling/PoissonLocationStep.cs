@@ -17,28 +17,17 @@ internal sealed class PoissonLocationStep : IChainStep
     private readonly SufficientStatistics _s;
     private readonly GlmmRows _rows;
     private readonly int[][][] _rowsOf;   // per level, per group: its rows
-    private readonly int[] _intercept;
     private readonly double[] _eta;
     private readonly double[][] _lambdas;
-    private readonly double[] _w, _z;
     private long _proposed, _accepted;
 
     public PoissonLocationStep(SufficientStatistics s)
     {
         _s = s;
         _rows = s.Rows ?? throw new ArgumentException("A Poisson model's statistics keep its rows.", nameof(s));
-        _rowsOf = s.Levels.Select((l, k) =>
-        {
-            var lists = Enumerable.Range(0, l.Grouping.Count).Select(_ => new List<int>()).ToArray();
-            for (int i = 0; i < _rows.N; i++) lists[_rows.GroupOfRow[k][i]].Add(i);
-            return lists.Select(x => x.ToArray()).ToArray();
-        }).ToArray();
-        _intercept = s.Levels.Select(l => l.TermNames.ToList().IndexOf("(Intercept)")).ToArray();
+        _rowsOf = s.Levels.Select((_, k) => _rows.RowsOfGroup(k)).ToArray();
         _eta = new double[_rows.N];
         _lambdas = s.Levels.Select(l => new double[l.Size * l.Size]).ToArray();
-        int maxQ = Math.Max(s.P, s.Levels.Count == 0 ? 1 : s.Levels.Max(l => l.Size));
-        _w = new double[maxQ];
-        _z = new double[maxQ];
     }
 
     public double AcceptanceRate => _proposed == 0 ? double.NaN : _accepted / (double)_proposed;
@@ -50,8 +39,7 @@ internal sealed class PoissonLocationStep : IChainStep
         for (int k = 0; k < _s.Levels.Count; k++)
         {
             int q = _s.Levels[k].Size;
-            var precision = new double[q * q];
-            if (!Invert(state.Sigma[k], q, precision)) continue;
+            if (Dense.TryInverse(state.Sigma[k], q) is not { } precision) continue;
             var z = _rows.Z[k];
             for (int g = 0; g < _rowsOf[k].Length; g++)
             {
@@ -72,7 +60,7 @@ internal sealed class PoissonLocationStep : IChainStep
             Array.Copy(state.Sigma[k], _lambdas[k], q * q);
             if (!Dense.SemiDefiniteCholeskyInPlace(_lambdas[k], q)) return;
         }
-        InterceptShift.Apply(_s, _lambdas, _intercept, -1, fixedPrior, 1, rng, state.Beta, state.U, _w, _z);
+        InterceptShift.Apply(_s, _lambdas, -1, fixedPrior, 1, rng, state.Beta, state.U);
     }
 
     private static double Dot(double[][] columns, int i, ReadOnlySpan<double> d)
@@ -197,13 +185,5 @@ internal sealed class PoissonLocationStep : IChainStep
             _eta[i] += Move(proposal, i);
         }
         for (int a = 0; a < n; a++) x[a] += proposal[a];
-    }
-
-    private static bool Invert(double[] sigma, int q, double[] into)
-    {
-        var l = (double[])sigma.Clone();
-        if (!Dense.CholeskyInPlace(l, q)) return false;
-        Dense.InverseFromCholesky(l, q, into);
-        return true;
     }
 }

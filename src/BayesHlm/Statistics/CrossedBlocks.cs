@@ -22,10 +22,9 @@ internal sealed class CrossedBlocks
 
     public CrossedBlocks(SufficientStatistics s)
     {
-        int k = s.Levels.Count, m = s.M, p = _p = s.P, yi = s.YIndex, cells = s.LeafCount;
+        int k = s.Levels.Count, p = _p = s.P, cells = s.LeafCount;
         _q = s.Levels.Select(l => l.Size).ToArray();
         _groups = s.Levels.Select(l => l.Grouping.Count).ToArray();
-        var z = s.ZOffset;
         var cellLevel = s.CellLevel;
         _own = new double[k][];
         _zx = new double[k][];
@@ -34,7 +33,7 @@ internal sealed class CrossedBlocks
         var groupStart = new int[k][];
         for (int f = 0; f < k; f++)
         {
-            int groups = _groups[f], q = _q[f], zf = z[f];
+            int groups = _groups[f], q = _q[f];
             // A counting sort of the cells by their group in f.
             var start = groupStart[f] = new int[groups + 1];
             foreach (int g in cellLevel[f]) start[g + 1]++;
@@ -88,6 +87,18 @@ internal sealed class CrossedBlocks
                 if (h == f) continue;
                 var pair = _pairs[f, h];
                 int qh = _q[h], zh = z[h], block = q * qh;
+                if (h < f)
+                {
+                    // Z_fᵀZ_h is (Z_hᵀZ_f)ᵀ, summed over the same cells in the same order: transposed, not summed again.
+                    var other = _pairs[h, f];
+                    for (int c = 0; c < cells; c++)
+                    {
+                        int at = pair.EntryOfCell[c] * block, from = other.EntryOfCell[c] * block;
+                        for (int a = 0; a < q; a++)
+                            for (int e = 0; e < qh; e++) pair.Values[at + a * qh + e] = other.Values[from + e * q + a];
+                    }
+                    continue;
+                }
                 Array.Clear(pair.Values);
                 for (int c = 0; c < cells; c++)
                 {

@@ -34,7 +34,11 @@ public sealed class RandomLevel
     internal RandomLevel(GroupingLevel grouping, string[] termNames, bool[,] free)
     {
         Grouping = grouping; TermNames = termNames; Free = free;
+        InterceptIndex = Array.IndexOf(termNames, "(Intercept)");
     }
+
+    /// <summary>The index of the random intercept among <see cref="TermNames"/>, −1 without one.</summary>
+    internal int InterceptIndex { get; }
 
     /// <summary>The groups these coefficients vary over.</summary>
     public GroupingLevel Grouping { get; }

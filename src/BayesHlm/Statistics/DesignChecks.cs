@@ -44,7 +44,7 @@ internal static class DesignChecks
             int q = level.Size, m = s.M, z0 = s.ZOffset[k], mm = m * m;
             if (q < 2) continue;
             var node = s.NodeCrossProducts(k);
-            int intercept = level.TermNames.ToList().IndexOf("(Intercept)");
+            int intercept = level.InterceptIndex;
             if (intercept >= 0 && ConstantSlope(node, level, z0, m, intercept) is { } slope)
                 throw new ModelSpecificationException(
                     $"The random slope of '{slope}' on '{level.Grouping.Name}' cannot be estimated: '{slope}' does not vary within any group of '{level.Grouping.Name}', " +

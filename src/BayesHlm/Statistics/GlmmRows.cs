@@ -41,6 +41,7 @@ internal sealed class GlmmRows
             column += Q[level];
         }
         GroupOfRow = Enumerable.Range(0, k).Select(level => design.LeafOfRow.Select(cell => design.CellLevel[level][cell]).ToArray()).ToArray();
+        _rowsOfGroup = new int[k][][];
         Y = design.Columns[^1];
         Trials = design.Trials ?? Enumerable.Repeat(1.0, N).ToArray();
         Offset = design.Offset ?? new double[N];
@@ -60,6 +61,20 @@ internal sealed class GlmmRows
     public double[][][] Z { get; }
     /// <summary>Per level, each row's group.</summary>
     public int[][] GroupOfRow { get; }
+
+    /// <summary>Per group of <paramref name="level"/>, its rows (in row order; built once, by a counting sort).</summary>
+    public int[][] RowsOfGroup(int level) => LazyInitializer.EnsureInitialized(ref _rowsOfGroup[level], () =>
+    {
+        var group = GroupOfRow[level];
+        int groups = Levels[level].Grouping.Count;
+        var counts = new int[groups];
+        foreach (int g in group) counts[g]++;
+        var result = counts.Select(c => new int[c]).ToArray();
+        Array.Clear(counts);
+        for (int i = 0; i < N; i++) result[group[i]][counts[group[i]]++] = i;
+        return result;
+    });
+    private readonly int[][]?[] _rowsOfGroup;
     public double[] Y { get; }
     public double[] Trials { get; }
     public double[] Offset { get; }

@@ -96,15 +96,9 @@ public sealed class SufficientStatistics
     /// <summary>A binomial or Poisson model's rows (its weights change with η); null for a gaussian model.</summary>
     internal GlmmRows? Rows { get; private init; }
 
-    private SufficientStatistics WithRows(Design design)
-    {
-        return new SufficientStatistics(Spec, FixedNames.ToArray(), Levels.ToArray(), P, _leaf, LeafRowCount, N, ConstantBelowLevel, Frame)
-        {
-            OutcomeSumOfSquares = OutcomeSumOfSquares, KnownResidualVariance = KnownResidualVariance, LogWeightSum = LogWeightSum,
-            CellLevel = CellLevel, Crossed = Crossed, ConstantWithin = ConstantWithin, DesignWarnings = DesignWarnings,
-            Coordinates = Coordinates, Rows = new GlmmRows(design, Levels),
-        };
-    }
+    /// <summary>How many times <see cref="Refill"/> has run: a kernel that copied the statistics re-reads them when it
+    /// has seen an earlier revision.</summary>
+    internal int Revision { get; private set; }
 
     /// <summary>Crossed factors' statistics by group and by pair of factors, for the factor-by-factor sweeps (computed
     /// once, shared by the chains).</summary>
@@ -219,14 +213,8 @@ public sealed class SufficientStatistics
     /// missing values, builds the design and accumulates C_j in one pass; checks the design.</summary>
     public static SufficientStatistics Build(ModelSpec spec, Data.DataTable data)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(data);
-        var frame = ModelFrame.Build(spec, data);
-        var design = Design.Build(spec, frame, data.Source);
-        var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
-        // A binomial or Poisson model's weights change with its linear predictor: its rows are kept.
-        if (spec.Family != Family.Gaussian) return stats.WithRows(design);
-        DesignChecks.Run(stats);
+        var (stats, _) = BuildWithDesign(spec, data);
+        if (spec.Family == Family.Gaussian) DesignChecks.Run(stats);
         return stats;
     }
 
@@ -268,6 +256,7 @@ public sealed class SufficientStatistics
     {
         Accumulate(design, 0, _leaf);
         _blocks?.Refill(this);
+        Revision++;
     }
 
     /// <summary>As <see cref="Build"/>, with the rows' design kept: binomial and Poisson fits read the rows on every iteration.</summary>
@@ -277,11 +266,16 @@ public sealed class SufficientStatistics
         ArgumentNullException.ThrowIfNull(data);
         var frame = ModelFrame.Build(spec, data);
         var design = Design.Build(spec, frame, data.Source);
-        var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn));
-        return (spec.Family != Family.Gaussian ? stats.WithRows(design) : stats, design);
+        // A binomial or Poisson model's weights change with its linear predictor: its rows are kept.
+        var stats = FromDesign(spec, design, new ModelFrameSummary(frame.RowsRead, frame.RowCount, frame.MissingByColumn), keepRows: spec.Family != Family.Gaussian);
+        return (stats, design);
     }
 
-    internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary)
+    /// <param name="spec">The model.</param>
+    /// <param name="design">Its rows.</param>
+    /// <param name="summary">The data stage's counts.</param>
+    /// <param name="keepRows">Keep the rows (<see cref="Rows"/>): a binomial or Poisson model's, not its working models'.</param>
+    internal static SufficientStatistics FromDesign(ModelSpec spec, Design design, ModelFrameSummary summary, bool keepRows = false)
     {
         var cols = design.Columns;
         int m = cols.Length, n = design.N;
@@ -319,6 +313,7 @@ public sealed class SufficientStatistics
                 design.RandomExpansion.Select(e => new UnitTriangularMap(e)).ToArray(), ZOffsets(design.P, design.Levels)),
             // A binomial or Poisson outcome's variance follows from its mean: no σ² (as with known level-1 variances).
             KnownResidualVariance = design.KnownResidualVariance || design.Family != Family.Gaussian,
+            Rows = keepRows ? new GlmmRows(design, design.Levels) : null,
             LogWeightSum = design.Weights is null || design.KnownResidualVariance ? 0 : design.Weights.Sum(Math.Log),
         };
     }

@@ -32,16 +32,16 @@ public static class GeneralizedFit
         ArgumentNullException.ThrowIfNull(data);
         if (spec.Family == Family.Gaussian) throw new ArgumentException("A gaussian model is fitted by Reml.Fit.", nameof(spec));
         var clock = Stopwatch.StartNew();
-        var (statistics, design) = SufficientStatistics.BuildWithDesign(spec, data);
-        return Fit(statistics.ForSampler(), design, options ?? new GlmmOptions(), clock);
+        var (statistics, _) = SufficientStatistics.BuildWithDesign(spec, data);
+        return Fit(statistics.ForSampler(), options ?? new GlmmOptions(), clock);
     }
 
     /// <summary>Fits from the statistics of a binomial or Poisson model (built with their rows).</summary>
     public static RemlFit Fit(SufficientStatistics statistics, GlmmOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(statistics);
-        var rows = statistics.Rows ?? throw new ArgumentException("Not a binomial or Poisson model's statistics: fit a gaussian model by Reml.Fit.", nameof(statistics));
-        return Fit(statistics.ForSampler(), rows.Design, options ?? new GlmmOptions(), Stopwatch.StartNew());
+        if (statistics.Rows is null) throw new ArgumentException("Not a binomial or Poisson model's statistics: fit a gaussian model by Reml.Fit.", nameof(statistics));
+        return Fit(statistics.ForSampler(), options ?? new GlmmOptions(), Stopwatch.StartNew());
     }
 
     /// <summary>The EB/ML fit a run makes: REML or ML for a gaussian model, the Laplace approximation for a binomial or
@@ -52,14 +52,15 @@ public static class GeneralizedFit
         return statistics.Spec.Family == Family.Gaussian ? Reml.Fit(statistics, options) : Fit(statistics);
     }
 
-    private static RemlFit Fit(SufficientStatistics s, Design design, GlmmOptions options, Stopwatch clock)
+    // s: the statistics as the sampler holds them (random columns as written), with their rows.
+    private static RemlFit Fit(SufficientStatistics s, GlmmOptions options, Stopwatch clock)
     {
         int points = options.QuadraturePoints;
         if (points < 1 || points > 100) throw new ModelSpecificationException($"The number of quadrature points must be from 1 to 100, not {points}.");
         if (points > 1 && (s.Levels.Count != 1 || s.Levels[0].Size != 1))
             throw new ModelSpecificationException("Adaptive quadrature (--agq) integrates one scalar random effect per group, as glmer's nAGQ > 1 does; this model has " +
                 (s.Levels.Count == 0 ? "none" : $"{s.Levels.Sum(l => l.Size)} random coefficients over {s.Levels.Count} factor(s)") + ". Use --method laplace.");
-        var likelihood = new GlmmLikelihood(s, s.Rows ?? new GlmmRows(design, s.Levels));
+        var likelihood = new GlmmLikelihood(s, s.Rows!);
         var map = likelihood.Map;
         int nt = map.Count, p = s.P;
         var warnings = new List<string>(s.DesignWarnings);
@@ -75,7 +76,7 @@ public static class GeneralizedFit
         var x = result.X;
         map.Normalize(x[..nt]).CopyTo(x, 0);
         if (!result.Converged) warnings.Add("The optimiser did not converge: the estimates may not be the maximum. Simplify the random part, or check for a predictor that separates the outcome.");
-        return Assemble(s, design, likelihood, x, points, options, result.Converged, result.Iterations, warnings, clock);
+        return Assemble(s, likelihood, x, points, options, result.Converged, result.Iterations, warnings, clock);
     }
 
     /// <summary>
@@ -95,19 +96,20 @@ public static class GeneralizedFit
         ArgumentNullException.ThrowIfNull(beta);
         var clock = Stopwatch.StartNew();
         options ??= new GlmmOptions();
-        var (statistics, design) = SufficientStatistics.BuildWithDesign(spec, data);
+        var (statistics, _) = SufficientStatistics.BuildWithDesign(spec, data);
         var s = statistics.ForSampler();
-        var likelihood = new GlmmLikelihood(s, new GlmmRows(design, s.Levels));
+        var likelihood = new GlmmLikelihood(s, s.Rows!);
         var theta = likelihood.Map.FromCovariances(covariances, 1) ?? throw new ArgumentException("A covariance matrix is not positive semi-definite.", nameof(covariances));
         var inside = (double[])beta.Clone();
         s.Coordinates.Fixed.MultiplyL(inside);
-        return Assemble(s, design, likelihood, [.. theta, .. inside], options.QuadraturePoints, options, true, 0, [], clock);
+        return Assemble(s, likelihood, [.. theta, .. inside], options.QuadraturePoints, options, true, 0, [], clock);
     }
 
     // x = (θ, β in the statistics' coordinates).
-    private static RemlFit Assemble(SufficientStatistics s, Design design, GlmmLikelihood likelihood, double[] x, int points, GlmmOptions options,
+    private static RemlFit Assemble(SufficientStatistics s, GlmmLikelihood likelihood, double[] x, int points, GlmmOptions options,
         bool converged, int iterations, List<string> warnings, Stopwatch clock)
     {
+        var rows = s.Rows!;
         var map = likelihood.Map;
         int nt = map.Count, p = s.P;
         double Objective(double[] v) => likelihood.Deviance(v.AsSpan(0, nt), v.AsSpan(nt), points);
@@ -116,7 +118,8 @@ public static class GeneralizedFit
 
         // Cov(θ, β) = 2H⁻¹ of −2 log L; β's block is glmer's vcov.
         var hessian = NumericalDerivatives.Hessian(Batch(likelihood, points), x, fewerPoints: true);
-        var cov = Invert(hessian, nt + p);
+        // NumericalDerivatives.Hessian is exactly symmetric.
+        var cov = Statistics.Linalg.Dense.TryInverse(hessian, nt + p);
         var fixedCov = new double[p * p];
         bool hessianOk = cov is not null;
         for (int a = 0; a < p; a++)
@@ -151,8 +154,8 @@ public static class GeneralizedFit
                         covariance.Add(new CovarianceEstimate(level.Grouping.Name, level.TermNames[c], r == c ? null : level.TermNames[r], sigma[k][r * q + c], null, null, null));
             }
         }
-        // The conditional modes at the estimates (the last evaluation was at x itself).
-        likelihood.Deviance(theta, x.AsSpan(nt), points);
+        // The conditional modes at the estimates: the main workspace's last evaluation was at x itself (the Hessian's
+        // points ran on workspaces of their own).
         var groups = GroupModes(s, likelihood);
         int parameters = nt + p;
         var fit = new FitStatistics(minus2ll, minus2ll + 2 * parameters, double.NaN, minus2ll + parameters * Math.Log(s.N), parameters)
@@ -166,17 +169,17 @@ public static class GeneralizedFit
         foreach (var level in s.Levels)
             if (level.Grouping.Count < 10)
                 warnings.Add($"Only {level.Grouping.Count} groups for '{level.Grouping.Name}': its variance estimates are imprecise, and with a binary outcome the Laplace fit and the posterior can differ markedly.");
-        if (design.OutcomeCoding is { } coding) warnings.Insert(0, $"Outcome coded {coding}.");
+        if (rows.Design.OutcomeCoding is { } coding) warnings.Insert(0, $"Outcome coded {coding}.");
         // Separation: a predictor that splits the outcome (almost) perfectly sends its coefficient off without bound, and
         // the likelihood flattens there, so the optimiser stops "converged". A change of 15 in the log-odds per sd of a
         // column (odds × 3·10⁶) is no estimate.
         var separating = new List<string>();
         for (int i = 0; i < p; i++)
         {
-            var column = s.Rows?.X[i];
-            double sd = column is null ? 1 : Math.Sqrt(column.Select(v => v * v).Average() - Math.Pow(column.Average(), 2));
+            var column = rows.X[i];
+            double sd = Math.Sqrt(column.Select(v => v * v).Average() - Math.Pow(column.Average(), 2));
             double scale = i == s.InterceptIndex || !(sd > 0) ? 1 : sd;
-            if (Math.Abs(x[nt + i]) * scale > 15 && design.Family != Family.Poisson) separating.Add(s.FixedNames[i]);
+            if (Math.Abs(x[nt + i]) * scale > 15 && rows.Family != Family.Poisson) separating.Add(s.FixedNames[i]);
         }
         // The intercept runs off with a separating predictor: name it only when it runs off alone.
         if (separating.Count > 1) separating.Remove("(Intercept)");
@@ -258,16 +261,6 @@ public static class GeneralizedFit
             previous = d;
         }
         return beta;
-    }
-
-    private static double[]? Invert(double[] h, int d)
-    {
-        var l = (double[])h.Clone();
-        for (int i = 0; i < d; i++) for (int j = 0; j < i; j++) l[i * d + j] = l[j * d + i] = (h[i * d + j] + h[j * d + i]) / 2;
-        if (!Statistics.Linalg.Dense.CholeskyInPlace(l, d)) return null;
-        var inverse = new double[d * d];
-        Statistics.Linalg.Dense.InverseFromCholesky(l, d, inverse);
-        return inverse;
     }
 
     /// <summary>Per level: each group's conditional modes and sds (lme4's ranef and condVar) and the reliabilities of

@@ -21,7 +21,7 @@ internal sealed class GlmmLikelihood
     private readonly GlmmRows.WorkingModel _working; // [Z | working response] with the weights: the kernel's input
     private readonly double[] _response, _weight, _eta, _fixedPart, _mu;
     private readonly SufficientStatistics _ws;
-    private GaussianKernel _kernel;
+    private readonly GaussianKernel _kernel;
     private readonly double[][] _lambdas;
     private readonly double[][] _u, _trial;
     private readonly int[][] _rowsOfGroup;   // for quadrature: level 0's rows by group
@@ -53,8 +53,7 @@ internal sealed class GlmmLikelihood
         _lambdas = Map.NewLambdas();
         _u = statistics.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         _trial = statistics.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
-        _rowsOfGroup = _k == 0 ? [] : Enumerable.Range(0, statistics.Levels[0].Grouping.Count)
-            .Select(g => Enumerable.Range(0, _n).Where(i => rows.GroupOfRow[0][i] == g).ToArray()).ToArray();
+        _rowsOfGroup = _k == 0 ? [] : rows.RowsOfGroup(0);
     }
 
     /// <summary>Another workspace for the same model (for evaluations in parallel).</summary>
@@ -75,14 +74,14 @@ internal sealed class GlmmLikelihood
     /// <summary>The conditional modes of the last evaluation, per level (groups × q).</summary>
     public double[][] Modes => _u;
 
-    /// <summary>The conditional covariances of the random effects at the last evaluation's mode, per level (groups × q × q).</summary>
-    public double[][] ModeCovariances { get; private set; } = [];
+    /// <summary>The conditional covariances of the random effects at the last evaluation's mode, per level (groups × q × q):
+    /// from the kernel as the mode left it, when first asked (quadrature and the reported sds need them, a Laplace
+    /// evaluation does not).</summary>
+    public double[][] ModeCovariances => _modeCovariances ??= _kernel.ComputePosterior(includeFixedUncertainty: false).NodeCovariance;
+    private double[][]? _modeCovariances;
 
     /// <summary>The kernel factorised at the last evaluation's mode (reliabilities).</summary>
     public GaussianKernel Kernel => _kernel;
-
-    /// <summary>Rows that the fit uses.</summary>
-    public int Rows => _n;
 
     /// <summary>XᵀWX and Xᵀ(y − μ) at the last evaluation's η: an IRLS step for β (p×p row-major, p).</summary>
     public (double[] XtWX, double[] XtR) FixedNormalEquations()
@@ -93,7 +92,7 @@ internal sealed class GlmmLikelihood
         var xtr = new double[p];
         for (int i = 0; i < _n; i++)
         {
-            var (mu, w) = LevelOne.MeanAndWeight(_family, _trials[i], _eta[i]);
+            LevelOne.LogKernel(_family, _y[i], _trials[i], _eta[i], out double mu, out double w);
             for (int a = 0; a < p; a++)
             {
                 double xa = x[a][i];
@@ -129,27 +128,7 @@ internal sealed class GlmmLikelihood
     private double MinusTwoLogKernel()
     {
         double sum = 0;
-        var eta = _eta;
-        if (_family == Family.Poisson)
-        {
-            for (int i = 0; i < _n; i++)
-            {
-                double mu = Math.Exp(eta[i]);
-                sum += _y[i] * eta[i] - mu;
-                _mu[i] = mu;
-                _weight[i] = mu;
-            }
-            return -2 * sum;
-        }
-        for (int i = 0; i < _n; i++)
-        {
-            double x = eta[i], e = Math.Exp(-Math.Abs(x)), n = _trials[i], inv = 1 / (1 + e);
-            // p = 1/(1 + e^−η): from e = e^−|η| without overflow, and 1 − p without cancellation.
-            double p = x >= 0 ? inv : e * inv, q = x >= 0 ? e * inv : inv;
-            sum += _y[i] * x - n * (Math.Max(x, 0) + double.LogP1(e));
-            _mu[i] = n * p;
-            _weight[i] = n * p * q;
-        }
+        for (int i = 0; i < _n; i++) sum += LevelOne.LogKernel(_family, _y[i], _trials[i], _eta[i], out _mu[i], out _weight[i]);
         return -2 * sum;
     }
 
@@ -182,6 +161,7 @@ internal sealed class GlmmLikelihood
     /// mode's weights. False if no finite mode is found.</summary>
     private bool Mode()
     {
+        _modeCovariances = null;
         LinearPredictor(_u);
         double current = MinusTwoLogKernel() + Penalty(_u);
         _penalisedAtMode = current;
@@ -217,7 +197,6 @@ internal sealed class GlmmLikelihood
         _penalisedAtMode = current;
         // The kernel at the mode's own weights: its log-determinant is the Laplace approximation's.
         Factorise();
-        ModeCovariances = _kernel.ComputePosterior(includeFixedUncertainty: false).NodeCovariance;
         return true;
     }
 
@@ -231,8 +210,6 @@ internal sealed class GlmmLikelihood
             _response[i] = _eta[i] - _fixedPart[i] + (_y[i] - _mu[i]) / w;
         }
         _working.Refill();
-        // The crossed kernel copies the statistics when it is built; the nested one reads them when it factorises.
-        if (_kernel is CrossedFactorization crossed) crossed.Reload();
         if (!_kernel.Update(_lambdas, null, 1)) throw new InvalidOperationException("The random-effect block of the working model is singular.");
     }
 

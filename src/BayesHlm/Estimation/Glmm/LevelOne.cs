@@ -20,24 +20,23 @@ internal static class LevelOne
     };
 
     /// <summary>log p(y | η) less <see cref="Constant"/>.</summary>
-    public static double LogKernel(Family family, double y, double trials, double eta) => family == Family.Poisson
-        ? y * eta - Math.Exp(eta)
-        : y * eta - trials * Log1PlusExp(eta);
+    public static double LogKernel(Family family, double y, double trials, double eta) => LogKernel(family, y, trials, eta, out _, out _);
 
-    /// <summary>The mean E(y | η) and the weight Var(y | η).</summary>
-    public static (double Mean, double Weight) MeanAndWeight(Family family, double trials, double eta)
+    /// <summary>log p(y | η) less <see cref="Constant"/>, with the mean E(y | η) and the weight Var(y | η) there: one
+    /// exponential per row.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static double LogKernel(Family family, double y, double trials, double eta, out double mean, out double weight)
     {
         if (family == Family.Poisson)
         {
-            double mu = Math.Exp(eta);
-            return (mu, mu);
+            mean = weight = Math.Exp(eta);
+            return y * eta - mean;
         }
-        double p = 1 / (1 + Math.Exp(-eta));
-        // p(1 − p) without the cancellation of 1 − p at large η.
-        double q = 1 / (1 + Math.Exp(eta));
-        return (trials * p, trials * p * q);
+        // p = 1/(1 + e^−η) from e = e^−|η| without overflow, and 1 − p without cancellation; log(1 + e^η) likewise.
+        double e = Math.Exp(-Math.Abs(eta)), inv = 1 / (1 + e);
+        double p = eta >= 0 ? inv : e * inv, q = eta >= 0 ? e * inv : inv;
+        mean = trials * p;
+        weight = trials * p * q;
+        return y * eta - trials * (Math.Max(eta, 0) + double.LogP1(e));
     }
-
-    /// <summary>log(1 + e^x) without overflow or loss of digits.</summary>
-    public static double Log1PlusExp(double x) => x > 0 ? x + double.LogP1(Math.Exp(-x)) : double.LogP1(Math.Exp(x));
 }

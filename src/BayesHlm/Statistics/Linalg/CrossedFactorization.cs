@@ -25,7 +25,8 @@ internal sealed class CrossedFactorization : GaussianKernel
     private readonly double[][] _y;          // per group of level b: Y_j = L_j⁻¹ Λ_bᵀ (cross) Λ̃
     private readonly double[][] _lambda;
     private readonly int[][] _cellsOf;           // per group of level b: its cells
-    private readonly int[] _cellColumn, _cellPosition; // per cell and column of W: its dense column (−1: level b's own), and its place in the group's idx
+    private readonly int[] _cellColumn, _cellPosition;
+    private int _revision;                       // the statistics' revision the cross-products were read at // per cell and column of W: its dense column (−1: level b's own), and its place in the group's idx
 
     /// <summary>How many random effects the dense block holds: all but those of the factor with the most.</summary>
     internal static long DenseRandomEffects(SufficientStatistics s)
@@ -110,11 +111,13 @@ internal sealed class CrossedFactorization : GaussianKernel
         _lambda = _q.Select(q => new double[q * q]).ToArray();
     }
 
-    /// <summary>Re-reads the cells' values into the per-group cross-products and the dense block's raw cross-products
-    /// (at construction, and after the statistics were refilled in place: a logistic chain's working statistics).</summary>
-    public void Reload()
+    /// <summary>Reads the cells' values into the per-group cross-products and the dense block's raw cross-products: at
+    /// construction, and again when the statistics have been refilled in place since (a binomial model's working
+    /// statistics: <see cref="SufficientStatistics.Revision"/>).</summary>
+    private void Reload()
     {
         var s = Statistics;
+        _revision = s.Revision;
         int m = s.M, zb = s.ZOffset[_b], qb = _qb;
         Array.Clear(_own);
         Array.Clear(_raw);
@@ -151,6 +154,7 @@ internal sealed class CrossedFactorization : GaussianKernel
     /// <inheritdoc/>
     public override bool Update(IReadOnlyList<double[]> lambdas, FixedEffectPrior? prior, double sigma2)
     {
+        if (_revision != Statistics.Revision) Reload();
         for (int k = 0; k < _q.Length; k++) lambdas[k].AsSpan().CopyTo(_lambda[k]);
         int r = _r;
         // The dense block: Λ̃ᵀ (raw) Λ̃ + I on the random part, with Λ̃ = Λ_k on each group's columns and 1 on X and y.

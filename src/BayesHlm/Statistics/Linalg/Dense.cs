@@ -76,6 +76,17 @@ internal static class Dense
         }
     }
 
+    /// <summary>A⁻¹ of a symmetric positive definite n×n <paramref name="a"/> (left as it is), by its Cholesky factor;
+    /// null when it is not positive definite.</summary>
+    public static double[]? TryInverse(ReadOnlySpan<double> a, int n)
+    {
+        var l = a[..(n * n)].ToArray();
+        if (!CholeskyInPlace(l, n)) return null;
+        var inverse = new double[n * n];
+        InverseFromCholesky(l, n, inverse);
+        return inverse;
+    }
+
     /// <summary>into = L·x for a lower triangular n×n L (row-major; random effects u = Λb).</summary>
     public static void LowerTimes(ReadOnlySpan<double> l, int n, ReadOnlySpan<double> x, Span<double> into)
     {

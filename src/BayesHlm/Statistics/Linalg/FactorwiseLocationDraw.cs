@@ -14,7 +14,6 @@ internal sealed class FactorwiseLocationDraw
     private readonly CrossedBlocks _blocks;
     private readonly int _p, _b;
     private readonly int[] _q, _groups;
-    private readonly int[] _intercept;   // per factor: the index of its random intercept, −1 without one
     private readonly double[][] _lambda;
     private readonly double[] _mx, _rhs, _lx, _l, _ystar, _row, _w, _tt, _kx, _zeroBeta;
 
@@ -26,7 +25,6 @@ internal sealed class FactorwiseLocationDraw
         int k = s.Levels.Count, p = _p = s.P;
         _q = s.Levels.Select(l => l.Size).ToArray();
         _groups = s.Levels.Select(l => l.Grouping.Count).ToArray();
-        _intercept = s.Levels.Select(l => l.TermNames.ToList().IndexOf("(Intercept)")).ToArray();
         _b = Enumerable.Range(0, k).MaxBy(i => (long)_groups[i] * _q[i]);
         _lambda = _q.Select(q => new double[q * q]).ToArray();
         int qb = _q[_b], maxQ = _q.Max();
@@ -128,7 +126,7 @@ internal sealed class FactorwiseLocationDraw
         // Each other factor's groups given β and the rest: T = ΛᵀMΛ + I, b = L⁻ᵀ(L⁻¹Λᵀr + σz), u = Λb.
         for (int f = 0; f < _q.Length; f++)
             if (f != b) DrawFactor(f, sigma, rng, beta, u);
-        InterceptShift.Apply(_s, _lambda, _intercept, _b, prior, sigma2, rng, beta, u, _w, _row);
+        InterceptShift.Apply(_s, _lambda, _b, prior, sigma2, rng, beta, u);
     }
 
     private void DrawFactor(int f, double sigma, Random rng, double[] beta, double[][] u)

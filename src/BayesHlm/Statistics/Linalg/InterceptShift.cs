@@ -11,31 +11,32 @@ internal static class InterceptShift
 {
     /// <param name="s">The statistics (levels, the intercept's index).</param>
     /// <param name="lambdas">Λ_k with Σ_k = σ²Λ_kΛ_kᵀ.</param>
-    /// <param name="intercept">Per level, the index of its random intercept (−1 without one).</param>
     /// <param name="skip">A level not to move (drawn jointly with β already), or −1.</param>
     /// <param name="prior">The prior on β in the statistics' coordinates.</param>
     /// <param name="sigma2">σ².</param>
     /// <param name="rng">The chain's stream.</param>
     /// <param name="beta">β, moved in place.</param>
     /// <param name="u">u per level, moved in place.</param>
-    /// <param name="w">A workspace of at least max q.</param>
-    /// <param name="z">Another.</param>
-    public static void Apply(SufficientStatistics s, IReadOnlyList<double[]> lambdas, int[] intercept, int skip, FixedEffectPrior? prior, double sigma2,
-        Random rng, double[] beta, double[][] u, double[] w, double[] z)
+    public static void Apply(SufficientStatistics s, IReadOnlyList<double[]> lambdas, int skip, FixedEffectPrior? prior, double sigma2,
+        Random rng, double[] beta, double[][] u)
     {
         int x0 = s.InterceptIndex, p = s.P;
-        if (x0 < 0) return;
+        if (x0 < 0 || s.Levels.Count == 0) return;
+        int maxQ = 0;
+        foreach (var level in s.Levels) maxQ = Math.Max(maxQ, level.Size);
+        Span<double> w = stackalloc double[maxQ];
+        Span<double> z = stackalloc double[maxQ];
         for (int f = 0; f < s.Levels.Count; f++)
         {
-            int q = s.Levels[f].Size, one = intercept[f], groups = s.Levels[f].Grouping.Count;
+            int q = s.Levels[f].Size, one = s.Levels[f].InterceptIndex, groups = s.Levels[f].Grouping.Count;
             if (f == skip || one < 0) continue;
             var lam = lambdas[f];
             bool singular = false;
             for (int i = 0; i < q; i++) singular |= !(Math.Abs(lam[i * q + i]) > 1e-12);
             if (singular) continue;
             // w = Λ⁻¹e; eᵀΣ⁻¹v = (w·Λ⁻¹v)/σ².
-            var ws = w.AsSpan(0, q);
-            var zs = z.AsSpan(0, q);
+            var ws = w[..q];
+            var zs = z[..q];
             ws.Clear();
             ws[one] = 1;
             Dense.ForwardSolve(lam, q, ws, 0, 1);
