@@ -15,7 +15,7 @@ internal sealed class GibbsChain
     private readonly Random _rng;
     private readonly ChainState _state;
     private readonly IChainStep[] _steps;
-    private readonly AncillaryScaleStep?[] _ancillary;
+    private readonly IChainStep?[] _ancillary;
 
     /// <param name="s">The model on its data.</param>
     /// <param name="priors">The priors, resolved for <paramref name="s"/>.</param>
@@ -39,8 +39,8 @@ internal sealed class GibbsChain
         var layout = priors.Layout;
         var steps = new List<IChainStep>();
         if (polyaGamma is not null) steps.Add(polyaGamma);
-        // A Poisson model has no Gaussian working model: its location effects by Laplace-proposal MH steps, and no
-        // interweaving move (which reads a Gaussian likelihood from the statistics).
+        // A Poisson model has no Gaussian working model: its location effects by Laplace-proposal MH steps, and an
+        // interweaving move that reads its likelihood from the rows rather than from the statistics.
         bool poisson = s.Spec.Family == Model.Family.Poisson;
         steps.Add(poisson ? new PoissonLocationStep(s) : new LocationStep(s, layout, factorwise));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
@@ -51,8 +51,10 @@ internal sealed class GibbsChain
             hierarchy.Start(_state);
             steps.Add(hierarchy);
         }
-        _ancillary = s.Levels.Select((_, k) => !poisson && AncillaryScaleStep.AppliesTo(layout, k, priors.Levels[k]) ? new AncillaryScaleStep(s, layout, k, priors.Levels[k]) : null).ToArray();
-        steps.AddRange(_ancillary.OfType<AncillaryScaleStep>());
+        _ancillary = s.Levels.Select((_, k) => !AncillaryScaleStep.AppliesTo(layout, k, priors.Levels[k]) ? null
+            : poisson ? new RowwiseAncillaryScaleStep(s, layout, k, priors.Levels[k])
+            : (IChainStep)new AncillaryScaleStep(s, layout, k, priors.Levels[k])).ToArray();
+        steps.AddRange(_ancillary.OfType<IChainStep>());
         _steps = steps.ToArray();
     }
 
