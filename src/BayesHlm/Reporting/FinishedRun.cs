@@ -13,6 +13,9 @@ namespace BayesHlm.Reporting;
 /// </summary>
 public sealed record FinishedRun(string Directory, RunManifest Manifest, SufficientStatistics Statistics, RemlFit Reml, ResolvedPriors Priors, DrawSet Draws)
 {
+    /// <summary>The model's rows, for what reads them again (pointwise log-likelihoods, predictive checks).</summary>
+    internal Design Design { get; init; } = null!;
+
     /// <summary>Reads the run in <paramref name="directory"/>; a directory that is not a run, or whose data file is gone
     /// or changed, is a <see cref="ModelSpecificationException"/> saying what to do.</summary>
     public static FinishedRun Load(string directory)
@@ -31,9 +34,9 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
                 : $"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
         manifest.CheckData("the EB/ML fit rebuilt from it would not be the run's. Restore the file, or run the model again.");
         manifest.CheckFiles(directory);
-        var stats = SufficientStatistics.Build(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
+        var (stats, design) = SufficientStatistics.BuildWithDesign(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
         var reml = Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = manifest.Method == EstimationMethod.Ml ? EstimationMethod.Ml : EstimationMethod.Reml });
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
-        return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws);
+        return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws) { Design = design };
     }
 }

@@ -99,6 +99,8 @@ internal sealed class Design
     public double[]? Trials { get; init; }
     /// <summary>How a text outcome was coded 0/1, or null.</summary>
     public string? OutcomeCoding { get; init; }
+    /// <summary>Each row's line in its data file (what pointwise results name it by), or null when not read from one.</summary>
+    public int[]? SourceLines { get; init; }
 
     public static Design Build(ModelSpec spec, ModelFrame frame, string? source)
     {
@@ -182,6 +184,7 @@ internal sealed class Design
             Offset = spec.Family == Model.Family.Gaussian ? null : offsetColumn,
             Trials = frame.Trials,
             OutcomeCoding = frame.OutcomeCoding,
+            SourceLines = frame.Rows.Select(frame.Source.LineOf).ToArray(),
         };
     }
 

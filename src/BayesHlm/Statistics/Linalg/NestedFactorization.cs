@@ -369,6 +369,16 @@ internal sealed class NestedFactorization : GaussianKernel
     {
         for (int a = 0; a < _p; a++) beta[a] = Rx[a] + sigma * rng.NextStandardNormal();
         Dense.BackSolve(Lx, _p, beta, 0, 1);
+        DrawGivenFixed(sigma, rng, beta, u);
+    }
+
+    /// <summary>The random effects alone from their conditional given β (any β, not only a draw of
+    /// <see cref="Draw"/>'s) and θ, after <see cref="Update"/>: the second half of the joint draw. The elimination does
+    /// not depend on β or on its prior, so one factorisation per θ serves any β.</summary>
+    // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void DrawGivenFixed(double sigma, System.Random rng, double[] beta, double[][] u)
+    {
         var path = _drawPath ??= new double[_m];
         var b = _drawB ??= new double[_q.Length == 0 ? 1 : _q.Max()];
         for (int k = 0; k < _k; k++)
