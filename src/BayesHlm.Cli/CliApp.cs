@@ -40,6 +40,7 @@ internal static class CliApp
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
+        root.Subcommands.Add(PpcCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -19,6 +19,13 @@ internal static class JsonArrays
         w.WriteEndArray();
     }
 
+    /// <summary>A number, or null when it is not finite (JSON has no NaN).</summary>
+    public static void WriteNumber(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
+    }
+
     public static void Write(Utf8JsonWriter w, string name, double[][] rows)
     {
         w.WriteStartArray(name);

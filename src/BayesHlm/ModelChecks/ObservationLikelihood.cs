@@ -13,39 +13,30 @@ namespace BayesHlm.ModelChecks;
 internal static class ObservationLikelihood
 {
     /// <summary>Draws × rows log-likelihoods, each row's draws contiguous (row-major by row).</summary>
-    /// <param name="s">The statistics as the sampler works (random columns as written).</param>
-    /// <param name="design">The model's rows.</param>
-    /// <param name="reader">The run's draws.</param>
-    /// <param name="seed">Seed of the group effects drawn afresh when the run did not save them.</param>
-    public static double[] Compute(SufficientStatistics s, Design design, DrawReader reader, ulong seed)
+    /// <param name="rows">The model's rows and the run's draws.</param>
+    public static double[] Compute(RowPredictor rows)
     {
-        if (!reader.SavedGroupEffects && !reader.CanRedrawGroupEffects)
-            throw new ModelSpecificationException(reader.NeedsGroupEffects("The observation-wise log-likelihood of a " +
-                (s.Crossed ? "model with crossed factors" : $"{Families.Name(s.Spec.Family)} model")));
-        var rows = new GlmmRows(design, s.Levels);
-        int n = rows.N, draws = reader.Count;
+        rows.RequireGroupEffects("The observation-wise log-likelihood");
+        int n = rows.N, draws = rows.Draws;
         var values = new double[(long)n * draws > Array.MaxLength ? throw TooMany(n, draws) : n * draws];
-        var family = design.Family;
+        var family = rows.Family;
+        var y = rows.Y;
+        var weights = rows.Weights;
+        var trials = rows.Trials;
         var constants = new double[n];
-        var weights = design.Weights;
         for (int i = 0; i < n; i++)
             constants[i] = family == Family.Gaussian
                 ? -0.5 * Math.Log(2 * Math.PI) + 0.5 * Math.Log(weights?[i] ?? 1)
-                : LevelOne.Constant(family, rows.Y[i], rows.Trials[i]);
-        // The design's y is as read; β̃ has the intercept moved by ȳ: add it back to η.
-        double shift = s.Coordinates.InterceptIndex >= 0 ? s.Coordinates.OutcomeShift : 0;
-        Parallel.For(0, draws, () => new Workspace(s, reader, seed, n), (d, _, w) =>
+                : LevelOne.Constant(family, y[i], trials[i]);
+        Parallel.For(0, draws, rows.NewWorkspace, (d, _, w) =>
         {
-            double sigma2 = reader.Read(d, w.Beta, w.Sigma);
-            w.Effects.Fill(d, w.Beta, sigma2, w.Sigma, w.U);
-            rows.FixedPart(w.Beta, w.Eta);
-            rows.AddRandomPart(w.U, w.Eta);
+            double sigma2 = rows.Predict(d, w);
+            var eta = w.Eta;
             for (int i = 0; i < n; i++)
             {
-                double eta = w.Eta[i] + shift;
                 double ll = family == Family.Gaussian
-                    ? -0.5 * Math.Log(sigma2) - 0.5 * (weights?[i] ?? 1) * (rows.Y[i] - eta) * (rows.Y[i] - eta) / sigma2
-                    : LevelOne.LogKernel(family, rows.Y[i], rows.Trials[i], eta);
+                    ? -0.5 * Math.Log(sigma2) - 0.5 * (weights?[i] ?? 1) * (y[i] - eta[i]) * (y[i] - eta[i]) / sigma2
+                    : LevelOne.LogKernel(family, y[i], trials[i], eta[i]);
                 values[(long)i * draws + d] = constants[i] + ll;
             }
             return w;
@@ -59,13 +50,4 @@ internal static class ObservationLikelihood
 
     private static ModelSpecificationException TooMany(int n, int draws) =>
         new($"{n:N0} rows × {draws:N0} draws of log-likelihoods do not fit in one array: thin the run (--thin) or use the group-wise form (--groups).");
-
-    private sealed class Workspace(SufficientStatistics s, DrawReader reader, ulong seed, int n)
-    {
-        public readonly double[] Beta = new double[s.P];
-        public readonly double[][] Sigma = s.Levels.Select(l => new double[l.Size * l.Size]).ToArray();
-        public readonly double[][] U = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
-        public readonly double[] Eta = new double[n];
-        public readonly GroupEffectSource Effects = new(s, reader, seed);
-    }
 }

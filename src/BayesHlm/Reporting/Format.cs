@@ -23,6 +23,21 @@ internal static class Format
     public static string P(double p) =>
         double.IsNaN(p) ? "." : p < 0.0001 ? "<.0001" : p.ToString("F4", Inv);
 
+    /// <summary>A paragraph wrapped to <paramref name="width"/> columns, ending in a newline.</summary>
+    public static string Wrap(string text, int width = 80)
+    {
+        var sb = new System.Text.StringBuilder();
+        int column = 0;
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (column > 0 && column + 1 + word.Length > width) { sb.Append('\n'); column = 0; }
+            else if (column > 0) { sb.Append(' '); column++; }
+            sb.Append(word);
+            column += word.Length;
+        }
+        return sb.Append('\n').ToString();
+    }
+
     /// <summary>A warning as a bulleted paragraph wrapped to <paramref name="width"/> columns ("  ! " then indented lines).</summary>
     public static string Bullet(string text, int width = 80)
     {

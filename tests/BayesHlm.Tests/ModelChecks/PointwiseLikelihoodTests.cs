@@ -82,7 +82,7 @@ public class PointwiseLikelihoodTests
         var g = Enumerable.Range(0, n).Select(_ => (double)rng.Next(7)).ToArray();
         var c = Build("y ~ x + (1 + x | g)", [("g", g)], n, rng);
         var table = c.Table;
-        var rows = ObservationLikelihood.Compute(c.Stats, c.Design, c.Reader, 1);
+        var rows = ObservationLikelihood.Compute(new RowPredictor(c.Stats, c.Design, c.Reader, 1));
         var groups = new GroupLikelihood(c.Stats, c.Design, 0);
         var byGroup = groups.Compute(c.Reader, 1);
         for (int d = 0; d < Draws; d++)
