@@ -24,9 +24,11 @@ internal static class PpcCommand
             string path = parse.GetValue(dir)!;
             CliApp.RejectUnknownOption([path], "ppc");
             var run = FinishedRun.Load(path);
-            var check = PosteriorPredictiveCheck.Run(ModelCheckInputs.Rows(run, parse.GetValue(seed)), parse.GetValue(newGroups), parse.GetValue(seed));
+            // A prior-only run's group effects come from their prior: every data set is one of new groups.
+            bool prior = run.Manifest.Sampler.PriorOnly;
+            var check = PosteriorPredictiveCheck.Run(ModelCheckInputs.Rows(run, parse.GetValue(seed)), prior || parse.GetValue(newGroups), parse.GetValue(seed)) with { Prior = prior };
             output.Write(PredictiveCheckWriters.ToText(check));
-            string json = Path.Combine(path, parse.GetValue(newGroups) ? "ppc_new_groups.json" : "ppc.json");
+            string json = Path.Combine(path, !prior && parse.GetValue(newGroups) ? "ppc_new_groups.json" : "ppc.json");
             AtomicFile.WriteText(json, PredictiveCheckWriters.ToJson(check) + "\n");
             var files = Plots.WriteChecks(check, Path.Combine(path, "plots"), parse.GetValue(format) == "svg" ? PlotFormat.Svg : PlotFormat.Png);
             output.WriteLine($"\n{Path.GetFileName(json)} and {files.Count} plots ({string.Join(", ", files.Select(f => Path.GetFileName(f)))}) written to {path}.");

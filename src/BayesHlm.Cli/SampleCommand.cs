@@ -18,7 +18,7 @@ internal static class SampleCommand
 
     private sealed record SamplerFlags(Option<int?> Chains, Option<int?> Iter, Option<int?> Warmup, Option<int?> Thin, Option<ulong?> Seed,
         Option<bool> SaveGroupEffects, Option<string?> Init, Option<bool> Quiet, Option<bool> Force, Option<string?> NaValues, Option<bool> DecimalComma,
-        Option<string?> Resume, Option<double?> CheckpointEvery)
+        Option<string?> Resume, Option<double?> CheckpointEvery, Option<bool> PriorOnly)
     {
         public static SamplerFlags Create() => new(
             new Option<int?>("--chains") { Description = "Number of chains, run in parallel (default 4)." },
@@ -33,9 +33,10 @@ internal static class SampleCommand
             new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." },
             new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." },
             new Option<string?>("--resume") { Description = "Continue the interrupted (or killed) run in this directory from its checkpoints, as its run.json describes it: the draws are those of the uninterrupted run. Give no model or sampler option with it." },
-            new Option<double?>("--checkpoint-every") { Description = "Seconds between two saves of every chain's state (default 10); a killed run resumes from the last one." });
+            new Option<double?>("--checkpoint-every") { Description = "Seconds between two saves of every chain's state (default 10); a killed run resumes from the last one." },
+            new Option<bool>("--prior-only") { Description = "Sample the priors alone (the data left out): a prior predictive run, which plot, ppc and report read, to see what the priors imply for y." });
 
-        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues, DecimalComma, Resume, CheckpointEvery];
+        public IEnumerable<Option> All => [Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Quiet, Force, NaValues, DecimalComma, Resume, CheckpointEvery, PriorOnly];
 
         /// <summary>How often the chains save their state: --checkpoint-every, else every 10 s.</summary>
         public CheckpointPolicy Checkpoints(ParseResult parse) => parse.GetValue(CheckpointEvery) switch
@@ -50,7 +51,7 @@ internal static class SampleCommand
         public string? ResumeDirectory(ParseResult parse, string command, IEnumerable<Symbol> describingTheRun)
         {
             if (parse.GetValue(Resume) is not { } dir) return null;
-            var given = describingTheRun.Concat([Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Force, NaValues, DecimalComma])
+            var given = describingTheRun.Concat([Chains, Iter, Warmup, Thin, Seed, SaveGroupEffects, Init, Force, NaValues, DecimalComma, PriorOnly])
                 .Where(s => s switch
                 {
                     Option o => parse.GetResult(o) is { Implicit: false },
@@ -75,6 +76,7 @@ internal static class SampleCommand
                 Thin = parse.GetValue(Thin) ?? o.Thin,
                 Seed = parse.GetValue(Seed) ?? o.Seed,
                 SaveGroupEffects = parse.GetValue(SaveGroupEffects) || o.SaveGroupEffects,
+                PriorOnly = parse.GetValue(PriorOnly) || o.PriorOnly,
             };
             if (parse.GetValue(Init) is { } init) o = o with { Initial = ReadInit(init) };
             o.Validate();
@@ -180,6 +182,8 @@ internal static class SampleCommand
             var display = quiet ? null : new ProgressDisplay(error);
             var result = run(display?.Stage, display?.Sampler, cancel.Token);
             display?.Finish();
+            if (result.Manifest.Sampler.PriorOnly)
+                output.Write(Reporting.Format.Wrap("Draws from the priors alone (--prior-only): the data were not used. 'bayeshlm ppc DIR' shows what they imply for y.") + "\n");
             if (result.Summary is { } summary) output.Write(SummaryWriters.ToText(summary));
             var t = result.Manifest.Timings;
             output.WriteLine();

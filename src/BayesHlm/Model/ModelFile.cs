@@ -68,7 +68,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
     /// <summary>The <c>priors:</c> section, or <see cref="PriorSpec.Default"/>.</summary>
     public PriorSpec Priors { get; init; } = PriorSpec.Default;
 
-    /// <summary>The <c>sampler:</c> section (chains, iter, warmup, thin, seed, save_group_effects), or the defaults.</summary>
+    /// <summary>The <c>sampler:</c> section (chains, iter, warmup, thin, seed, save_group_effects, prior_only), or the defaults.</summary>
     public Sampling.SamplerOptions Sampler { get; init; } = new();
 
     /// <summary>Reads and checks the model file at <paramref name="path"/>; the data path is resolved relative to it, the
@@ -179,7 +179,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
 
     private static Sampling.SamplerOptions ReadSampler(YamlNode node, Func<YamlNode, string> at)
     {
-        if (node is not YamlMappingNode m) throw new ModelSpecificationException($"{at(node)}: 'sampler:' takes keys chains, iter, warmup, thin, seed, save_group_effects.");
+        if (node is not YamlMappingNode m) throw new ModelSpecificationException($"{at(node)}: 'sampler:' takes keys chains, iter, warmup, thin, seed, save_group_effects, prior_only.");
         var o = new Sampling.SamplerOptions();
         foreach (var (k, v) in m.Children)
         {
@@ -196,7 +196,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                     : throw new ModelSpecificationException($"{at(v)}: sampler 'seed' must be a whole number ≥ 0, not '{text}'.") },
                 "save_group_effects" => o with { SaveGroupEffects = bool.TryParse(text, out bool b) ? b
                     : throw new ModelSpecificationException($"{at(v)}: save_group_effects must be true or false.") },
-                _ => throw new ModelSpecificationException($"{at(k)}: unknown sampler key '{key}' (chains, iter, warmup, thin, seed, save_group_effects)."),
+                "prior_only" => o with { PriorOnly = bool.TryParse(text, out bool only) ? only
+                    : throw new ModelSpecificationException($"{at(v)}: prior_only must be true or false.") },
+                _ => throw new ModelSpecificationException($"{at(k)}: unknown sampler key '{key}' (chains, iter, warmup, thin, seed, save_group_effects, prior_only)."),
             };
         }
         // Checked as a whole (iterations above warm-up) once the command line's options are applied over these.

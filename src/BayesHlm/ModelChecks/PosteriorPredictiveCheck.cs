@@ -29,7 +29,11 @@ public sealed record GroupedCheck(string Level, IReadOnlyList<string> Groups, do
 /// <param name="NewGroups">The replications drew new groups rather than new observations in the same groups.</param>
 /// <param name="Draws">Number of replicated data sets.</param>
 public sealed record PredictiveCheckResult(IReadOnlyList<PredictiveStatistic> Statistics, GroupedCheck? GroupMeans, double[] Observed,
-    IReadOnlyList<double[]> Sample, bool NewGroups, int Draws);
+    IReadOnlyList<double[]> Sample, bool NewGroups, int Draws)
+{
+    /// <summary>The draws are the priors' (a prior-only run): a prior predictive check.</summary>
+    public bool Prior { get; init; }
+}
 
 /// <summary>
 /// Posterior predictive checks (Gelman, Meng and Stern 1996; bayesplot's ppc_stat and ppc_dens_overlay): one

@@ -62,7 +62,7 @@ public static class Plots
         Directory.CreateDirectory(directory);
         var files = new List<string>();
         bool discrete = check.Observed.All(v => v == Math.Floor(v) && v >= 0) && check.Observed.Max() <= 40;
-        string prefix = check.NewGroups ? "ppc_new_groups" : "ppc";
+        string prefix = check.NewGroups && !check.Prior ? "ppc_new_groups" : "ppc";
         files.AddRange(Paged(directory, $"{prefix}_density", format, [check], discrete ? ValueShares : DensityOverlay, columns: 1, rows: 1, panelWidth: 700, panelHeight: 420));
         files.AddRange(Paged(directory, $"{prefix}_statistics", format, check.Statistics, StatisticHistogram));
         if (check.GroupMeans is { } groups)

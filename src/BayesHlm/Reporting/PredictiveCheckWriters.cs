@@ -15,8 +15,11 @@ public static class PredictiveCheckWriters
     {
         ArgumentNullException.ThrowIfNull(check);
         var sb = new StringBuilder();
-        sb.Append($"Posterior predictive check: {check.Draws:N0} replicated data sets, ")
-          .Append(check.NewGroups ? "each in new groups\n\n" : "new observations in the same groups\n\n");
+        if (check.Prior)
+            sb.Append($"Prior predictive check: {check.Draws:N0} data sets drawn from the priors alone (no data used)\n\n");
+        else
+            sb.Append($"Posterior predictive check: {check.Draws:N0} replicated data sets, ")
+              .Append(check.NewGroups ? "each in new groups\n\n" : "new observations in the same groups\n\n");
         var table = new TextTable("statistic", "observed", "replicated", "5%", "95%", "p");
         foreach (var s in check.Statistics)
         {
@@ -25,15 +28,17 @@ public static class PredictiveCheckWriters
             table.Add(s.Name, Format.Num(s.Observed, 4), Format.Num(sorted.Length == 0 ? double.NaN : sorted.Average(), 4), Format.Num(Q(0.05), 4), Format.Num(Q(0.95), 4), Format.Fixed(s.PValue, 3));
         }
         sb.Append(table.Render());
-        sb.Append('\n').Append(Format.Wrap("p = Pr(T(y_rep) ≥ T(y)). Near 0 or 1, the model does not reproduce that feature of the data."));
-        var extreme = check.Statistics.Where(s => s.PValue < Tail || s.PValue > 1 - Tail).ToList();
+        sb.Append('\n').Append(Format.Wrap(check.Prior
+            ? "p = Pr(T(y_rep) ≥ T(y)). Near 0 or 1, the priors make the data's value unlikely: look at the replicated range — priors that put y where it cannot be (or spread it over many orders of magnitude) are worth revisiting."
+            : "p = Pr(T(y_rep) ≥ T(y)). Near 0 or 1, the model does not reproduce that feature of the data."));
+        var extreme = check.Prior ? [] : check.Statistics.Where(s => s.PValue < Tail || s.PValue > 1 - Tail).ToList();
         if (extreme.Count > 0)
         {
             sb.Append('\n');
             foreach (var s in extreme)
                 sb.Append(Format.Bullet($"{s.Name}: the data's value {Format.Num(s.Observed, 4)} is {(s.PValue < Tail ? "above" : "below")} almost every replicated value (p = {Format.Fixed(s.PValue, 3)}). {Advice(s.Name, s.PValue < Tail)}"));
         }
-        if (check.GroupMeans is { } g)
+        if (check.GroupMeans is { } g && !check.Prior)
         {
             int outside = g.Extreme(0.05);
             sb.Append('\n').Append(Format.Wrap($"Mean of y per {g.Level}: {outside} of {g.Groups.Count} groups outside their replicated 90% interval. " +
@@ -69,6 +74,7 @@ public static class PredictiveCheckWriters
             w.WriteStartObject();
             w.WriteNumber("draws", check.Draws);
             w.WriteBoolean("new_groups", check.NewGroups);
+            if (check.Prior) w.WriteBoolean("prior", true);
             w.WriteStartArray("statistics");
             foreach (var s in check.Statistics)
             {

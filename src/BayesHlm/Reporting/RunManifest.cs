@@ -171,6 +171,7 @@ public sealed record RunManifest
             w.WriteNumber("thin", Sampler.Thin);
             w.WriteNumber("seed", Sampler.Seed);
             w.WriteBoolean("save_group_effects", Sampler.SaveGroupEffects);
+            if (Sampler.PriorOnly) w.WriteBoolean("prior_only", true);
             if (Sampler.Initial is { } init)
             {
                 w.WriteStartObject("init");
@@ -248,6 +249,7 @@ public sealed record RunManifest
                     Thin = Get(sampler, "thin", "sampler.").GetInt32(),
                     Seed = Get(sampler, "seed", "sampler.").GetUInt64(),
                     SaveGroupEffects = sampler.TryGetProperty("save_group_effects", out var save) && save.GetBoolean(),
+                    PriorOnly = sampler.TryGetProperty("prior_only", out var priorOnly) && priorOnly.GetBoolean(),
                     Initial = sampler.TryGetProperty("init", out var init) ? init.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble()) : null,
                 },
                 AncillaryAcceptance = sampler.TryGetProperty("ancillary_acceptance", out var acc) ? acc.EnumerateArray().Select(x => x.GetDouble()).ToArray() : [],

@@ -102,6 +102,7 @@ public static class Gibbs
         options ??= new SamplerOptions();
         options.Validate();
         statistics.ForSampler(); // refuses here, before any chain starts, a random slope too far from 0 to sample as written
+        var sampled = options.PriorOnly ? WithoutData(statistics, priors) : statistics;
         if (options.Initial is { } given) start = start.WithGiven(given, statistics);
         int groupEffects = options.SaveGroupEffects ? int.MaxValue : 0;
         var names = GibbsChain.Names(priors, groupEffects);
@@ -149,14 +150,14 @@ public static class Gibbs
             int t, keptSoFar;
             if (continuations?[chainIndex].Checkpoint is { } saved)
             {
-                chain = GibbsChain.Restore(statistics, priors, saved.State);
+                chain = GibbsChain.Restore(sampled, priors, saved.State);
                 (t, keptSoFar) = (saved.Iteration, saved.Kept);
             }
             else
             {
                 var rng = ChainRandom(options.Seed, chainIndex);
                 var (sigma2, sigma) = start.ForChain(rng, statistics.KnownResidualVariance);
-                chain = new GibbsChain(statistics, priors, rng, sigma2, sigma, options.FactorwiseLocation);
+                chain = new GibbsChain(sampled, priors, rng, sigma2, sigma, options.FactorwiseLocation);
                 (t, keptSoFar) = (0, 0);
             }
             void Checkpoint() => checkpoints!.Save(new ChainCheckpoint(chainIndex, t, keptSoFar, chain.Save()));
@@ -248,5 +249,17 @@ public static class Gibbs
     }
 
     /// <summary>One seeded stream per chain: xoshiro256** seeded by SplitMix64 from (seed, chain) (STYLE.md §4).</summary>
+    /// <summary>The statistics a prior-only chain samples: no rows. Without data an improper prior has no distribution to
+    /// draw from: refused, naming it.</summary>
+    private static SufficientStatistics WithoutData(SufficientStatistics statistics, ResolvedPriors priors)
+    {
+        var empty = statistics.WithoutData();
+        var fixedPrior = priors.KernelPrior(empty);
+        var precision = (double[])fixedPrior.Precision.Clone();
+        if (!Statistics.Linalg.Dense.CholeskyInPlace(precision, empty.P))
+            throw new ModelSpecificationException("A prior-only run needs a proper prior on every fixed effect, and some are flat. Give them normal priors (priors: fixed:), or leave the priors to their defaults.");
+        return empty;
+    }
+
     internal static Random ChainRandom(ulong seed, int chain) => new Statistics.ChainRandom(seed ^ ((ulong)(chain + 1) * 0xD1B54A32D192ED03UL));
 }

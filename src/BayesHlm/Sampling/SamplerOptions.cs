@@ -21,6 +21,10 @@ public sealed record SamplerOptions
     /// used by every chain instead of the dispersed REML starts. Parameters left out start at their REML estimates.</summary>
     public IReadOnlyDictionary<string, double>? Initial { get; init; }
 
+    /// <summary>Sample the priors alone, through the same model with the data left out (a prior predictive run): what
+    /// the priors, defaults included, imply before any data are seen.</summary>
+    public bool PriorOnly { get; init; }
+
     /// <summary>Crossed factors' location effects drawn factor by factor even where one joint draw per sweep is cheap (the
     /// sweep large designs use; tests run it on small ones).</summary>
     internal bool FactorwiseLocation { get; init; }

@@ -166,6 +166,23 @@ public sealed class SufficientStatistics
         };
     }
 
+    /// <summary>The same model with no rows — every C_j zero, N = 0 — for a chain that samples the priors alone
+    /// (<see cref="Sampling.SamplerOptions.PriorOnly"/>): the sampler's form (random columns as written), and a binomial or
+    /// Poisson model as a Gaussian one with σ² fixed, since without rows only the priors remain.</summary>
+    internal SufficientStatistics WithoutData()
+    {
+        var s = ForSampler();
+        return new SufficientStatistics(s.Spec.WithFamily(Family.Gaussian), s.FixedNames.ToArray(), s.Levels.ToArray(), s.P, new double[s._leaf.Length],
+            new int[s.LeafCount], 0, s.ConstantBelowLevel, s.Frame)
+        {
+            KnownResidualVariance = s.KnownResidualVariance,
+            CellLevel = s.CellLevel,
+            Crossed = s.Crossed,
+            ConstantWithin = s.ConstantWithin,
+            Coordinates = s.Coordinates,
+        };
+    }
+
     /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
     internal ReadOnlySpan<double> Leaf(int leaf) => new(_leaf, leaf * M * M, M * M);
 
