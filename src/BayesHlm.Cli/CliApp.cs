@@ -41,6 +41,7 @@ internal static class CliApp
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(PpcCommand.Create(output));
+        root.Subcommands.Add(PredictCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -63,12 +63,18 @@ internal sealed class DrawReader
     /// <summary>Draw <paramref name="d"/>'s β (statistics' coordinates), σ² and Σ_k (as written), into the given arrays.</summary>
     public double Read(int d, double[] beta, double[][] sigma)
     {
-        for (int a = 0; a < beta.Length; a++) beta[a] = _draws.Draws(_beta[a])[d];
+        ReadUser(d, beta);
         var c = _s.Coordinates;
         if (c.InterceptIndex >= 0) beta[c.InterceptIndex] -= c.OutcomeShift;
         c.Fixed.MultiplyL(beta);
         foreach (var (e, column) in _sigma) _layout.Set(sigma, e, _draws.Draws(column)[d]);
         return _sigma2 < 0 ? 1 : _draws.Draws(_sigma2)[d];
+    }
+
+    /// <summary>Draw <paramref name="d"/>'s β as saved: the user's coordinates.</summary>
+    public void ReadUser(int d, double[] beta)
+    {
+        for (int a = 0; a < beta.Length; a++) beta[a] = _draws.Draws(_beta[a])[d];
     }
 
     /// <summary>Draw <paramref name="d"/>'s saved group effects (as written), per level groups × q.</summary>

@@ -139,8 +139,8 @@ internal static class PosteriorPredictiveCheck
             into[i] = rows.Family switch
             {
                 Family.Gaussian => e + Math.Sqrt(sigma2 / (weights?[i] ?? 1)) * rng.NextStandardNormal(),
-                Family.Bernoulli => rng.NextDouble() < 1 / (1 + Math.Exp(-e)) ? 1 : 0,
-                Family.Binomial => MathNet.Numerics.Distributions.Binomial.Sample(rng, 1 / (1 + Math.Exp(-e)), (int)trials[i]),
+                Family.Bernoulli => rng.NextDouble() < Estimation.Glmm.LevelOne.Probability(e) ? 1 : 0,
+                Family.Binomial => MathNet.Numerics.Distributions.Binomial.Sample(rng, Estimation.Glmm.LevelOne.Probability(e), (int)trials[i]),
                 Family.Poisson => MathNet.Numerics.Distributions.Poisson.Sample(rng, Math.Exp(e)),
                 _ => throw new ArgumentOutOfRangeException(nameof(rows), rows.Family, "Unknown family."),
             };

@@ -44,7 +44,10 @@ internal sealed class ModelFrame
     /// <summary>How a text outcome was coded 0/1 (said in the output); null when it was numbers.</summary>
     public string? OutcomeCoding { get; init; }
 
-    public static ModelFrame Build(ModelSpec spec, DataTable data)
+    /// <param name="spec">The model.</param>
+    /// <param name="data">Its data.</param>
+    /// <param name="outcomeIsPlaceholder">The rows are to be predicted: their outcome is a placeholder, not checked.</param>
+    public static ModelFrame Build(ModelSpec spec, DataTable data, bool outcomeIsPlaceholder = false)
     {
         if (spec.Weights is not null && spec.KnownResidual is not null)
             throw new ModelSpecificationException("Give precision weights or known level-1 variances, not both: known variances fix each row's variance, weights scale an estimated one.");
@@ -124,9 +127,9 @@ internal sealed class ModelFrame
         }
         var y = evaluated[spec.Outcome].Numeric!;
         var trials = spec.Trials is { } tc ? Numbers(data[tc], rows) : null;
-        OutcomeChecks.Check(spec, data, rows, y, trials);
+        if (!outcomeIsPlaceholder) OutcomeChecks.Check(spec, data, rows, y, trials);
         double first = y[0];
-        if (y.All(v => v == first) && spec.Family == Family.Gaussian)
+        if (!outcomeIsPlaceholder && y.All(v => v == first) && spec.Family == Family.Gaussian)
             throw new DataException($"The outcome '{spec.Outcome.Name}' has the same value ({first.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}) in every row the model uses; there is nothing to model. Check that the right column is named.");
         return new ModelFrame
         {

@@ -19,6 +19,9 @@ internal static class LevelOne
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Not a binomial or Poisson family."),
     };
 
+    /// <summary>1/(1 + e^−η), without overflow for any η.</summary>
+    public static double Probability(double eta) => eta >= 0 ? 1 / (1 + Math.Exp(-eta)) : Math.Exp(eta) / (1 + Math.Exp(eta));
+
     /// <summary>log p(y | η) less <see cref="Constant"/>.</summary>
     public static double LogKernel(Family family, double y, double trials, double eta) => LogKernel(family, y, trials, eta, out _, out _);
 
