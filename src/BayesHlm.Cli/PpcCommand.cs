@@ -31,7 +31,8 @@ internal static class PpcCommand
             string json = Path.Combine(path, !prior && parse.GetValue(newGroups) ? "ppc_new_groups.json" : "ppc.json");
             AtomicFile.WriteText(json, PredictiveCheckWriters.ToJson(check) + "\n");
             var files = Plots.WriteChecks(check, Path.Combine(path, "plots"), parse.GetValue(format) == "svg" ? PlotFormat.Svg : PlotFormat.Png);
-            output.WriteLine($"\n{Path.GetFileName(json)} and {files.Count} plots ({string.Join(", ", files.Select(f => Path.GetFileName(f)))}) written to {path}.");
+            output.WriteLine($"\nWritten to {path}: {Path.GetFileName(json)}, and in plots/:");
+            foreach (string file in files) output.WriteLine($"  {Path.GetFileName(file)}");
             return CliApp.Ok;
         });
         return cmd;

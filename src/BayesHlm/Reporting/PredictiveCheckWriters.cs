@@ -18,7 +18,7 @@ public static class PredictiveCheckWriters
         if (check.Prior)
             sb.Append($"Prior predictive check: {check.Draws:N0} data sets drawn from the priors alone (no data used)\n\n");
         else
-            sb.Append($"Posterior predictive check: {check.Draws:N0} replicated data sets, ")
+            sb.Append($"Posterior predictive check: {check.Draws:N0} replicated data sets,\n")
               .Append(check.NewGroups ? "each in new groups\n\n" : "new observations in the same groups\n\n");
         var table = new TextTable("statistic", "observed", "replicated", "5%", "95%", "p");
         foreach (var s in check.Statistics)
