@@ -179,38 +179,89 @@ public static class Plots
                 draw(plot, item);
                 return plot;
             }).ToList();
+            // One legend for the page, above the panels, instead of one inside each panel over its curves.
+            var legend = panels.SelectMany(p => p.GetPlottables()).SelectMany(p => p.LegendItems)
+                .Where(i => !string.IsNullOrEmpty(i.LabelText)).DistinctBy(i => i.LabelText).ToList();
+            foreach (var plot in panels) plot.HideLegend();
             // A Multiplot starts with the plot it is given; the rest are added.
             var multiplot = new Multiplot(panels[0]);
             foreach (var plot in panels.Skip(1)) multiplot.Subplots.Add(plot);
             multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rowCount, cols);
             string file = Path.Combine(directory, $"{kind}{(pages > 1 ? $"_{page + 1}" : "")}.{(format == PlotFormat.Png ? "png" : "svg")}");
-            Save(multiplot, file, cols * panelWidth, rowCount * panelHeight, format);
+            int strip = legend.Count > 0 ? LegendStrip : 0;
+            Save(multiplot, legend, file, cols * panelWidth, rowCount * panelHeight + strip, strip, format);
             yield return file;
         }
     }
 
-    private static void Save(Multiplot multiplot, string file, int width, int height, PlotFormat format)
+    private const int LegendStrip = 30;
+
+    private static void Save(Multiplot multiplot, IReadOnlyList<LegendItem> legend, string file, int width, int height, int strip, PlotFormat format)
     {
+        void Draw(SKCanvas canvas)
+        {
+            canvas.Clear(SKColors.White);
+            // The panels below the legend's strip (the multiplot lays out from the canvas's origin).
+            canvas.Save();
+            canvas.Translate(0, strip);
+            multiplot.Render(canvas, new PixelRect(0, width, height - strip, 0));
+            canvas.Restore();
+            DrawLegend(canvas, legend, width, strip);
+        }
         AtomicFile.Write(file, stream =>
         {
             if (format == PlotFormat.Svg)
             {
                 using var managed = new SKManagedWStream(stream);
-                using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), managed))
-                {
-                    canvas.Clear(SKColors.White);
-                    multiplot.Render(canvas, new PixelRect(0, width, height, 0));
-                }
+                using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), managed)) Draw(canvas);
                 return;
             }
             using var surface = SKSurface.Create(new SKImageInfo(width, height));
-            surface.Canvas.Clear(SKColors.White);
-            multiplot.Render(surface.Canvas, new PixelRect(0, width, height, 0));
+            Draw(surface.Canvas);
             using var image = surface.Snapshot();
             using var data = image.Encode(SKEncodedImageFormat.Png, 100);
             data.SaveTo(stream);
         });
     }
+
+    /// <summary>The page's legend in one centred row: each entry's line, marker or fill swatch, then its label.</summary>
+    private static void DrawLegend(SKCanvas canvas, IReadOnlyList<LegendItem> legend, int width, int strip)
+    {
+        if (legend.Count == 0) return;
+        using var font = new SKFont(SKTypeface.Default, 13);
+        using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        const float swatch = 22, gap = 6, spacing = 22;
+        float total = legend.Sum(i => swatch + gap + font.MeasureText(i.LabelText) + spacing) - spacing;
+        float x = Math.Max(4, (width - total) / 2), y = strip / 2f;
+        foreach (var item in legend)
+        {
+            using var paint = new SKPaint { IsAntialias = true };
+            if (item.FillColor.A > 0 && item.LineWidth == 0 && item.MarkerShape == MarkerShape.None)
+            {
+                paint.Color = ToSk(item.FillColor);
+                canvas.DrawRect(x, y - 6, swatch, 12, paint);
+            }
+            if (item.LineWidth > 0 && item.LineColor.A > 0)
+            {
+                paint.Color = ToSk(item.LineColor);
+                paint.StrokeWidth = Math.Max(1.5f, item.LineWidth);
+                paint.Style = SKPaintStyle.Stroke;
+                if (item.LinePattern.Equals(LinePattern.Dashed)) paint.PathEffect = SKPathEffect.CreateDash([6, 4], 0);
+                if (item.LinePattern.Equals(LinePattern.Dotted)) paint.PathEffect = SKPathEffect.CreateDash([2, 3], 0);
+                canvas.DrawLine(x, y, x + swatch, y, paint);
+            }
+            if (item.MarkerShape != MarkerShape.None && item.MarkerSize > 0)
+            {
+                using var marker = new SKPaint { IsAntialias = true, Color = ToSk(item.MarkerFillColor.A > 0 ? item.MarkerFillColor : item.LineColor) };
+                canvas.DrawCircle(x + swatch / 2, y, 4, marker);
+            }
+            x += swatch + gap;
+            canvas.DrawText(item.LabelText, x, y + 4.5f, SKTextAlign.Left, font, text);
+            x += font.MeasureText(item.LabelText) + spacing;
+        }
+    }
+
+    private static SKColor ToSk(Color c) => new(c.R, c.G, c.B, c.A);
 
     private static void Trace(Plot plot, DrawSet draws, string name)
     {
@@ -351,22 +402,39 @@ public static class Plots
         var ys = y.Where((_, i) => i % step == 0).ToArray();
         var points = plot.Add.ScatterPoints(xs, ys, Palette.GetColor(0).WithAlpha(0.4));
         points.MarkerSize = 3;
-        Labels(plot, $"{a} vs {b}", a, b);
+        Labels(plot, "", a, b);
     }
 
     private static void Caterpillar(Plot plot, List<GroupComparison> groups)
     {
         var sorted = groups.OrderBy(g => g.PosteriorMean).ToList();
         var xs = Enumerable.Range(1, sorted.Count).Select(i => (double)i).ToArray();
-        var bars = plot.Add.ErrorBar(xs, sorted.Select(g => g.PosteriorMean).ToArray(), sorted.Select(g => 1.96 * g.PosteriorSd).ToArray());
-        bars.Color = Palette.GetColor(0);
-        bars.LegendText = "posterior mean ± 1.96 sd";
-        var post = plot.Add.Markers(xs, sorted.Select(g => g.PosteriorMean).ToArray(), MarkerShape.FilledCircle, 4, Palette.GetColor(0));
-        post.LegendText = "posterior mean";
-        var eb = plot.Add.Markers(xs, sorted.Select(g => g.Eb).ToArray(), MarkerShape.OpenDiamond, 5, Palette.GetColor(1));
-        eb.LegendText = "EB (REML)";
-        Labels(plot, $"{sorted[0].Level}: {sorted[0].Term}", $"{sorted[0].Level} (sorted by posterior mean)", $"coefficient of {sorted[0].Term}");
-        plot.ShowLegend(Alignment.UpperLeft); // sorted ascending: the upper left is empty
+        var means = sorted.Select(g => g.PosteriorMean).ToArray();
+        if (sorted.Count > 300)
+        {
+            // Thousands of groups: bars and markers would merge into one solid band. The interval's ends as two thin
+            // lines, the means as a line through them, EB as dots: each stays visible at any number of groups.
+            var lower = plot.Add.ScatterLine(xs, sorted.Select(g => g.PosteriorMean - 1.96 * g.PosteriorSd).ToArray(), Palette.GetColor(2));
+            lower.LineWidth = 1;
+            lower.LegendText = "posterior mean ± 1.96 sd";
+            plot.Add.ScatterLine(xs, sorted.Select(g => g.PosteriorMean + 1.96 * g.PosteriorSd).ToArray(), Palette.GetColor(2)).LineWidth = 1;
+            var ebDots = plot.Add.Markers(xs, sorted.Select(g => g.Eb).ToArray(), MarkerShape.FilledCircle, 1.5f, Palette.GetColor(1).WithAlpha(0.6));
+            ebDots.LegendText = "EB (REML)";
+            var line = plot.Add.ScatterLine(xs, means, Palette.GetColor(0));
+            line.LineWidth = 1.5f;
+            line.LegendText = "posterior mean";
+        }
+        else
+        {
+            var bars = plot.Add.ErrorBar(xs, means, sorted.Select(g => 1.96 * g.PosteriorSd).ToArray());
+            bars.Color = Palette.GetColor(0);
+            bars.LegendText = "posterior mean ± 1.96 sd";
+            var post = plot.Add.Markers(xs, means, MarkerShape.FilledCircle, 4, Palette.GetColor(0));
+            post.LegendText = "posterior mean";
+            var eb = plot.Add.Markers(xs, sorted.Select(g => g.Eb).ToArray(), MarkerShape.OpenDiamond, 5, Palette.GetColor(1));
+            eb.LegendText = "EB (REML)";
+        }
+        Labels(plot, $"{sorted[0].Level}: {sorted[0].Term} ({sorted.Count:N0} groups)", $"{sorted[0].Level} (sorted by posterior mean)", $"coefficient of {sorted[0].Term}");
     }
 
     private static void Shrinkage(Plot plot, List<GroupComparison> groups)
@@ -393,12 +461,18 @@ public static class Plots
         Labels(plot, $"{g0.Level}: {g0.Term}", $"coefficient of {g0.Term} (posterior mean per {g0.Level})", "groups");
     }
 
+    /// <summary>Title and axis labels, each in a size that fits its panel: a long parameter name gets smaller type
+    /// rather than running over its neighbour.</summary>
     private static void Labels(Plot plot, string title, string x, string y)
     {
-        plot.Title(title, size: 13);
-        plot.XLabel(x, size: 12);
-        plot.YLabel(y, size: 12);
+        if (title.Length > 0) plot.Title(title, size: Fitted(title, 13, 52));
+        plot.XLabel(x, size: Fitted(x, 12, 48));
+        plot.YLabel(y, size: Fitted(y, 12, 34));
         plot.Legend.FontSize = 10;
         plot.ShowLegend(Alignment.UpperRight);
     }
+
+    /// <summary>A font size at most <paramref name="size"/> at which <paramref name="text"/> takes no more room than
+    /// <paramref name="fits"/> characters would at that size.</summary>
+    private static float Fitted(string text, float size, int fits) => text.Length <= fits ? size : Math.Max(7, size * fits / text.Length);
 }
