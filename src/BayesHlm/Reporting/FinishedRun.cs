@@ -11,8 +11,13 @@ namespace BayesHlm.Reporting;
 /// manifest (run.json), the statistics and the EB/ML fit rebuilt from the data (deterministic, and fast), the priors
 /// resolved once from the manifest, and the draws from draws.csv.
 /// </summary>
-public sealed record FinishedRun(string Directory, RunManifest Manifest, SufficientStatistics Statistics, RemlFit Reml, ResolvedPriors Priors, DrawSet Draws)
+public sealed record FinishedRun(string Directory, RunManifest Manifest, SufficientStatistics Statistics, ResolvedPriors Priors, DrawSet Draws)
 {
+    private Lazy<RemlFit> _reml = null!;
+
+    /// <summary>The EB/ML fit of the run's model, refitted on first use (what reads only the draws does not wait for it).</summary>
+    public RemlFit Reml => _reml.Value;
+
     /// <summary>The model's rows, for what reads them again (pointwise log-likelihoods, predictive checks).</summary>
     internal Design Design { get; init; } = null!;
 
@@ -35,8 +40,8 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
         manifest.CheckData("the EB/ML fit rebuilt from it would not be the run's. Restore the file, or run the model again.");
         manifest.CheckFiles(directory);
         var (stats, design) = SufficientStatistics.BuildWithDesign(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
-        var reml = Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = manifest.Method == EstimationMethod.Ml ? EstimationMethod.Ml : EstimationMethod.Reml });
+        var reml = new Lazy<RemlFit>(() => Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = manifest.Method == EstimationMethod.Ml ? EstimationMethod.Ml : EstimationMethod.Reml }));
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
-        return new FinishedRun(directory, manifest, stats, reml, priors, DrawsReader.Read([draws]).Draws) { Design = design };
+        return new FinishedRun(directory, manifest, stats, priors, DrawsReader.Read([draws]).Draws) { Design = design, _reml = reml };
     }
 }
