@@ -23,15 +23,16 @@ internal sealed class PermutedFactor
     {
         _statistics = statistics;
         _level = level;
-        var l = statistics.Levels[level];
-        _q = l.Size;
+        _q = statistics.Levels[level].Size;
         _order = first.Concat(Enumerable.Range(0, _q).Except(first)).ToArray();
         // A structured Σ_k is block diagonal, and the Cholesky factor of a block-diagonal matrix has no fill-in in any
         // order of its terms: Λ′ may be non-zero where the permuted Σ_k may.
+        var pairs = new HashSet<(int, int)>();
+        foreach (var e in new CovarianceLayout(statistics.Levels).ThetaOf(level)) pairs.Add((e.Row, e.Col));
         var free = new List<(int, int)>();
         for (int c = 0; c < _q; c++)
             for (int r = c; r < _q; r++)
-                if (l.Free[Math.Max(_order[r], _order[c]), Math.Min(_order[r], _order[c])]) free.Add((r, c));
+                if (pairs.Contains((Math.Max(_order[r], _order[c]), Math.Min(_order[r], _order[c])))) free.Add((r, c));
         Free = free;
     }
 
