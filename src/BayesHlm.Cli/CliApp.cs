@@ -34,6 +34,7 @@ internal static class CliApp
         root.Options.Add(verbose);
         root.Options.Add(new Option<bool>("--no-color") { Description = "Plain text even on a terminal (also: the NO_COLOR environment variable).", Recursive = true });
         root.Subcommands.Add(RemlCommand.Create(output, error));
+        root.Subcommands.Add(AnovaCommand.Create(output));
         root.Subcommands.Add(SampleCommand.CreateFit(output, error));
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));

@@ -26,13 +26,13 @@ public static class RemlTextReport
                       $"{(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
         var terms = fit.Spec.FormulaTerms().ToArray();
         terms[0] = $"{fit.Spec.Outcome.FormulaText} ~ {terms[0]}";
-        sb.Append(Wrap("Model   ", terms, " + "));
+        sb.Append(Format.Wrap("Model   ", terms, " + "));
         if (fit.Spec.Trials is { } trials) sb.Append($"Trials  {trials}\n");
         if (fit.Spec.Weights is { } weights) sb.Append($"Weights {weights} (precision: row i's level-1 variance is σ²/w_i)\n");
         if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
         var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };
         counts.AddRange(fit.GroupCounts.Select(g => $"{g.Count} groups of {g.Group}"));
-        sb.Append(Wrap("        ", counts.ToArray(), "; "));
+        sb.Append(Format.Wrap("        ", counts.ToArray(), "; "));
         var dropped = fit.Frame.MissingByColumn.Where(m => m.Value > 0).ToList();
         if (dropped.Count > 0)
             sb.Append($"Missing values (rows dropped): {string.Join(", ", dropped.Select(m => $"{m.Key} {m.Value}"))}\n");
@@ -164,25 +164,6 @@ public static class RemlTextReport
         sb.Append("(Every other parameter re-optimised at each point; a REML fit is refitted by ML\nfor the profile, as lme4 does. --json adds the limits of the variances, the\nsquares of these, to the covariance entries.)\n");
         foreach (var w in profile.Warnings) sb.Append(Format.Bullet(w));
         return sb.ToString();
-    }
-
-    /// <summary>Joins parts with a separator, breaking lines before 80 columns, continuation lines indented.</summary>
-    private static string Wrap(string prefix, string[] parts, string separator)
-    {
-        var sb = new StringBuilder(prefix);
-        int lineStart = 0;
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (i > 0 && sb.Length - lineStart + separator.Length + parts[i].Length > 80)
-            {
-                sb.Append(separator.TrimEnd()).Append('\n');
-                lineStart = sb.Length;
-                sb.Append(new string(' ', prefix.Length + 2));
-            }
-            else if (i > 0) sb.Append(separator);
-            sb.Append(parts[i]);
-        }
-        return sb.Append('\n').ToString();
     }
 
     /// <summary>Df as printed: a Satterthwaite df that numerically diverges (the variance of β̂ does not depend on the
