@@ -11,6 +11,7 @@ namespace BayesHlm.Estimation;
 internal sealed class ProfileSearch
 {
     private const int MaxSteps = 60;
+    private const double OutsideZeta = 1e6;
     private readonly ProfiledParameter _parameter;
     private readonly ProfiledDeviance _workspace;
     private readonly double _base, _z, _estimate;
@@ -31,20 +32,42 @@ internal sealed class ProfileSearch
     /// the optimum if this is more than rounding.</summary>
     public double Improvement { get; private set; }
 
+    // |ζ| by value: Brent's method starts by evaluating the bracket's ends, already evaluated by the stepping.
+    private readonly Dictionary<double, double> _zeta = new();
+
     /// <summary>|ζ| at a value of the parameter.</summary>
     public double AbsZeta(double value)
     {
+        if (_zeta.TryGetValue(value, out double known)) return known;
         double d;
         if (value == _parameter.Lowest && _parameter.ProfileAtLowest(_workspace) is double atLowest) d = atLowest;
         else
         {
-            var (from, start) = _visited.MinBy(v => Math.Abs(v.Value - value));
-            var (x, min) = ProfiledParameter.Minimize(_workspace, (w, n) => _parameter.Deviance(w, value, n), _parameter.Continue(start, from, value));
+            var (x, min) = ProfiledParameter.Minimize(_workspace, (w, n) => _parameter.Deviance(w, value, n), Start(value));
             if (double.IsFinite(min)) _visited.Add((value, x));
             d = min;
         }
         Improvement = Math.Max(Improvement, _base - d);
-        return Math.Sqrt(Math.Max(d - _base, 0));
+        // Where the criterion is not defined (NaN, +∞) the point is far outside the interval; a large finite ζ keeps
+        // Brent's interpolation working there.
+        double zeta = double.IsNaN(d) ? double.PositiveInfinity : Math.Sqrt(Math.Max(d - _base, 0));
+        return _zeta[value] = Math.Min(zeta, OutsideZeta);
+    }
+
+    /// <summary>A start for the nuisance optimum at <paramref name="value"/>: extrapolated along the line through the optima
+    /// at the two nearest values, where that gives a point the criterion is defined at (the optimum moves smoothly with
+    /// the value, so Newton then needs a step or two fewer); else from the nearest.</summary>
+    private double[] Start(double value)
+    {
+        var nearest = _visited.OrderBy(v => Math.Abs(v.Value - value)).Take(2).ToList();
+        var (from, start) = nearest[0];
+        if (nearest.Count == 2 && nearest[1].Value != from)
+        {
+            double t = (value - from) / (from - nearest[1].Value);
+            var line = start.Select((x, i) => x + t * (x - nearest[1].Nuisance[i])).ToArray();
+            if (double.IsFinite(_parameter.Deviance(_workspace, value, line))) return line;
+        }
+        return _parameter.Continue(start, from, value);
     }
 
     /// <summary>The limit on one side: <paramref name="direction"/> −1 for the lower, +1 for the upper; NaN when ζ did not
@@ -57,7 +80,10 @@ internal sealed class ProfileSearch
         double step = _parameter.Step;
         for (int i = 0; i < MaxSteps; i++)
         {
-            double value = Clamp(previous + direction * step, bound, direction);
+            double value = previous + direction * step;
+            // A bound the parameter reaches (an sd's 0, a correlation's ±1) is itself a value to try; one it only approaches
+            // (σ's 0) is approached by halves.
+            if (direction * (value - bound) >= 0) value = _parameter.ReachesBounds ? bound : (previous + bound) / 2;
             double zeta = AbsZeta(value);
             if (zeta >= _z) return Crossing(previous, value);
             if (value == bound) return bound;
@@ -71,14 +97,12 @@ internal sealed class ProfileSearch
         return double.NaN;
     }
 
-    private static double Clamp(double value, double bound, int direction) =>
-        direction < 0 ? Math.Max(value, bound) : Math.Min(value, bound);
-
     /// <summary>The value between <paramref name="inside"/> (|ζ| below z) and <paramref name="outside"/> where |ζ| = z.</summary>
     private double Crossing(double inside, double outside)
     {
         double lo = Math.Min(inside, outside), hi = Math.Max(inside, outside);
-        double accuracy = 1e-8 * Math.Max(Math.Max(Math.Abs(lo), Math.Abs(hi)), _parameter.Step);
+        // A millionth of a standard error: far below the limits' own sampling error, and a step or two of Brent's fewer.
+        double accuracy = 1e-6 * _parameter.Step;
         return Brent.TryFindRoot(v => AbsZeta(v) - _z, lo, hi, accuracy, 100, out double root) ? root : double.NaN;
     }
 }

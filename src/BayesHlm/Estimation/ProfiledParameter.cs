@@ -67,6 +67,10 @@ internal abstract class ProfiledParameter
     /// <summary>The largest value the parameter can take.</summary>
     public virtual double Highest => double.PositiveInfinity;
 
+    /// <summary>True when the parameter can take the values <see cref="Lowest"/> and <see cref="Highest"/> themselves,
+    /// false when it only approaches them.</summary>
+    public virtual bool ReachesBounds => true;
+
     /// <summary>A first step from the estimate, about a standard error: the search scales its steps from the profile's
     /// slope after it.</summary>
     public abstract double Step { get; }
@@ -89,8 +93,9 @@ internal abstract class ProfiledParameter
     protected internal static (double[] X, double Value) Minimize(ProfiledDeviance workspace, Func<ProfiledDeviance, double[], double> f, double[] start)
     {
         // The plain Newton steps end about 1e-6 from the optimum, a change of the criterion near 1e-12: far below what ζ needs.
+        // A crossed kernel's evaluations are dear: its cross derivatives reuse the diagonal's points, as the fit's do.
         var result = NewtonMinimizer.Minimize(x => f(workspace, x), start, polish: false,
-            batch: points => workspace.ForEach(points, f));
+            batch: points => workspace.ForEach(points, f), fewerPoints: workspace.Statistics.Crossed);
         return (result.X, f(workspace, result.X));
     }
 }
@@ -100,6 +105,7 @@ internal sealed class ResidualSdProfile(ProfileOrigin origin) : ProfiledParamete
 {
     public override double Estimate => Math.Sqrt(Origin.Sigma2);
     public override double Lowest => 0;
+    public override bool ReachesBounds => false; // σ = 0 would be an exact fit
     public override double Step => Estimate / Math.Sqrt(2.0 * Origin.Statistics.N);
     public override double[] Start() => (double[])Origin.Theta.Clone();
 
