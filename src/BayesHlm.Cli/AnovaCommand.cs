@@ -51,16 +51,7 @@ internal static class AnovaCommand
             var comparison = LikelihoodRatioTest.Compare(specs, table, parse.GetValue(reml) ? EstimationMethod.Reml : EstimationMethod.Ml);
             string? jsonPath = parse.GetValue(json);
             if (jsonPath != "-") output.Write(AnovaWriters.ToText(comparison, dataPath));
-            if (jsonPath is not null)
-            {
-                string text = AnovaWriters.ToJson(comparison, dataPath);
-                if (jsonPath == "-") output.WriteLine(text);
-                else
-                {
-                    AtomicFile.WriteText(jsonPath, text + "\n");
-                    output.WriteLine($"\nJSON written to {jsonPath}");
-                }
-            }
+            if (jsonPath is not null) CliApp.WriteJson(output, jsonPath, AnovaWriters.ToJson(comparison, dataPath));
             return CliApp.Ok;
         });
         return cmd;

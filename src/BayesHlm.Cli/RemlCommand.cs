@@ -129,15 +129,7 @@ internal static class RemlCommand
                 }
                 text = ByJson(by, id, dataPath);
             }
-            if (jsonPath is not null)
-            {
-                if (jsonToStdout) output.WriteLine(text);
-                else
-                {
-                    AtomicFile.WriteText(jsonPath, text + "\n");
-                    output.WriteLine($"\nJSON written to {jsonPath}");
-                }
-            }
+            if (jsonPath is not null) CliApp.WriteJson(output, jsonPath, text);
             return exit;
         });
         return cmd;

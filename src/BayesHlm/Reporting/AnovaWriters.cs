@@ -88,14 +88,14 @@ public static class AnovaWriters
                 w.WriteNumber("bic", m.Bic);
                 w.WriteNumber("loglik", m.LogLikelihood);
                 w.WriteNumber("deviance", m.Deviance);
-                Nullable(w, "chisq", m.ChiSquare);
-                Nullable(w, "df", m.Df);
-                Nullable(w, "p", m.P);
+                RemlJsonWriter.NullableNum(w, "chisq", m.ChiSquare);
+                RemlJsonWriter.NullableNum(w, "df", m.Df);
+                RemlJsonWriter.NullableNum(w, "p", m.P);
                 if (m.Boundary is { } b)
                 {
                     w.WriteStartObject("boundary");
                     JsonArrays.Write(w, "variances", b.Variances);
-                    Nullable(w, "mixture_p", b.MixtureP);
+                    RemlJsonWriter.NullableNum(w, "mixture_p", b.MixtureP);
                     w.WriteEndObject();
                 }
                 else w.WriteNull("boundary");
@@ -107,10 +107,5 @@ public static class AnovaWriters
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    private static void Nullable(Utf8JsonWriter w, string name, double? v)
-    {
-        if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
     }
 }

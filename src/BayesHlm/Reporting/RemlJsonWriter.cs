@@ -203,7 +203,8 @@ public static class RemlJsonWriter
         if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
     }
 
-    private static void NullableNum(Utf8JsonWriter w, string name, double? v)
+    /// <summary>A number, or null where it is missing or not finite.</summary>
+    internal static void NullableNum(Utf8JsonWriter w, string name, double? v)
     {
         if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
     }
