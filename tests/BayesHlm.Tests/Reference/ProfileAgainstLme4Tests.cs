@@ -10,9 +10,10 @@ namespace BayesHlm.Tests.Reference;
 /// <summary>
 /// Every interval of ../shared/reference/profile (lme4 1.1-31, <c>confint(method = "profile")</c> at 95%) reproduced.
 /// lme4 reads its limits off an interpolating spline through the ζ of a grid of profile points, we find them by root-
-/// finding on ζ itself; the two agree to about 2e-4 of an interval's width where the profile bends most (the slope sd's
-/// upper limit, 0.73874 against lme4's 0.73861) and to about 1e-5 elsewhere, so a limit must be within a thousandth of
-/// the interval's width. Limits lme4 puts on a bound (an sd's 0, a correlation's ±1) must be exactly that bound.
+/// finding on ζ itself; the two agree to 1.8e-4 of an interval's width where the profile bends most (the slope sd's
+/// upper limit, 0.73874 against lme4's 0.73861; ours is where the deviance has risen by z², see
+/// ProfileLikelihoodTests) and to at most 2.2e-5 elsewhere, so a limit must be within a thousandth of the interval's
+/// width. Limits lme4 puts on a bound (an sd's 0, a correlation's ±1) must be exactly that bound.
 /// </summary>
 public class ProfileAgainstLme4Tests
 {
