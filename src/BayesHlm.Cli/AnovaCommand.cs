@@ -31,10 +31,17 @@ internal static class AnovaCommand
             string? dataPath = parse.GetValue(data);
             var specs = new List<ModelSpec>();
             var dataPaths = new HashSet<string>();
+            var missingCodes = new HashSet<string>(SampleCommand.Codes(parse.GetValue(naValues)));
+            bool decimalComma = false;
             foreach (var file in files.Select(f => ModelFile.Load(f, dataPath)))
             {
+                if (file.By is not null)
+                    throw new ModelSpecificationException($"'{file.Path}' fits its model by '{file.By}' (by:), one fit per value: anova compares models fitted to all the rows. Give a model file without by:, or --formula.");
                 specs.Add(file.Spec);
                 dataPaths.Add(Path.GetFullPath(file.DataPath));
+                // The files' own missing-value codes and decimal comma read their data, as 'bayeshlm reml FILE' would.
+                if (parse.GetValue(naValues) is null) missingCodes.UnionWith(file.MissingValues);
+                decimalComma |= file.DecimalComma;
             }
             specs.AddRange((parse.GetValue(formulas) ?? []).Select(ModelSpec.FromFormula));
             if (specs.Count < 2)
@@ -47,7 +54,7 @@ internal static class AnovaCommand
                         : $"The model files read different data ({string.Join(", ", dataPaths)}): models are compared on one data set. Give --data FILE to fit them all to it.");
                 dataPath = dataPaths.Single();
             }
-            var table = DataTable.ReadCsv(dataPath, specs.SelectMany(s => s.LabelColumns).Distinct(), SampleCommand.Codes(parse.GetValue(naValues)));
+            var table = DataTable.ReadCsv(dataPath, specs.SelectMany(s => s.LabelColumns).Distinct(), missingCodes, decimalComma);
             var comparison = LikelihoodRatioTest.Compare(specs, table, parse.GetValue(reml) ? EstimationMethod.Reml : EstimationMethod.Ml);
             string? jsonPath = parse.GetValue(json);
             if (jsonPath != "-") output.Write(AnovaWriters.ToText(comparison, dataPath));

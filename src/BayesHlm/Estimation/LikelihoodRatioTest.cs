@@ -23,7 +23,8 @@ public sealed record BoundaryTest(IReadOnlyList<string> Variances, double? Mixtu
 /// <param name="ChiSquare">2 (log L − log L of the row before), at least 0 as lme4 gives it; null on the first row.</param>
 /// <param name="Df">The difference in npar from the row before; null on the first row.</param>
 /// <param name="P">P(χ²(Df) ≥ ChiSquare); null on the first row and where Df is 0.</param>
-/// <param name="Boundary">The test of variances on the boundary, when this model adds any to the one before.</param>
+/// <param name="Boundary">The test of variances on the boundary, when this model adds any to the one before and
+/// contains it.</param>
 /// <param name="NotNested">Why the model before is not a special case of this one, when it is not.</param>
 public sealed record ComparedModel(int Number, RemlFit Fit, int Parameters, double? ChiSquare, int? Df, double? P, BoundaryTest? Boundary, string? NotNested)
 {
@@ -85,8 +86,10 @@ public static class LikelihoodRatioTest
             int df = npar - before.Parameters;
             double? p = df > 0 ? ChiSquareP(chiSquare, df) : null;
             var added = AddedVariances(before.Fit, fit);
-            var boundary = added.Count == 0 || df == 0 ? null : new BoundaryTest(added, added.Count == 1 ? MixtureP(chiSquare, df) : null);
-            rows.Add(new ComparedModel(order[r] + 1, fit, npar, chiSquare, df, p, boundary, NotNested(before, fit)));
+            string? notNested = NotNested(before, fit);
+            // The mixture is the null distribution of a nested test; between models that are not nested there is none.
+            var boundary = added.Count == 0 || df == 0 || notNested is not null ? null : new BoundaryTest(added, added.Count == 1 ? MixtureP(chiSquare, df) : null);
+            rows.Add(new ComparedModel(order[r] + 1, fit, npar, chiSquare, df, p, boundary, notNested));
         }
         return new ModelComparison(rows, method, fits[0].Observations);
     }

@@ -56,7 +56,7 @@ public static class AnovaWriters
             string variances = string.Join(", ", b.Variances);
             if (b.MixtureP is double p)
                 yield return $"{pair} tests the variance of {variances}, whose null value 0 is on the boundary of its range: the χ² p-value is conservative. " +
-                             $"Against the 50:50 mixture of χ²({m.Df - 1}) and χ²({m.Df}) (Self & Liang 1987; Stram & Lee 1994): p = {Format.P(p)}.";
+                             $"Against the 50:50 mixture of χ²({m.Df - 1}) and χ²({m.Df}) (Self & Liang 1987; Stram & Lee 1994): p = {(p < 1e-4 ? Format.Num(p, 2) : Format.Fixed(p, 4))}.";
             else
                 yield return $"{pair} tests the variances of {variances}, at 0 on the boundary of their range under the null: the χ² p-value is conservative. " +
                              "With more than one variance tested the mixture's weights depend on the model, and none is given.";

@@ -58,6 +58,16 @@ public sealed class AnovaCommandTests : IDisposable
     }
 
     [Fact]
+    public void ModelFileFittedBy_IsRefused()
+    {
+        string byFile = _dir.Write("by.yaml", "formula: mathach ~ 1 + (1 | school)\nby: sector\n");
+        string plain = _dir.Write("plain.yaml", "formula: mathach ~ meanses + (1 | school)\n");
+        var r = CliRunner.Run("anova", byFile, plain, "--data", HsbPath);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("fits its model by 'sector'", r.StdErr);
+    }
+
+    [Fact]
     public void Reml_WithDifferentFixedEffects_IsRefused()
     {
         var r = CliRunner.Run("anova", "--data", HsbPath, "--formula", "mathach ~ 1 + (1 | school)", "--formula", "mathach ~ meanses + (1 | school)", "--reml");
