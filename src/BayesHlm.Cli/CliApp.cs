@@ -15,6 +15,17 @@ internal static class CliApp
             throw new ModelSpecificationException($"Unrecognized option '{unknown}'. Run 'bayeshlm {command} --help' for the options.");
     }
 
+    /// <summary>A JSON document to standard output (<paramref name="path"/> "-") or, atomically, to a file, said so.</summary>
+    public static void WriteJson(TextWriter output, string path, string json)
+    {
+        if (path == "-") output.WriteLine(json);
+        else
+        {
+            Reporting.AtomicFile.WriteText(path, json + "\n");
+            output.WriteLine($"\nJSON written to {path}");
+        }
+    }
+
     /// <summary>System.CommandLine names the expected type as .NET spells it ("System.Nullable`1[System.UInt64]"): say it in words.</summary>
     private static string Readable(string message) => message
         .Replace("as expected type 'System.Nullable`1[System.UInt64]'", "as a whole number from 0 to 18446744073709551615")
@@ -34,6 +45,7 @@ internal static class CliApp
         root.Options.Add(verbose);
         root.Options.Add(new Option<bool>("--no-color") { Description = "Plain text even on a terminal (also: the NO_COLOR environment variable).", Recursive = true });
         root.Subcommands.Add(RemlCommand.Create(output, error));
+        root.Subcommands.Add(AnovaCommand.Create(output));
         root.Subcommands.Add(SampleCommand.CreateFit(output, error));
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));

@@ -30,13 +30,17 @@ internal static class RemlCommand
         var groups = new Option<bool>("--groups") { Description = "Also print every group's EB and OLS estimates and reliabilities." };
         var decimalComma = new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." };
         var weights = new Option<string?>("--weights") { Description = "Column of precision weights: row i's level-1 variance is σ²/w_i (lme4's weights=)." };
+        var ci = new Option<string>("--ci") { Description = "Confidence intervals: wald (t or z with the fit's df, the default) or profile (adds profile-likelihood intervals of every sd, correlation, σ and fixed effect, as lme4's confint(method = \"profile\"); gaussian fits).", DefaultValueFactory = _ => "wald" };
+        ci.AcceptOnlyFromAmong("wald", "profile");
+        var level = new Option<double>("--level") { Description = "Coverage of the confidence intervals, Wald and profile (default 0.95).", DefaultValueFactory = _ => 0.95 };
         var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
-            "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json")
-        { model, data, formula, method, family, trials, agq, algorithm, df, by, json, groups, naValues, weights, decimalComma };
+            "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
+            "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
+        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma };
 
         cmd.SetAction(parse =>
         {
@@ -74,9 +78,20 @@ internal static class RemlCommand
             }
             if (parse.GetValue(family) is { } familyText) spec = spec.WithFamily(Families.Parse(familyText), spec.Trials);
             if (parse.GetValue(trials) is { } trialsColumn) spec = spec with { Trials = trialsColumn };
+            double coverage = parse.GetValue(level);
+            if (!(coverage > 0 && coverage < 1))
+                throw new ModelSpecificationException($"--level is the intervals' coverage, between 0 and 1 (0.95 for 95%), not {coverage}.");
+            bool profile = parse.GetValue(ci) == "profile";
             var glmm = GlmmOptionsFor(spec, methodText, parse.GetValue(agq) ?? fileAgq);
+            if (glmm is not null)
+            {
+                if (profile)
+                    throw new ModelSpecificationException($"--ci profile is for gaussian REML and ML fits: the {spec.Family.Name()} model's Laplace or quadrature likelihood is not profiled. Drop --ci profile for the Wald intervals, or use 'bayeshlm fit' for posterior intervals.");
+                glmm = glmm with { ConfidenceLevel = coverage };
+            }
             var options = new RemlOptions
             {
+                ConfidenceLevel = coverage,
                 Method = methodText is null || glmm is not null ? EstimationMethod.Reml : RemlOptions.ParseMethod(methodText),
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
@@ -89,13 +104,13 @@ internal static class RemlCommand
             int exit = CliApp.Ok;
             if (byColumn is null)
             {
-                var fit = glmm is null ? Reml.Fit(spec, table, options) : GeneralizedFit.Fit(spec, table, glmm);
+                var fit = glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 text = RemlJsonWriter.ToJson(fit, id, dataPath);
             }
             else
             {
-                var by = glmm is null ? Reml.FitBy(spec, table, byColumn, options) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
+                var by = glmm is null ? Reml.FitBy(table, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
                 if (!jsonToStdout)
                 {
                     if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");
@@ -114,18 +129,17 @@ internal static class RemlCommand
                 }
                 text = ByJson(by, id, dataPath);
             }
-            if (jsonPath is not null)
-            {
-                if (jsonToStdout) output.WriteLine(text);
-                else
-                {
-                    AtomicFile.WriteText(jsonPath, text + "\n");
-                    output.WriteLine($"\nJSON written to {jsonPath}");
-                }
-            }
+            if (jsonPath is not null) CliApp.WriteJson(output, jsonPath, text);
             return exit;
         });
         return cmd;
+    }
+
+    /// <summary>A gaussian fit, with its profile-likelihood intervals when asked for.</summary>
+    private static RemlFit Fit(ModelSpec spec, DataTable rows, RemlOptions options, bool profile)
+    {
+        var fit = Reml.Fit(spec, rows, options);
+        return profile ? fit with { Profile = ProfileLikelihood.Intervals(fit, rows, options.ConfidenceLevel) } : fit;
     }
 
     /// <summary>The binomial or Poisson fit's settings from --method and --agq; null for a gaussian model (REML or ML).</summary>

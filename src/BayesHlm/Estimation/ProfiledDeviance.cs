@@ -58,7 +58,14 @@ internal sealed class ProfiledDeviance
     public double Evaluate(ReadOnlySpan<double> theta)
     {
         Map.ToLambdas(theta, _lambdas);
-        if (!Factorization.Update(_lambdas)) return double.PositiveInfinity;
+        return Evaluate(_lambdas);
+    }
+
+    /// <summary>The criterion at relative covariance factors Λ_k given whole (lower-triangular q_k×q_k, row-major), not
+    /// through θ's free entries; +∞ where the fixed-effect block is singular.</summary>
+    public double Evaluate(IReadOnlyList<double[]> lambdas)
+    {
+        if (!Factorization.Update(lambdas)) return double.PositiveInfinity;
         // Known level-1 variances: the C_j are weighted by them, so σ² = 1 is not profiled but fixed.
         return Statistics.KnownResidualVariance ? Factorization.Deviance(Reml, 1) : Factorization.ProfiledDeviance(Reml);
     }

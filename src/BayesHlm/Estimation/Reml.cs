@@ -81,18 +81,24 @@ public static class Reml
         options ??= RemlOptions.Default;
         // The fit works on centred random slopes where Σ_k is unstructured (as Fit does): the given Σ_k move into those coordinates.
         statistics = statistics.ForReml();
-        var inside = covariances.Select((x, k) =>
-        {
-            var copy = (double[])x.Clone();
-            statistics.Coordinates.RandomCovarianceFromUser(k, copy);
-            return copy;
-        }).ToArray();
-        var map = new ThetaMap(statistics.Levels);
-        var theta = map.FromCovariances(inside, residualVariance)
+        var theta = KernelTheta(statistics, covariances, residualVariance)
             ?? throw new ArgumentException("A covariance matrix is not positive semi-definite.", nameof(covariances));
         var criterion = new ProfiledDeviance(statistics, options.Method == EstimationMethod.Reml);
         criterion.Evaluate(theta);
         return Assemble(statistics, options, criterion, theta, residualVariance, 0, true, options.Algorithm, new List<string>(), clock);
+    }
+
+    /// <summary>θ of the user's Σ_k (as a fit reports them) and σ², in the coordinates of <paramref name="forReml"/>
+    /// (<see cref="SufficientStatistics.ForReml"/>'s); null when a Σ_k is not positive semi-definite.</summary>
+    internal static double[]? KernelTheta(SufficientStatistics forReml, IReadOnlyList<double[]> covariances, double residualVariance)
+    {
+        var inside = covariances.Select((x, k) =>
+        {
+            var copy = (double[])x.Clone();
+            forReml.Coordinates.RandomCovarianceFromUser(k, copy);
+            return copy;
+        }).ToArray();
+        return new ThetaMap(forReml.Levels).FromCovariances(inside, residualVariance);
     }
 
     private static RemlFit Fit(SufficientStatistics s, RemlOptions? options, Stopwatch clock)

@@ -121,6 +121,9 @@ public sealed record RemlFit
     };
     /// <summary>Coverage of the fixed effects' confidence intervals.</summary>
     public required double ConfidenceLevel { get; init; }
+    /// <summary>Profile-likelihood intervals of every covariance parameter and fixed effect, when asked for
+    /// (<see cref="ProfileLikelihood"/>); else null.</summary>
+    public ProfileIntervals? Profile { get; init; }
 }
 
 /// <summary>The fit for one value of a BY column, or why there is none.</summary>

@@ -38,6 +38,25 @@ internal static class Format
         return sb.Append('\n').ToString();
     }
 
+    /// <summary>Joins parts with a separator, breaking lines before 80 columns, continuation lines indented.</summary>
+    public static string Wrap(string prefix, string[] parts, string separator)
+    {
+        var sb = new System.Text.StringBuilder(prefix);
+        int lineStart = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (i > 0 && sb.Length - lineStart + separator.Length + parts[i].Length > 80)
+            {
+                sb.Append(separator.TrimEnd()).Append('\n');
+                lineStart = sb.Length;
+                sb.Append(new string(' ', prefix.Length + 2));
+            }
+            else if (i > 0) sb.Append(separator);
+            sb.Append(parts[i]);
+        }
+        return sb.Append('\n').ToString();
+    }
+
     /// <summary>A warning as a bulleted paragraph wrapped to <paramref name="width"/> columns ("  ! " then indented lines).</summary>
     public static string Bullet(string text, int width = 80)
     {

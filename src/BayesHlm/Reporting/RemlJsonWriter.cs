@@ -65,6 +65,7 @@ public static class RemlJsonWriter
             Num(w, "p", f.P);
             Num(w, "lower", f.Lower);
             Num(w, "upper", f.Upper);
+            if (fit.Profile?.For(f) is { } profile) ProfileLimits(w, profile);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -80,6 +81,7 @@ public static class RemlJsonWriter
             NullableNum(w, "se", c.StandardError);
             NullableNum(w, "z", c.Z);
             NullableNum(w, "p", c.P);
+            if (fit.Profile?.For(c) is { } profile) ProfileLimits(w, profile);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -143,7 +145,41 @@ public static class RemlJsonWriter
         }
         w.WriteEndArray();
 
+        if (fit.Profile is { } intervals) Profile(w, intervals);
         JsonArrays.Write(w, "warnings", fit.Warnings);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A parameter's profile limits on the scale of its entry: a variance's (the sd limits squared), a
+    /// covariance's as a correlation (named so), a fixed effect's as is.</summary>
+    private static void ProfileLimits(Utf8JsonWriter w, ProfileInterval interval)
+    {
+        var (lower, upper) = interval.OnReportedScale;
+        if (interval.Scale == ProfileScale.Correlation) w.WriteString("profile_scale", "correlation");
+        Num(w, "profile_lower", lower);
+        Num(w, "profile_upper", upper);
+    }
+
+    /// <summary>The profile intervals as lme4's confint(method = "profile") gives them: sd and correlation scale, lme4's names.</summary>
+    private static void Profile(Utf8JsonWriter w, ProfileIntervals intervals)
+    {
+        w.WriteStartObject("profile");
+        Num(w, "level", intervals.Level);
+        w.WriteString("likelihood", "ML");
+        Num(w, "seconds", intervals.Seconds);
+        w.WriteStartArray("intervals");
+        foreach (var i in intervals.Covariance.Concat(intervals.Fixed))
+        {
+            w.WriteStartObject();
+            w.WriteString("parameter", i.Lme4Name);
+            w.WriteString("scale", i.Scale switch { ProfileScale.StandardDeviation => "sd", ProfileScale.Correlation => "correlation", _ => "fixed" });
+            Num(w, "estimate", i.Estimate);
+            Num(w, "lower", i.Lower);
+            Num(w, "upper", i.Upper);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        JsonArrays.Write(w, "warnings", intervals.Warnings);
         w.WriteEndObject();
     }
 
@@ -167,7 +203,8 @@ public static class RemlJsonWriter
         if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
     }
 
-    private static void NullableNum(Utf8JsonWriter w, string name, double? v)
+    /// <summary>A number, or null where it is missing or not finite.</summary>
+    internal static void NullableNum(Utf8JsonWriter w, string name, double? v)
     {
         if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
     }

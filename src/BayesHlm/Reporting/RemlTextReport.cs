@@ -26,13 +26,13 @@ public static class RemlTextReport
                       $"{(fit.Converged ? "converged" : "NOT converged")}, {fit.Seconds:F3} s\n");
         var terms = fit.Spec.FormulaTerms().ToArray();
         terms[0] = $"{fit.Spec.Outcome.FormulaText} ~ {terms[0]}";
-        sb.Append(Wrap("Model   ", terms, " + "));
+        sb.Append(Format.Wrap("Model   ", terms, " + "));
         if (fit.Spec.Trials is { } trials) sb.Append($"Trials  {trials}\n");
         if (fit.Spec.Weights is { } weights) sb.Append($"Weights {weights} (precision: row i's level-1 variance is σ²/w_i)\n");
         if (dataSource is not null) sb.Append($"Data    {dataSource}\n");
         var counts = new List<string> { $"{fit.Frame.RowsUsed} rows used of {fit.Frame.RowsRead} read" };
         counts.AddRange(fit.GroupCounts.Select(g => $"{g.Count} groups of {g.Group}"));
-        sb.Append(Wrap("        ", counts.ToArray(), "; "));
+        sb.Append(Format.Wrap("        ", counts.ToArray(), "; "));
         var dropped = fit.Frame.MissingByColumn.Where(m => m.Value > 0).ToList();
         if (dropped.Count > 0)
             sb.Append($"Missing values (rows dropped): {string.Join(", ", dropped.Select(m => $"{m.Key} {m.Value}"))}\n");
@@ -68,6 +68,14 @@ public static class RemlTextReport
             else t.Add(f.Term, Format.Num(f.Lower, 6), Format.Num(f.Upper, 6), Df(f.Df));
         }
         sb.Append(t.Render());
+        if (fit.Profile is { } profile)
+        {
+            sb.Append($"\nProfile-likelihood limits ({profile.Level * 100:G4}%, ML profile as lme4's confint)\n");
+            t = new TextTable("Term", "ML est.", "Lower", "Upper");
+            foreach (var f in fit.FixedEffects)
+                if (profile.For(f) is { } i) t.Add(f.Term, Format.Num(i.Estimate, 6), Format.Num(i.Lower, 6), Format.Num(i.Upper, 6));
+            sb.Append(t.Render());
+        }
 
         sb.Append("\nCovariance parameters\n");
         t = new TextTable("Parameter", "Estimate", "Std.Err", "Z Value", "Pr Z");
@@ -83,6 +91,7 @@ public static class RemlTextReport
         if (!wald && fit.Covariance.Any(c => c.Term2 is null && c.Group != "Residual"))
             sb.Append("(Pr Z: one-sided for variances, two-sided for covariances, as SAS COVTEST)\n");
         foreach (var (g, icc) in fit.Icc) sb.Append($"Intraclass correlation ({g}): {icc:F4}\n");
+        if (fit.Profile is { } intervals) sb.Append(ProfileTable(fit, intervals));
 
         if (wald) sb.Append("(No residual variance: a binomial or Poisson outcome's variance follows from its\nmean. Covariance-parameter SEs are not computed, as glmer.)\n");
         sb.Append(wald ? "\nFit statistics (as glmer: every parameter counted, BIC with the log of N rows)\n" : "\nFit statistics (SAS PROC MIXED's conventions; lme4's below them)\n");
@@ -138,23 +147,23 @@ public static class RemlTextReport
         return sb.ToString();
     }
 
-    /// <summary>Joins parts with a separator, breaking lines before 80 columns, continuation lines indented.</summary>
-    private static string Wrap(string prefix, string[] parts, string separator)
+    /// <summary>The covariance parameters' profile limits, on the sd and correlation scale as lme4 gives them.</summary>
+    private static string ProfileTable(RemlFit fit, ProfileIntervals profile)
     {
-        var sb = new StringBuilder(prefix);
-        int lineStart = 0;
-        for (int i = 0; i < parts.Length; i++)
+        var sb = new StringBuilder($"\nProfile-likelihood limits ({profile.Level * 100:G4}%, ML profile as lme4's confint;\nsd and correlation scale, not variances)\n");
+        var t = new TextTable("Parameter", "ML est.", "Lower", "Upper");
+        foreach (var c in fit.Covariance)
         {
-            if (i > 0 && sb.Length - lineStart + separator.Length + parts[i].Length > 80)
-            {
-                sb.Append(separator.TrimEnd()).Append('\n');
-                lineStart = sb.Length;
-                sb.Append(new string(' ', prefix.Length + 2));
-            }
-            else if (i > 0) sb.Append(separator);
-            sb.Append(parts[i]);
+            if (profile.For(c) is not { } i) continue;
+            string name = c.Group == "Residual" ? "Sd Residual" : c.Term2 is null ? $"Sd {c.Group}: {c.Term1}" : $"Corr {c.Group}: {c.Term1}, {c.Term2}";
+            // As in the covariance table: an sd at the boundary is 0, not the optimiser's 3E-12.
+            bool atZero = c.Group != "Residual" && c.Term2 is null && i.Estimate * i.Estimate < 1e-8 * fit.ResidualVariance;
+            t.Add(name, atZero ? "0" : Format.Num(i.Estimate, 6), Format.Num(i.Lower, 6), Format.Num(i.Upper, 6));
         }
-        return sb.Append('\n').ToString();
+        sb.Append(t.Render());
+        sb.Append("(Every other parameter re-optimised at each point; a REML fit is refitted by ML\nfor the profile, as lme4 does. --json adds the limits of the variances, the\nsquares of these, to the covariance entries.)\n");
+        foreach (var w in profile.Warnings) sb.Append(Format.Bullet(w));
+        return sb.ToString();
     }
 
     /// <summary>Df as printed: a Satterthwaite df that numerically diverges (the variance of β̂ does not depend on the

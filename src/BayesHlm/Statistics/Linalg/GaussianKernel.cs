@@ -85,23 +85,27 @@ internal abstract class GaussianKernel
     public abstract void Draw(double sigma, System.Random rng, double[] beta, double[][] u);
 
     /// <summary>Profiled deviance (−2 log-likelihood with σ² and β profiled out): REML or ML.</summary>
-    public double ProfiledDeviance(bool reml)
-    {
-        int n = Statistics.N, p = Statistics.P;
-        if (reml)
-        {
-            int dof = n - p;
-            return LogDetZ + LogDetX + dof * (1 + Math.Log(2 * Math.PI * Pwrss / dof));
-        }
-        return LogDetZ + n * (1 + Math.Log(2 * Math.PI * Pwrss / n));
-    }
+    public double ProfiledDeviance(bool reml) => ProfiledDeviance(reml, Pwrss, Statistics.P, LogDetX);
 
     /// <summary>−2 log-likelihood at a given σ² (β profiled out; REML integrates it out).</summary>
-    public double Deviance(bool reml, double sigma2)
+    public double Deviance(bool reml, double sigma2) => Deviance(reml, sigma2, Pwrss, Statistics.P, LogDetX);
+
+    /// <summary>As <see cref="ProfiledDeviance(bool)"/> for a model that differs from the factorised one only in its
+    /// fixed part: its penalised residual sum of squares, number of fixed effects and log|L_X|² given (a fixed effect
+    /// held at a value is a model with one column fewer, and its β̂ and pwrss follow from this factorisation).</summary>
+    public double ProfiledDeviance(bool reml, double pwrss, int p, double logDetX)
     {
-        int dof = reml ? Statistics.N - Statistics.P : Statistics.N;
-        double d = dof * Math.Log(2 * Math.PI * sigma2) + LogDetZ + Pwrss / sigma2;
-        return reml ? d + LogDetX : d;
+        int dof = reml ? Statistics.N - p : Statistics.N;
+        return LogDetZ + (reml ? logDetX : 0) + dof * (1 + Math.Log(2 * Math.PI * pwrss / dof));
+    }
+
+    /// <summary>As <see cref="Deviance(bool, double)"/> for a model that differs only in its fixed part (see
+    /// <see cref="ProfiledDeviance(bool, double, int, double)"/>).</summary>
+    public double Deviance(bool reml, double sigma2, double pwrss, int p, double logDetX)
+    {
+        int dof = reml ? Statistics.N - p : Statistics.N;
+        double d = dof * Math.Log(2 * Math.PI * sigma2) + LogDetZ + pwrss / sigma2;
+        return reml ? d + logDetX : d;
     }
 
     /// <summary>The σ² that maximises the likelihood at this θ.</summary>
