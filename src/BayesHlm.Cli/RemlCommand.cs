@@ -4,6 +4,7 @@ using BayesHlm.Data;
 using BayesHlm.Estimation;
 using BayesHlm.Estimation.Glmm;
 using BayesHlm.Model;
+using BayesHlm.Prediction;
 using BayesHlm.Reporting;
 
 namespace BayesHlm.Cli;
@@ -34,13 +35,16 @@ internal static class RemlCommand
         ci.AcceptOnlyFromAmong("wald", "profile");
         var level = new Option<double>("--level") { Description = "Coverage of the confidence intervals, Wald and profile (default 0.95).", DefaultValueFactory = _ => 0.95 };
         var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated: --na-values -99,999." };
+        var residuals = new Option<string?>("--residuals") { Description = "Write HLM's residual files into this folder: level1.csv (fitted values, residuals, standardised), level2_<group>.csv (EB effects, SEs, OLS, reliabilities) and their plots." };
+        var predict = new Option<string?>("--predict") { Description = "Predict these new rows (CSV; the outcome may be left out), as lme4's predict: conditional on the groups' EB effects (0 for a new group) and marginal." };
+        var predictOut = new Option<string?>("--predict-out") { Description = "The CSV file --predict writes (default predictions.csv)." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
             "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
-        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma };
+        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut };
 
         cmd.SetAction(parse =>
         {
@@ -107,9 +111,15 @@ internal static class RemlCommand
                 var fit = glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 text = RemlJsonWriter.ToJson(fit, id, dataPath);
+                var messages = jsonToStdout ? error : output;
+                if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table, folder, messages);
+                if (parse.GetValue(predict) is { } newRows)
+                    WritePredictions(fit, spec, newRows, parse.GetValue(predictOut) ?? "predictions.csv", missingCodes, comma, messages);
             }
             else
             {
+                if (parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
+                    throw new ModelSpecificationException("--residuals and --predict are for one fit, not for --by: select the rows of one BY group and fit them alone.");
                 var by = glmm is null ? Reml.FitBy(table, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
                 if (!jsonToStdout)
                 {
@@ -133,6 +143,38 @@ internal static class RemlCommand
             return exit;
         });
         return cmd;
+    }
+
+    /// <summary>HLM's residual files and plots into <paramref name="folder"/>.</summary>
+    private static void WriteResiduals(RemlFit fit, ModelSpec spec, DataTable table, string folder, TextWriter messages)
+    {
+        var design = BayesHlm.Statistics.Design.Build(spec, BayesHlm.Statistics.ModelFrame.Build(spec, table), table.Source);
+        var values = FittedValues.For(fit, design);
+        Directory.CreateDirectory(folder);
+        var written = new List<string> { Path.Combine(folder, "level1.csv") };
+        AtomicFile.WriteText(written[0], ResidualWriters.Level1(fit, design, values));
+        foreach (var g in fit.Groups)
+        {
+            string file = Path.Combine(folder, $"level2_{string.Concat(g.Group.Select(c => char.IsLetterOrDigit(c) ? c : '_'))}.csv");
+            AtomicFile.WriteText(file, ResidualWriters.Level2(g));
+            written.Add(file);
+        }
+        written.AddRange(Plots.WriteResiduals(fit, design, values, folder));
+        messages.WriteLine($"\nResiduals written to {folder}: {string.Join(", ", written.Select(Path.GetFileName))}.");
+    }
+
+    /// <summary>lme4's predict for the rows of <paramref name="path"/>, into <paramref name="target"/>.</summary>
+    private static void WritePredictions(RemlFit fit, ModelSpec spec, string path, string target, IEnumerable<string> missingCodes, bool comma, TextWriter messages)
+    {
+        if (!File.Exists(path)) throw new ModelSpecificationException($"--predict: the file '{path}' does not exist.");
+        var rows = DataTable.ReadCsv(path, spec.LabelColumns, missingCodes, comma);
+        var (design, dropped) = NewRows.Design(spec, rows, fit.FixedEffects.Select(f => f.Term).ToArray());
+        var values = FittedValues.For(fit, design);
+        AtomicFile.WriteText(target, ResidualWriters.Predictions(fit, design, values));
+        int fresh = Enumerable.Range(0, design.N).Count(i => values.NewGroup.Any(level => level[i]));
+        messages.WriteLine($"\n{design.N} rows predicted into {target}" + (dropped > 0 ? $" ({dropped} left out: a value the model needs is missing)" : "") +
+            (fresh > 0 ? $"; {fresh} in groups the fit has not seen (their effects 0)." : "."));
+        foreach (string note in NewRows.Notes(spec)) messages.Write(Format.Wrap(note));
     }
 
     /// <summary>A gaussian fit, with its profile-likelihood intervals when asked for.</summary>

@@ -43,35 +43,15 @@ internal static class PosteriorPrediction
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(data);
         var spec = run.Manifest.Model;
-        if (spec.Variables.Any(v => v.Function == VariableFunction.Poly))
-            throw new ModelSpecificationException("Prediction for models with poly() terms is not supported: their orthogonal basis would be recomputed from the new rows. Write the powers as columns of the data instead.");
-        // The outcome is not needed to predict it, and may be missing or absent: a placeholder every family and
-        // outcome function accepts (1 for a linear or 0/1 outcome, whose log may be taken; 0 for counts).
-        var placeholder = new NumericColumn(spec.Outcome.Column, Enumerable.Repeat(spec.Family is Family.Gaussian or Family.Bernoulli ? 1.0 : 0.0, data.RowCount).ToArray());
-        data = new DataTable([.. data.Columns.Where(c => c.Name != spec.Outcome.Column), placeholder], data.Source,
-            Enumerable.Range(0, data.RowCount).Select(data.LineOf).ToArray());
-        var frame = ModelFrame.Build(spec, data, outcomeIsPlaceholder: true);
-        var design = Design.Build(spec, frame, data.Source);
         var s = run.Statistics.ForSampler();
-        if (!design.FixedNames.SequenceEqual(s.FixedNames))
-            throw new ModelSpecificationException(
-                $"The new data give the model other fixed-effect columns ({string.Join(", ", design.FixedNames)}) than the run's ({string.Join(", ", s.FixedNames)}): " +
-                "a factor has other levels there. Give the new data every level of each factor the model uses (rows of a level can be removed from the output afterwards).");
+        var (design, dropped) = NewRows.Design(spec, data, s.FixedNames);
         var reader = new DrawReader(s, run.Priors, run.Draws);
         if (!allNew && !reader.SavedGroupEffects && !reader.CanRedrawGroupEffects)
             throw new ModelSpecificationException(reader.NeedsGroupEffects("Predicting in existing groups of a " +
                 (s.Crossed ? "model with crossed factors" : $"{Families.Name(s.Spec.Family)} model")) + " Or predict for new groups (--groups new).");
         var rows = new GlmmRows(design, s.Levels);
         int levels = s.Levels.Count, n = rows.N, draws = reader.Count;
-        // Each new row's group per level in the run, or −1 for a group the run has not seen.
-        var known = new int[levels][];
-        for (int k = 0; k < levels; k++)
-        {
-            var index = s.Levels[k].Grouping.GroupNames.Select((name, j) => (name, j)).ToDictionary(t => t.name, t => t.j);
-            var names = design.Levels[k].Grouping.GroupNames;
-            known[k] = rows.GroupOfRow[k].Select(g => !allNew && index.TryGetValue(names[g], out int j) ? j : -1).ToArray();
-        }
-        var fixedMap = design.FixedExpansion;
+        var known = NewRows.KnownGroups(design, s.Levels.Select(l => l.Grouping.GroupNames).ToArray(), allNew);
         var fit = new double[n][];
         var predicted = new double[n][];
         for (int i = 0; i < n; i++) { fit[i] = new double[draws]; predicted[i] = new double[draws]; }
@@ -131,10 +111,9 @@ internal static class PosteriorPrediction
             var groups = Enumerable.Range(0, levels).Select(k => design.Levels[k].Grouping.GroupNames[rows.GroupOfRow[k][i]]).ToArray();
             result[i] = new PredictedRow(design.SourceLines?[i] ?? i + 2, groups, known.Select(g => g[i] < 0).ToArray(), Summarise(fit[i]), Summarise(predicted[i]));
         });
-        var grouped = spec.Variables.Where(v => v.Function is VariableFunction.Center or VariableFunction.Mean && v.Group is not null).Select(v => v.Name).Distinct().ToList();
-        return new PredictionTable(s.Levels.Select(l => l.Grouping.Name).ToArray(), result, frame.RowsRead - frame.RowCount, allNew, s.Spec.Family)
+        return new PredictionTable(s.Levels.Select(l => l.Grouping.Name).ToArray(), result, dropped, allNew, s.Spec.Family)
         {
-            Notes = grouped.Count == 0 ? [] : [$"{string.Join(", ", grouped)}: computed over the new rows' groups, as the formula reads them (give every row of a group to get the group's own mean)."],
+            Notes = NewRows.Notes(spec),
         };
     }
 

@@ -165,6 +165,40 @@ public static class Plots
         return i + 1 < x.Length ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[i];
     }
 
+    /// <summary>The residual plots of an EB/ML fit: standardised level-1 residuals against fitted values, and a normal
+    /// QQ plot of each level's standardised EB effects (û/SE) per term. Returns the files written.</summary>
+    internal static IReadOnlyList<string> WriteResiduals(Estimation.RemlFit fit, Statistics.Design design, Prediction.FittedValues values, string directory, PlotFormat format = PlotFormat.Png)
+    {
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        var points = Enumerable.Range(0, design.N).Select(i => ResidualWriters.Residual(fit, design, i, values.Conditional[i])).ToArray();
+        files.AddRange(Paged(directory, "residuals_vs_fitted", format, [points], (plot, p) =>
+        {
+            var markers = plot.Add.Markers(p.Select(x => x.Fitted).ToArray(), p.Select(x => x.Standardised).ToArray(), MarkerShape.FilledCircle, p.Length > 2000 ? 2 : 3, Replicated.WithAlpha(0.5));
+            markers.LegendText = "rows";
+            plot.Add.HorizontalLine(0, 1, Colors.Black);
+            Labels(plot, "Level-1 residuals against fitted values", "fitted value (conditional on the groups' EB effects)", "standardised residual");
+        }, columns: 1, rows: 1, panelWidth: 800, panelHeight: 450));
+        var panels = fit.Groups.SelectMany(g => g.Terms.Select((t, a) => (Group: g, Term: t, Index: a))).ToList();
+        files.AddRange(Paged(directory, "qq_group_effects", format, panels, (plot, panel) =>
+        {
+            var z = Enumerable.Range(0, panel.Group.GroupNames.Count)
+                .Select(j => panel.Group.RandomEffectSe[j][panel.Index] > 0 ? panel.Group.RandomEffects[j][panel.Index] / panel.Group.RandomEffectSe[j][panel.Index] : double.NaN)
+                .Where(double.IsFinite).Order().ToArray();
+            var theory = z.Select((_, i) => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, (i + 0.5) / z.Length)).ToArray();
+            var markers = plot.Add.Markers(theory, z, MarkerShape.FilledCircle, 3, Replicated);
+            markers.LegendText = "groups";
+            if (theory.Length > 0)
+            {
+                var line = plot.Add.Line(theory[0], theory[0], theory[^1], theory[^1]);
+                line.Color = Colors.Black;
+                line.LegendText = "N(0, 1)";
+            }
+            Labels(plot, $"{panel.Group.Group}: {panel.Term}", "normal quantile", "EB effect / its SE");
+        }));
+        return files;
+    }
+
     private static IEnumerable<string> Paged<T>(string directory, string kind, PlotFormat format, IReadOnlyList<T> items, Action<Plot, T> draw,
         int columns = Columns, int rows = RowsPerPage, int panelWidth = PanelWidth, int panelHeight = PanelHeight)
     {
