@@ -22,7 +22,7 @@ internal static class ReportCommand
             var run = FinishedRun.Load(path);
             var table = Compare.Posterior(run);
             var plots = Plots.WriteAll(run.Draws, table, Path.Combine(path, "plots"));
-            var html = HtmlReport.Render(run, table, PosteriorSummary.Summarise(run.Draws), plots);
+            var html = HtmlReport.Render(run, table, PosteriorSummary.Summarise(run.Draws), plots, ModelCheckSections.For(run, path));
             string file = Path.Combine(path, "report.html");
             AtomicFile.WriteText(file, html);
             output.WriteLine($"Report written to {file} ({plots.Count} plots embedded).");

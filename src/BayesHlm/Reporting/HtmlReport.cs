@@ -15,8 +15,9 @@ public static class HtmlReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Builds the page from the run, its comparison and diagnostics, embedding the PNG plots already written.</summary>
-    public static string Render(FinishedRun run, ComparisonTable comparison, DiagnosticsTable diagnostics, IReadOnlyList<string> pngPlots)
+    /// <summary>Builds the page from the run, its comparison and diagnostics, embedding the PNG plots already written;
+    /// with <paramref name="checks"/>, a "Model checks" section (posterior predictive checks, leave-one-out).</summary>
+    public static string Render(FinishedRun run, ComparisonTable comparison, DiagnosticsTable diagnostics, IReadOnlyList<string> pngPlots, ModelCheckSection? checks = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(comparison);
@@ -92,10 +93,10 @@ public static class HtmlReport
             sb.Append("</table>\n");
         }
 
+        if (checks is not null) ModelChecks(sb, checks);
+
         sb.Append("<h2>Plots</h2>\n");
-        foreach (var file in pngPlots)
-            sb.Append("<figure><img alt=\"").Append(E(Path.GetFileNameWithoutExtension(file))).Append("\" src=\"data:image/png;base64,")
-              .Append(Convert.ToBase64String(File.ReadAllBytes(file))).Append("\"><figcaption>").Append(E(Path.GetFileNameWithoutExtension(file).Replace('_', ' '))).Append("</figcaption></figure>\n");
+        foreach (var file in pngPlots) Figure(sb, file);
 
         sb.Append("<h2>Reproduce</h2>\n<pre>").Append(E(m.Command ?? "(command not recorded)"))
           .Append("</pre>\n<p>The seed is in the command or the model file (").Append(E(string.Create(Inv, $"seed {o.Seed}")))
@@ -107,7 +108,43 @@ public static class HtmlReport
         return sb.ToString();
     }
 
+    private static void Figure(StringBuilder sb, string file) =>
+        sb.Append("<figure><img alt=\"").Append(E(Path.GetFileNameWithoutExtension(file))).Append("\" src=\"data:image/png;base64,")
+          .Append(Convert.ToBase64String(File.ReadAllBytes(file))).Append("\"><figcaption>").Append(E(Path.GetFileNameWithoutExtension(file).Replace('_', ' '))).Append("</figcaption></figure>\n");
+
+    /// <summary>The posterior (or prior) predictive check's statistics with their p-values and plots, and the
+    /// leave-one-out estimates.</summary>
+    private static void ModelChecks(StringBuilder sb, ModelCheckSection checks)
+    {
+        sb.Append("<h2>Model checks</h2>\n");
+        if (checks.Predictive is { } ppc)
+        {
+            sb.Append("<h3>").Append(ppc.Prior ? "Prior predictive check" : "Posterior predictive check").Append("</h3>\n<p>")
+              .Append(ppc.Draws.ToString("N0", Inv)).Append(ppc.Prior ? " data sets drawn from the priors alone." : " replicated data sets, new observations in the same groups.")
+              .Append(" p = Pr(T(y<sub>rep</sub>) ≥ T(y)); near 0 or 1 the model does not reproduce that feature of the data.</p>\n")
+              .Append("<table><tr><th>Statistic</th><th>Observed</th><th>Replicated mean</th><th>5%</th><th>95%</th><th>p</th></tr>");
+            foreach (var st in ppc.Statistics)
+            {
+                var sorted = st.Replicated.Where(double.IsFinite).Order().ToArray();
+                double Q(double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Round(p * (sorted.Length - 1))];
+                bool extreme = !ppc.Prior && (st.PValue < PredictiveCheckWriters.Tail || st.PValue > 1 - PredictiveCheckWriters.Tail);
+                sb.Append($"<tr><td>{E(st.Name)}{(extreme ? " <span class=\"flag\">*</span>" : "")}</td><td>{N(st.Observed)}</td><td>{N(sorted.Length == 0 ? double.NaN : sorted.Average())}</td><td>{N(Q(0.05))}</td><td>{N(Q(0.95))}</td><td>{st.PValue.ToString("F3", Inv)}</td></tr>");
+            }
+            sb.Append("</table>\n");
+            foreach (var file in checks.PredictivePlots) Figure(sb, file);
+        }
+        foreach (string reason in checks.NotChecked) sb.Append("<div class=\"warn\">").Append(E(reason)).Append("</div>\n");
+        if (checks.LooText is { } loo) sb.Append("<h3>Leave-one-out cross-validation (PSIS-LOO)</h3>\n<pre>").Append(E(loo)).Append("</pre>\n");
+    }
+
     private static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
 
     private static string N(double v) => Format.Num(v, 4);
 }
+
+/// <summary>What the report's "Model checks" section shows.</summary>
+/// <param name="Predictive">The posterior (or prior) predictive check, or null.</param>
+/// <param name="PredictivePlots">Its PNG plots.</param>
+/// <param name="LooText">The leave-one-out table as text, or null.</param>
+/// <param name="NotChecked">Why a check could not be made, said in the section instead.</param>
+public sealed record ModelCheckSection(ModelChecks.PredictiveCheckResult? Predictive, IReadOnlyList<string> PredictivePlots, string? LooText, IReadOnlyList<string> NotChecked);
