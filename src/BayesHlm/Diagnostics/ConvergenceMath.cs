@@ -279,7 +279,7 @@ internal sealed class ConvergenceMath
     }
 
     /// <summary>Σ a_i b_i with SIMD lanes and two accumulators (the autocovariance sums are the hot loop of the ESS).</summary>
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int n = Math.Min(a.Length, b.Length), i = 0;
         double sum = 0;
