@@ -5,7 +5,8 @@ namespace BayesHlm.Tests.Diagnostics;
 
 /// <summary>
 /// PSIS-LOO, WAIC and loo_compare against loo 2.5.1 on the cases of Reference/loo/loo_cases.R, which the shared
-/// fixture does not cover: an odd chain length (loo's FFT scaling M/n² with M ≠ n), a single chain, a tail capped
+/// fixture does not cover: an odd chain length (loo's FFT scaling M/n² with M ≠ n), draws so autocorrelated that
+/// r_eff takes the autocovariance's FFT path (Geyer's sequence past half the chain), a single chain, a tail capped
 /// at 0.2·S with k̂ above 1, too few draws for a tail (k̂ = ∞, weights left raw), every k̂ below 0.7 (so the Monte
 /// Carlo SE is a number), and two models compared. The matrices are rebuilt here by the script's generator.
 /// </summary>
@@ -139,6 +140,7 @@ public sealed class LooCasesTests
         Assert.Contains(cases, c => Values(c, "pareto_k").Any(k => k > 1 && double.IsFinite(k)));
         Assert.Contains(cases, c => c.GetProperty("iterations").GetInt32() % 2 == 1);
         Assert.Contains(cases, c => c.GetProperty("chains").GetInt32() == 1);
+        Assert.Contains(cases, c => Values(c, "r_eff").Any(r => r < 0.01));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 # Extra checks of PSIS-LOO, WAIC and loo_compare against the R package loo 2.5.1 (Debian's r-cran-loo), on
 # matrices that shared/reference/loo does not cover: an odd chain length (loo's FFT scaling M/n^2 with
-# M = 1000 != n = 997), a single chain, a tail capped at 0.2 S, too few draws to fit a tail (k = Inf), every k
+# M = 1000 != n = 997), draws so autocorrelated that Geyer's sequence runs past half the chain, a single chain, a tail capped at 0.2 S, too few draws to fit a tail (k = Inf), every k
 # below 0.7 (so mcse_elpd_loo is a number), and two models of the same data compared.
 # The matrices are not stored: both this script and LooCasesTests.cs build them from a Park-Miller generator
 # (exact integer arithmetic in doubles) and Box-Muller normals, the draws of a random-intercept model whose
@@ -53,6 +53,8 @@ cases <- list(
        shifts = c(0, 0, 0, 0, 4, rep(0, 7)), use_groups = TRUE),
   list(name = "capped_tail_outliers", seed = 99991, chains = 4, iterations = 250, n = 25, groups = 5, phi = 0.95,
        shifts = c(0, 0, 6, rep(0, 13), -8, rep(0, 8)), use_groups = TRUE),
+  list(name = "slow_mixing", seed = 4242, chains = 2, iterations = 300, n = 5, groups = 1, phi = 0.995,
+       shifts = rep(0, 5), use_groups = TRUE),
   list(name = "too_few_draws", seed = 12345, chains = 2, iterations = 10, n = 6, groups = 2, phi = 0.2,
        shifts = rep(0, 6), use_groups = TRUE)
 )
