@@ -53,10 +53,9 @@ public static class ParetoSmoothing
         lw.CopyTo(keys);
         for (int i = 0; i < s; i++) items[i] = i;
         int cut = s - tailLength - 1;
-        PartialSort.Select(keys, items, cut);
+        PartialSort.SortLargest(keys, items, tailLength + 1);
         var tail = keys[(cut + 1)..];
         var tailItems = items[(cut + 1)..];
-        tail.Sort(tailItems);
         if (Math.Abs(tail[^1] - tail[0]) < MachineEpsilon / 100) return double.PositiveInfinity;
         double expCutoff = Math.Exp(keys[cut]);
         for (int j = 0; j < tail.Length; j++) tail[j] = Math.Exp(tail[j]) - expCutoff;
