@@ -12,18 +12,6 @@ public readonly record struct LooEstimate(double Estimate, double Se)
     {
         double sum = 0;
         foreach (double v in pointwise) sum += v;
-        return new LooEstimate(sum, Math.Sqrt(pointwise.Length * SampleVariance(pointwise)));
-    }
-
-    /// <summary>Variance with the N − 1 denominator (R's var); NaN for fewer than two values.</summary>
-    internal static double SampleVariance(ReadOnlySpan<double> x)
-    {
-        if (x.Length < 2) return double.NaN;
-        double mean = 0;
-        foreach (double v in x) mean += v;
-        mean /= x.Length;
-        double ss = 0;
-        foreach (double v in x) ss += (v - mean) * (v - mean);
-        return ss / (x.Length - 1);
+        return new LooEstimate(sum, Math.Sqrt(pointwise.Length * ConvergenceMath.SampleVariance(pointwise)));
     }
 }

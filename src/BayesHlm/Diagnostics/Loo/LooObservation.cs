@@ -78,6 +78,6 @@ internal sealed class LooObservation
             double z = eEpd + sd * zn;
             if (z > 0) _logZ[count++] = Math.Log(z);
         }
-        return Math.Sqrt(LooEstimate.SampleVariance(_logZ.AsSpan(0, count)) / rEff);
+        return Math.Sqrt(ConvergenceMath.SampleVariance(_logZ.AsSpan(0, count)) / rEff);
     }
 }

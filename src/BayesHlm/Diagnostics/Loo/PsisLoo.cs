@@ -24,15 +24,17 @@ public static class PsisLoo
         foreach (double r in relativeEfficiency ?? [])
             if (!(r > 0) || double.IsPositiveInfinity(r)) throw new ArgumentException($"r_eff must be positive and finite, not {r}.", nameof(relativeEfficiency));
         double[] elpd = new double[n], pLoo = new double[n], k = new double[n], nEff = new double[n], mcse = new double[n], rEff = new double[n];
+        // Parallel.For starts many more tasks than threads: workspaces (a few hundred kB each) go back to a pool.
+        var pool = new System.Collections.Concurrent.ConcurrentBag<LooObservation>();
         Parallel.For(0, n,
-            () => new LooObservation(s, logLikelihood.Chains),
+            () => pool.TryTake(out var ws) ? ws : new LooObservation(s, logLikelihood.Chains),
             (i, _, ws) =>
             {
                 var r = ws.Compute(logLikelihood.Observation(i), relativeEfficiency?[i]);
                 (elpd[i], pLoo[i], k[i], nEff[i], mcse[i], rEff[i]) = (r.ElpdLoo, r.PLoo, r.ParetoK, r.NEff, r.Mcse, r.RelativeEfficiency);
                 return ws;
             },
-            _ => { });
+            pool.Add);
         if (Array.FindIndex(rEff, r => !(r > 0)) is var i and >= 0)
             throw new DataException($"The relative efficiency of observation '{logLikelihood.Names[i]}' is {rEff[i]}: exp of its log-likelihood " +
                                     "overflows (values above 709). Check that the file holds log-likelihoods, not likelihoods or deviances.");

@@ -14,15 +14,16 @@ public static class RelativeEfficiency
     {
         ArgumentNullException.ThrowIfNull(logLikelihood);
         var result = new double[logLikelihood.Observations];
+        var pool = new System.Collections.Concurrent.ConcurrentBag<(LooEss Ess, double[] Lik)>();
         Parallel.For(0, result.Length,
-            () => (Ess: new LooEss(logLikelihood.Chains, logLikelihood.DrawsPerChain), Lik: new double[logLikelihood.Draws]),
+            () => pool.TryTake(out var ws) ? ws : (Ess: new LooEss(logLikelihood.Chains, logLikelihood.DrawsPerChain), Lik: new double[logLikelihood.Draws]),
             (i, _, ws) =>
             {
                 LooMath.Exp(logLikelihood.Observation(i), 0, ws.Lik);
                 result[i] = ws.Ess.Relative(ws.Lik);
                 return ws;
             },
-            _ => { });
+            pool.Add);
         return result;
     }
 

@@ -28,7 +28,7 @@ public sealed class Waic
         Parallel.For(0, n, i =>
         {
             var ll = logLikelihood.Observation(i);
-            p[i] = LooEstimate.SampleVariance(ll);
+            p[i] = ConvergenceMath.SampleVariance(ll);
             elpd[i] = LooMath.LogSumExp(ll) - logS - p[i];
         });
         return new Waic(elpd, p);
