@@ -14,7 +14,7 @@ namespace BayesHlm.Benchmarks;
 [SimpleJob(warmupCount: 2, iterationCount: 10)]
 public class LooBenchmarks
 {
-    public const int Chains = 4, Iterations = 1000, Observations = 7185;
+    public const int Chains = DiagnosticsBenchmarks.Chains, Iterations = DiagnosticsBenchmarks.Iterations, Observations = 7185;
 
     private PointwiseLogLikelihood _logLik = null!;
 
@@ -47,27 +47,9 @@ public class LooBenchmarks
     [Benchmark]
     public Waic Waic() => BayesHlm.Diagnostics.Loo.Waic.Compute(_logLik);
 
-    /// <summary>Stationary AR(1) chains with marginal sd <paramref name="scale"/>, chain after chain.</summary>
-    private static double[] Ar1(Random rng, double phi, double scale)
-    {
-        var x = new double[Chains * Iterations];
-        double innovation = Math.Sqrt(1 - phi * phi) * scale;
-        for (int c = 0; c < Chains; c++)
-        {
-            double v = scale * Normal(rng);
-            for (int t = 0; t < Iterations; t++)
-            {
-                if (t > 0) v = phi * v + innovation * Normal(rng);
-                x[c * Iterations + t] = v;
-            }
-        }
-        return x;
-    }
+    /// <summary>Stationary AR(1) chains (4 × 1000) with marginal sd <paramref name="scale"/>, chain after chain.</summary>
+    private static double[] Ar1(Random rng, double phi, double scale) =>
+        DiagnosticsBenchmarks.Ar1(rng, phi).Select(v => scale * v).ToArray();
 
-    /// <summary>Box–Muller.</summary>
-    private static double Normal(Random rng)
-    {
-        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
+    private static double Normal(Random rng) => DiagnosticsBenchmarks.Normal(rng);
 }

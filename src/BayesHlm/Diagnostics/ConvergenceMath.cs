@@ -19,7 +19,7 @@ internal sealed class ConvergenceMath
     private readonly double[] _zOfRank;    // qnorm((r − 3/8)/(S + 1/4)) for integer ranks r of the split draws
     private readonly int[] _order;
     private readonly double[] _sorted;
-    private readonly GeyerEss _ess;        // over _split, centred in place
+    private readonly GeyerEss _ess;        // over _split, which it centres in place
     private readonly double[] _transformed; // folded or squared draws
 
     public ConvergenceMath(int chains, int iterations)
@@ -245,21 +245,7 @@ internal sealed class ConvergenceMath
     // ---- ESS ---------------------------------------------------------------------------------------
 
     /// <summary>ESS of the split buffer's chains (posterior's .ess).</summary>
-    private double EssOfSplit()
-    {
-        int m = _splitChains, n = _half;
-        if (n < 3 || IsConstant(_split)) return double.NaN;
-        for (int c = 0; c < m; c++)
-        {
-            var chain = _split.AsSpan(c * n, n);
-            double mean = 0;
-            foreach (double v in chain) mean += v;
-            mean /= n;
-            _chainMean[c] = mean;
-            for (int i = 0; i < n; i++) chain[i] -= mean;
-        }
-        return _ess.Ess(_chainMean);
-    }
+    private double EssOfSplit() => _half < 3 || IsConstant(_split) ? double.NaN : _ess.Ess();
 
     /// <summary>Bulk-ESS: ESS of the rank-normalised split chains of the sorted draws.</summary>
     internal double EssBulk()

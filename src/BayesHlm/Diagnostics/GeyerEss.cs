@@ -7,13 +7,14 @@ namespace BayesHlm.Diagnostics;
 /// ESS·log10(ESS). The two packages differ only in what divides a lag's sum Σ y_t y_{t+k}, which the caller gives.
 /// Autocovariances are summed directly as the sequence asks for them — it usually stops within a few dozen lags,
 /// where direct sums cost less than transforms; past half the chain every lag is computed at once by FFT.
-/// One instance works on one buffer, which the caller refills before each <see cref="Ess"/>.
+/// One instance works on one buffer, which the caller refills before each <see cref="Ess"/> (which centres it).
 /// </summary>
 internal sealed class GeyerEss
 {
     private readonly int _chains, _n;
     private readonly double _lagDivisor;
-    private readonly double[] _centred;
+    private readonly double[] _draws;
+    private readonly double[] _chainMeans;
     private readonly double[] _acovMeans;  // mean over chains of the scaled lag sums, per lag
     private readonly double[] _rho;
     private readonly Autocovariance _fft;
@@ -21,27 +22,37 @@ internal sealed class GeyerEss
 
     /// <param name="chains">Number of chains.</param>
     /// <param name="n">Draws per chain, at least 2.</param>
-    /// <param name="centred">chains × n values, chain after chain, each chain minus its own mean; filled by the caller.</param>
+    /// <param name="draws">chains × n values, chain after chain, filled by the caller.</param>
     /// <param name="lagDivisor">What divides a lag sum: n for the biased autocovariance (posterior).</param>
-    public GeyerEss(int chains, int n, double[] centred, double lagDivisor)
+    public GeyerEss(int chains, int n, double[] draws, double lagDivisor)
     {
         _chains = chains;
         _n = n;
-        _centred = centred;
+        _draws = draws;
+        _chainMeans = new double[chains];
         _lagDivisor = lagDivisor;
         _acovMeans = new double[n];
         _rho = new double[n];
         _fft = new Autocovariance(n);
     }
 
-    /// <summary>ESS of the chains now in the buffer, whose means before centring were <paramref name="chainMeans"/>.</summary>
-    public double Ess(ReadOnlySpan<double> chainMeans)
+    /// <summary>ESS of the chains now in the buffer; centres each chain in place.</summary>
+    public double Ess()
     {
         int m = _chains, n = _n;
+        for (int c = 0; c < m; c++)
+        {
+            var chain = _draws.AsSpan(c * n, n);
+            double mean = 0;
+            foreach (double v in chain) mean += v;
+            mean /= n;
+            _chainMeans[c] = mean;
+            for (int i = 0; i < n; i++) chain[i] -= mean;
+        }
         _lagsDone = 0;
         double meanVar = AcovMean(0) * n / (n - 1);
         double varPlus = meanVar * (n - 1) / n;
-        if (m > 1) varPlus += ConvergenceMath.SampleVariance(chainMeans);
+        if (m > 1) varPlus += ConvergenceMath.SampleVariance(_chainMeans);
 
         // Geyer's initial positive sequence (R's 1-based indices, 0-based).
         var rho = _rho;
@@ -93,7 +104,7 @@ internal sealed class GeyerEss
                 double s = 0;
                 for (int c = 0; c < m; c++)
                 {
-                    var y = _centred.AsSpan(c * n, n);
+                    var y = _draws.AsSpan(c * n, n);
                     s += Dot(y[..(n - t)], y[t..]) / _lagDivisor;
                 }
                 _acovMeans[t] = s / m;
@@ -102,7 +113,7 @@ internal sealed class GeyerEss
             return _acovMeans[lag];
         }
         Array.Clear(_acovMeans);
-        for (int c = 0; c < m; c++) _fft.AddBiased(_centred.AsSpan(c * n, n), _acovMeans);
+        for (int c = 0; c < m; c++) _fft.AddBiased(_draws.AsSpan(c * n, n), _acovMeans);
         // AddBiased adds lag sums / n; the factor is exactly 1 for posterior's divisor n.
         double factor = n / _lagDivisor;
         for (int t = 0; t < n; t++) _acovMeans[t] = _acovMeans[t] * factor / m;
