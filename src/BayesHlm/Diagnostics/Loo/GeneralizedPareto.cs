@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace BayesHlm.Diagnostics.Loo;
 
 /// <summary>
@@ -44,6 +47,29 @@ public static class GeneralizedPareto
     /// <param name="sigma">Scale.</param>
     public static double Quantile(double p, double k, double sigma) =>
         double.IsNaN(sigma) || sigma <= 0 ? double.NaN : sigma * LooMath.Expm1(-k * LooMath.Log1p(-p)) / k;
+
+    /// <summary>into_j = log(Quantile((j + 0.5)/n, k, σ) + shift) for j &lt; n = into.Length: PSIS's smoothed tail of n
+    /// log weights, the expected order statistics above the cutoff exp(shift).</summary>
+    internal static void LogQuantilesAbove(double k, double sigma, double shift, Span<double> into)
+    {
+        int n = into.Length, j = 0;
+        if (double.IsNaN(sigma) || sigma <= 0) { into.Fill(double.NaN); return; }
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<double>.Count;
+            Span<double> offsets = stackalloc double[w];
+            for (int l = 0; l < w; l++) offsets[l] = l + 0.5;
+            var offset = new Vector<double>(offsets);
+            var target = MemoryMarshal.Cast<double, Vector<double>>(into);
+            for (; j + w <= n; j += w)
+            {
+                var p = (new Vector<double>(j) + offset) / new Vector<double>(n);
+                var q = new Vector<double>(sigma) * LooMath.Expm1(new Vector<double>(-k) * LooMath.Log1p(-p)) / new Vector<double>(k);
+                target[j / w] = Vector.Log(q + new Vector<double>(shift));
+            }
+        }
+        for (; j < n; j++) into[j] = Math.Log(Quantile((j + 0.5) / n, k, sigma) + shift);
+    }
 
     /// <summary>Zhang and Stephens' profile log-likelihood per observation at θ (loo's lx).</summary>
     private static double ProfileLogLikelihood(double theta, ReadOnlySpan<double> x)

@@ -24,6 +24,24 @@ internal static class LooMath
         return um1 == -1 ? -1 : um1 * x / Math.Log(u);
     }
 
+    /// <summary><see cref="Log1p(double)"/> in SIMD lanes.</summary>
+    public static Vector<double> Log1p(Vector<double> x)
+    {
+        var u = Vector<double>.One + x;
+        return Vector.ConditionalSelect(Vector.Equals(u, Vector<double>.One), x, Vector.Log(u) * x / (u - Vector<double>.One));
+    }
+
+    /// <summary><see cref="Expm1(double)"/> in SIMD lanes.</summary>
+    public static Vector<double> Expm1(Vector<double> x)
+    {
+        var u = Vector.Exp(x);
+        var um1 = u - Vector<double>.One;
+        var corrected = Vector.ConditionalSelect(Vector.Equals(um1, -Vector<double>.One), -Vector<double>.One, um1 * x / Vector.Log(u));
+        var exact = Vector.Equals(u, Vector<double>.One);
+        var infinite = Vector.Equals(u, new Vector<double>(double.PositiveInfinity));
+        return Vector.ConditionalSelect(exact, x, Vector.ConditionalSelect(infinite, u, corrected));
+    }
+
     /// <summary>Σ log1p(a·x_j): the profile likelihood of the generalized Pareto fit evaluates it on every grid point.</summary>
     public static double SumLog1p(double a, ReadOnlySpan<double> x)
     {

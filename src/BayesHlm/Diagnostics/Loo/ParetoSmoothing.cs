@@ -61,11 +61,8 @@ public static class ParetoSmoothing
         for (int j = 0; j < tail.Length; j++) tail[j] = Math.Exp(tail[j]) - expCutoff;
         var (k, sigma) = GeneralizedPareto.Fit(tail);
         if (!double.IsFinite(k)) return k;
-        for (int j = 0; j < tail.Length; j++)
-        {
-            double p = (j + 0.5) / tail.Length;
-            lw[tailItems[j]] = Math.Log(GeneralizedPareto.Quantile(p, k, sigma) + expCutoff);
-        }
+        GeneralizedPareto.LogQuantilesAbove(k, sigma, expCutoff, tail);
+        for (int j = 0; j < tail.Length; j++) lw[tailItems[j]] = tail[j];
         return k;
     }
 }
