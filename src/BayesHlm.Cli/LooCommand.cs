@@ -17,7 +17,7 @@ internal static class LooCommand
             Arity = ArgumentArity.OneOrMore,
             Required = true,
         };
-        var json = new Option<string?>("--json") { Description = "Write the estimates, pointwise values and diagnostics as JSON to this file." };
+        var json = new Option<string?>("--json") { Description = "Write the estimates, pointwise values and diagnostics as JSON to this file, or '-' for standard output (instead of the tables)." };
         var cmd = new Command("loo",
             "Leave-one-out cross-validation by Pareto smoothed importance sampling (PSIS-LOO) and WAIC, computed as the R package loo 2.5.1 does, " +
             "with the Pareto k diagnostic of each observation. Several --loglik files are compared as loo_compare does, best model first.\n\n" +
@@ -45,20 +45,27 @@ internal static class LooCommand
             .ToList();
     }
 
-    /// <summary>Each model's LOO and WAIC, then the comparison when there are several; JSON to <paramref name="jsonPath"/> if given.</summary>
+    /// <summary>Each model's LOO and WAIC, then the comparison when there are several; JSON to <paramref name="jsonPath"/>
+    /// if given ('-': standard output, instead of the tables).</summary>
     internal static int Report(IReadOnlyList<(string Name, PointwiseLogLikelihood LogLikelihood)> inputs, TextWriter output, string? jsonPath)
     {
         var models = inputs.Select(m => LooModel.Compute(m.Name, m.LogLikelihood)).ToList();
+        LooComparison? comparison = models.Count > 1 ? LooComparison.Compare(models.Select(m => (m.Name, m.Loo)).ToList()) : null;
+        string? json = jsonPath is null ? null : comparison is null ? LooJsonWriter.ToJson(models[0]) : LooJsonWriter.ToJson(models, comparison);
+        if (jsonPath == "-")
+        {
+            output.WriteLine(json);
+            return CliApp.Ok;
+        }
         for (int i = 0; i < models.Count; i++)
         {
             if (i > 0) output.WriteLine();
             output.Write(LooTextReport.ToText(models[i]));
         }
-        LooComparison? comparison = models.Count > 1 ? LooComparison.Compare(models.Select(m => (m.Name, m.Loo)).ToList()) : null;
         if (comparison is not null) output.Write("\n" + LooTextReport.ToText(comparison));
         if (jsonPath is not null)
         {
-            LooJsonWriter.Write(jsonPath, comparison is null ? LooJsonWriter.ToJson(models[0]) : LooJsonWriter.ToJson(models, comparison));
+            LooJsonWriter.Write(jsonPath, json!);
             output.WriteLine($"\nJSON written to {jsonPath}");
         }
         return CliApp.Ok;

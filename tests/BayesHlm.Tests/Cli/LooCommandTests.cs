@@ -60,6 +60,16 @@ public sealed class LooCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp"));
     }
 
+    [Fact]
+    public void JsonToStandardOutput_InsteadOfTheTables()
+    {
+        var r = CliRunner.Run("loo", "--loglik", Fixture, "--json", "-");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal(72, doc.RootElement.GetProperty("pareto_k").GetArrayLength());
+        Assert.Equal("loglik", doc.RootElement.GetProperty("name").GetString());
+    }
+
     /// <summary>The fixture with every log-likelihood of a third of the observations lowered by 0.5: a worse model of the same data.</summary>
     private string WorseModel()
     {

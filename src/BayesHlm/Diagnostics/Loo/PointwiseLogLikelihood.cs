@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace BayesHlm.Diagnostics.Loo;
 
 /// <summary>
@@ -71,5 +74,11 @@ public sealed class PointwiseLogLikelihood
     public IReadOnlyList<int> ChainOfDraw => _chainOfDraw;
 
     /// <summary>The S log-likelihood values of <paramref name="observation"/> (0-based), chain after chain.</summary>
-    public ReadOnlySpan<double> Observation(int observation) => _values.AsSpan(checked(observation * Draws), Draws);
+    public ReadOnlySpan<double> Observation(int observation)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(observation);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(observation, Observations);
+        // The matrix may pass 2^31 values (an int offset), though no observation's draws do.
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), (nint)observation * Draws), Draws);
+    }
 }
