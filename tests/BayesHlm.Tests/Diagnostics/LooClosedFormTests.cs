@@ -177,5 +177,8 @@ public sealed class LooClosedFormTests
         Assert.Contains("equal length", e.Message);
         e = Assert.Throws<ArgumentException>(() => new PointwiseLogLikelihood(new double[12], 6, [1, 2, 1, 2, 1, 2], ["a", "b"]));
         Assert.Contains("chain order", e.Message);
+        var oneDrawPerChain = new PointwiseLogLikelihood(new double[12], 6, [1, 2, 3, 4, 5, 6], ["a", "b"]);
+        Assert.Contains("at least 2 draws per chain", Assert.Throws<ArgumentException>(() => PsisLoo.Compute(oneDrawPerChain)).Message);
+        Assert.Equal(2, PsisLoo.Compute(oneDrawPerChain, [1.0, 1.0]).ParetoK.Count(double.IsPositiveInfinity));
     }
 }

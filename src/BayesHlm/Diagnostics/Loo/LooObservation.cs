@@ -12,7 +12,7 @@ internal sealed class LooObservation
         .Select(r => ConvergenceMath.NormalQuantile((r - 0.375) / (1000 - 2 * 0.375 + 1))).ToArray();
 
     private readonly int _draws;
-    private readonly LooEss _ess;
+    private readonly LooEss? _ess;  // null when chains are too short for r_eff, which must then be given
     private readonly double[] _likelihood, _work, _logWeights, _keys;
     private readonly int[] _items;
     private readonly double[] _logZ = new double[BlomScores.Length];
@@ -20,7 +20,7 @@ internal sealed class LooObservation
     public LooObservation(int draws, int chains)
     {
         _draws = draws;
-        _ess = new LooEss(chains, draws / chains);
+        _ess = draws / chains >= 2 ? new LooEss(chains, draws / chains) : null;
         _likelihood = new double[draws];
         _work = new double[draws];
         _logWeights = new double[draws];
@@ -37,7 +37,7 @@ internal sealed class LooObservation
         int s = _draws;
         var lik = _likelihood.AsSpan();
         LooMath.Exp(ll, 0, lik);
-        double rEff = relativeEfficiency ?? _ess.Relative(lik);
+        double rEff = relativeEfficiency ?? _ess!.Relative(lik);
         // Only an exp(ll) that overflows makes r_eff NaN; the caller names the observation.
         if (!(rEff > 0)) return new Result(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rEff);
 

@@ -21,6 +21,7 @@ public static class PsisLoo
         int n = logLikelihood.Observations, s = logLikelihood.Draws;
         if (relativeEfficiency is not null && relativeEfficiency.Count != n)
             throw new ArgumentException($"One r_eff per observation ({n}) is needed, not {relativeEfficiency.Count}.", nameof(relativeEfficiency));
+        if (relativeEfficiency is null) RelativeEfficiency.CheckChains(logLikelihood);
         foreach (double r in relativeEfficiency ?? [])
             if (!(r > 0) || double.IsPositiveInfinity(r)) throw new ArgumentException($"r_eff must be positive and finite, not {r}.", nameof(relativeEfficiency));
         double[] elpd = new double[n], pLoo = new double[n], k = new double[n], nEff = new double[n], mcse = new double[n], rEff = new double[n];

@@ -13,6 +13,7 @@ public static class RelativeEfficiency
     public static double[] Compute(PointwiseLogLikelihood logLikelihood)
     {
         ArgumentNullException.ThrowIfNull(logLikelihood);
+        CheckChains(logLikelihood);
         var result = new double[logLikelihood.Observations];
         var pool = new System.Collections.Concurrent.ConcurrentBag<(LooEss Ess, double[] Lik)>();
         Parallel.For(0, result.Length,
@@ -25,6 +26,12 @@ public static class RelativeEfficiency
             },
             pool.Add);
         return result;
+    }
+
+    internal static void CheckChains(PointwiseLogLikelihood logLikelihood)
+    {
+        if (logLikelihood.DrawsPerChain < 2)
+            throw new ArgumentException($"r_eff needs at least 2 draws per chain, not {logLikelihood.DrawsPerChain}; give r_eff instead (1 for independent draws).", nameof(logLikelihood));
     }
 
     /// <summary>ESS / S of <paramref name="values"/> (loo's <c>ess_rfun</c> divided by S).</summary>
