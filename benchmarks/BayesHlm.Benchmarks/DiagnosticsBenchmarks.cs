@@ -37,7 +37,7 @@ public class DiagnosticsBenchmarks
     public DiagnosticsTable Summarise() => PosteriorSummary.Summarise(_draws);
 
     /// <summary>x_t = φ x_{t−1} + e_t, e_t ~ N(0, 1 − φ²), each chain started from the stationary N(0, 1).</summary>
-    private static double[] Ar1(Random rng, double phi)
+    internal static double[] Ar1(Random rng, double phi)
     {
         var x = new double[Chains * Iterations];
         double innovationSd = Math.Sqrt(1 - phi * phi);
@@ -54,7 +54,7 @@ public class DiagnosticsBenchmarks
     }
 
     /// <summary>Box–Muller.</summary>
-    private static double Normal(Random rng)
+    internal static double Normal(Random rng)
     {
         double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);

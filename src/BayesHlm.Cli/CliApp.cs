@@ -49,6 +49,7 @@ internal static class CliApp
         root.Subcommands.Add(SampleCommand.CreateFit(output, error));
         root.Subcommands.Add(SampleCommand.CreateSample(output, error));
         root.Subcommands.Add(DiagnoseCommand.Create(output));
+        root.Subcommands.Add(LooCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(PlotCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));

@@ -26,6 +26,15 @@ internal static class JsonArrays
         else w.WriteNull(name);
     }
 
+    /// <summary>As <see cref="Write(Utf8JsonWriter, string, IEnumerable{double})"/>, with null for NaN and ±∞ (which JSON cannot hold).</summary>
+    public static void WriteFiniteOrNull(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+            if (double.IsFinite(v)) w.WriteNumberValue(v); else w.WriteNullValue();
+        w.WriteEndArray();
+    }
+
     public static void Write(Utf8JsonWriter w, string name, double[][] rows)
     {
         w.WriteStartArray(name);

@@ -15,15 +15,12 @@ internal sealed class ConvergenceMath
 {
     private readonly int _chains, _iterations, _total, _half, _splitChains;
     private readonly double[] _split;      // split-chain values being analysed (2·chains × half)
-    private readonly double[] _acovMeans;  // mean autocovariance over split chains, per lag
-    private readonly double[] _rho;
     private readonly double[] _chainMean;
     private readonly double[] _zOfRank;    // qnorm((r − 3/8)/(S + 1/4)) for integer ranks r of the split draws
     private readonly int[] _order;
     private readonly double[] _sorted;
-    private readonly Autocovariance _fft;
+    private readonly GeyerEss _ess;        // over _split, which it centres in place
     private readonly double[] _transformed; // folded or squared draws
-    private int _lagsDone;
 
     public ConvergenceMath(int chains, int iterations)
     {
@@ -33,15 +30,13 @@ internal sealed class ConvergenceMath
         _half = iterations / 2;
         _splitChains = 2 * chains;
         _split = new double[_splitChains * _half];
-        _acovMeans = new double[Math.Max(_half, 1)];
-        _rho = new double[Math.Max(_half, 2) + 2];
         _chainMean = new double[_splitChains];
         _order = new int[_total];
         _sorted = new double[_total];
         int splitTotal = _splitChains * _half;
         _zOfRank = new double[splitTotal + 1];
         for (int r = 1; r <= splitTotal; r++) _zOfRank[r] = NormalQuantile((r - 0.375) / (splitTotal + 0.25));
-        _fft = new Autocovariance(Math.Max(_half, 1));
+        _ess = new GeyerEss(_splitChains, _half, _split, _half);
         _transformed = new double[_total];
         _radix = new RadixSort(_total);
         _bulk = new double[_split.Length];
@@ -249,122 +244,8 @@ internal sealed class ConvergenceMath
 
     // ---- ESS ---------------------------------------------------------------------------------------
 
-    /// <summary>Mean over split chains of the biased autocovariance at <paramref name="lag"/>. Lags are summed
-    /// directly as Geyer's sequence asks for them — it usually stops within a few dozen, where direct sums cost
-    /// less than transforms; past half the chain every lag is computed at once by FFT.</summary>
-    private double AcovMean(int lag)
-    {
-        if (lag < _lagsDone) return _acovMeans[lag];
-        int m = _splitChains, n = _half;
-        if (lag < Math.Max(32, n / 2))
-        {
-            for (int t = _lagsDone; t <= lag; t++)
-            {
-                double s = 0;
-                for (int c = 0; c < m; c++)
-                {
-                    var y = _split.AsSpan(c * n, n);
-                    s += Dot(y[..(n - t)], y[t..]) / n;
-                }
-                _acovMeans[t] = s / m;
-            }
-            _lagsDone = lag + 1;
-            return _acovMeans[lag];
-        }
-        Array.Clear(_acovMeans);
-        for (int c = 0; c < m; c++) _fft.AddBiased(_split.AsSpan(c * n, n), _acovMeans);
-        for (int t = 0; t < n; t++) _acovMeans[t] /= m;
-        _lagsDone = n;
-        return _acovMeans[lag];
-    }
-
-    /// <summary>Σ a_i b_i with SIMD lanes and two accumulators (the autocovariance sums are the hot loop of the ESS).</summary>
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        int n = Math.Min(a.Length, b.Length), i = 0;
-        double sum = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated)
-        {
-            int w = System.Numerics.Vector<double>.Count;
-            ref double ra = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
-            ref double rb = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
-            var acc1 = System.Numerics.Vector<double>.Zero;
-            var acc2 = System.Numerics.Vector<double>.Zero;
-            for (; i <= n - 2 * w; i += 2 * w)
-            {
-                acc1 += System.Numerics.Vector.LoadUnsafe(ref ra, (nuint)i) * System.Numerics.Vector.LoadUnsafe(ref rb, (nuint)i);
-                acc2 += System.Numerics.Vector.LoadUnsafe(ref ra, (nuint)(i + w)) * System.Numerics.Vector.LoadUnsafe(ref rb, (nuint)(i + w));
-            }
-            sum = System.Numerics.Vector.Sum(acc1 + acc2);
-        }
-        for (; i < n; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
     /// <summary>ESS of the split buffer's chains (posterior's .ess).</summary>
-    private double EssOfSplit()
-    {
-        int m = _splitChains, n = _half;
-        if (n < 3 || IsConstant(_split)) return double.NaN;
-        double meanOfMeans = 0;
-        for (int c = 0; c < m; c++)
-        {
-            var chain = _split.AsSpan(c * n, n);
-            double mean = 0;
-            foreach (double v in chain) mean += v;
-            mean /= n;
-            _chainMean[c] = mean;
-            meanOfMeans += mean;
-            for (int i = 0; i < n; i++) chain[i] -= mean;
-        }
-        _lagsDone = 0;
-        meanOfMeans /= m;
-        double meanVar = AcovMean(0) * n / (n - 1);
-        double varPlus = meanVar * (n - 1) / n;
-        if (m > 1)
-        {
-            double b = 0;
-            for (int c = 0; c < m; c++) b += (_chainMean[c] - meanOfMeans) * (_chainMean[c] - meanOfMeans);
-            varPlus += b / (m - 1);
-        }
-        // Geyer's initial positive sequence (posterior's indices, 0-based).
-        var rho = _rho;
-        Array.Clear(rho);
-        int t0 = 0;
-        double rhoEven = 1, rhoOdd = 1 - (meanVar - AcovMean(1)) / varPlus;
-        rho[0] = rhoEven;
-        rho[1] = rhoOdd;
-        while (t0 < n - 5 && !double.IsNaN(rhoEven + rhoOdd) && rhoEven + rhoOdd > 0)
-        {
-            t0 += 2;
-            rhoEven = 1 - (meanVar - AcovMean(t0)) / varPlus;
-            rhoOdd = 1 - (meanVar - AcovMean(t0 + 1)) / varPlus;
-            if (rhoEven + rhoOdd >= 0)
-            {
-                rho[t0] = rhoEven;
-                rho[t0 + 1] = rhoOdd;
-            }
-        }
-        int maxT = t0;
-        if (rhoEven > 0) rho[maxT] = rhoEven;
-        // Geyer's initial monotone sequence.
-        int t = 0;
-        while (t <= maxT - 4)
-        {
-            t += 2;
-            if (rho[t] + rho[t + 1] > rho[t - 2] + rho[t - 1])
-            {
-                rho[t] = (rho[t - 2] + rho[t - 1]) / 2;
-                rho[t + 1] = rho[t];
-            }
-        }
-        double ess = (double)m * n;
-        double sum = 0;
-        for (int k = 0; k < maxT; k++) sum += rho[k];
-        // The improved estimate, capped at ESS·log10(ESS) against antithetic noise.
-        double tau = Math.Max(-1 + 2 * sum + rho[maxT], 1 / Math.Log10(ess));
-        return ess / tau;
-    }
+    private double EssOfSplit() => _half < 3 || IsConstant(_split) ? double.NaN : _ess.Ess();
 
     /// <summary>Bulk-ESS: ESS of the rank-normalised split chains of the sorted draws.</summary>
     internal double EssBulk()
@@ -412,6 +293,18 @@ internal sealed class ConvergenceMath
         double min = x[0], max = x[0];
         foreach (double v in x) { if (v < min) min = v; if (v > max) max = v; }
         return max - min < 2.220446049250313e-16;
+    }
+
+    /// <summary>Variance with the N − 1 denominator (R's var); NaN for fewer than two values.</summary>
+    internal static double SampleVariance(ReadOnlySpan<double> x)
+    {
+        if (x.Length < 2) return double.NaN;
+        double mean = 0;
+        foreach (double v in x) mean += v;
+        mean /= x.Length;
+        double ss = 0;
+        foreach (double v in x) ss += (v - mean) * (v - mean);
+        return ss / (x.Length - 1);
     }
 
     /// <summary>Standard normal quantile (MathNet; accurate to ~1e-15).</summary>

@@ -99,7 +99,7 @@ public static class PredictiveCheckWriters
                 w.WriteStartArray("groups");
                 foreach (string name in g.Groups) w.WriteStringValue(name);
                 w.WriteEndArray();
-                JsonArrays.Write(w, "observed", g.Observed);
+                JsonArrays.WriteFiniteOrNull(w, "observed", g.Observed);
                 JsonArrays.Write(w, "p", g.PValues);
                 w.WriteEndObject();
             }
