@@ -40,6 +40,9 @@ internal sealed class RowPredictor
     public Family Family => _rows.Family;
     public double[] Y => _rows.Y;
     public double[] Trials => _rows.Trials;
+    /// <summary>The run did not save its group effects: they are drawn afresh per draw from their exact conditional.</summary>
+    public bool DrawsGroupEffects => !_reader.SavedGroupEffects;
+
     /// <summary>Precision weights (1/v_i of known variances), or null.</summary>
     public double[]? Weights { get; }
 
@@ -57,13 +60,24 @@ internal sealed class RowPredictor
     /// returns σ² (1 when it is known or the family has none).</summary>
     public double Predict(int d, Workspace w)
     {
-        double sigma2 = _reader.Read(d, w.Beta, w.Sigma);
-        w.Effects.Fill(d, w.Beta, sigma2, w.Sigma, w.U);
+        double sigma2 = Parameters(d, w);
         _rows.FixedPart(w.Beta, w.Eta);
         _rows.AddRandomPart(w.U, w.Eta);
         if (_shift != 0) for (int i = 0; i < w.Eta.Length; i++) w.Eta[i] += _shift;
         return sigma2;
     }
+
+    /// <summary>Draw <paramref name="d"/>'s β (statistics' coordinates), Σ_k and group effects into <paramref name="w"/>,
+    /// without η; returns σ².</summary>
+    public double Parameters(int d, Workspace w)
+    {
+        double sigma2 = _reader.Read(d, w.Beta, w.Sigma);
+        w.Effects.Fill(d, w.Beta, sigma2, w.Sigma, w.U);
+        return sigma2;
+    }
+
+    /// <summary>What η adds to x_iβ̃ + Σ z u: the outcome's shift of a linear model's intercept (0 otherwise).</summary>
+    public double Shift => _shift;
 
     /// <summary>One thread's buffers.</summary>
     internal sealed class Workspace(RowPredictor owner)

@@ -7,6 +7,26 @@ namespace BayesHlm.Diagnostics.Loo;
 /// <see cref="PointwiseLogLikelihood"/>, with messages that name the file, line and column of what is wrong.</summary>
 internal static class LogLikelihoodCsv
 {
+    /// <summary>The layout <see cref="Read"/> reads: chain, iteration (both from 1), then one column per observation,
+    /// every value as the shortest string that reads back to the same double.</summary>
+    public static string ToCsv(PointwiseLogLikelihood ll)
+    {
+        ArgumentNullException.ThrowIfNull(ll);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var sb = new System.Text.StringBuilder("chain,iteration");
+        foreach (string name in ll.Names) sb.Append(',').Append(name.IndexOfAny([',', '"']) >= 0 ? $"\"{name.Replace("\"", "\"\"")}\"" : name);
+        sb.Append('\n');
+        var iteration = new int[ll.Chains];
+        for (int d = 0; d < ll.Draws; d++)
+        {
+            int chain = ll.ChainOfDraw[d];
+            sb.Append((chain + 1).ToString(inv)).Append(',').Append((++iteration[chain]).ToString(inv));
+            for (int i = 0; i < ll.Observations; i++) sb.Append(',').Append(ll.Observation(i)[d].ToString("R", inv));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
     public static PointwiseLogLikelihood Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -17,6 +17,9 @@ public sealed class Waic
         LargePWaicCount = p.Count(v => v > PWaicWarningThreshold);
     }
 
+    /// <summary>WAIC from its pointwise values (elpd_waic_i, p_waic_i), computed block by block.</summary>
+    internal static Waic FromPointwise(double[] elpd, double[] p) => new(elpd, p);
+
     /// <summary>WAIC of the pointwise log-likelihood.</summary>
     /// <param name="logLikelihood">The pointwise log-likelihood.</param>
     public static Waic Compute(PointwiseLogLikelihood logLikelihood)
