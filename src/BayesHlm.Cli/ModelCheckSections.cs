@@ -23,6 +23,17 @@ internal static class ModelCheckSections
             // A model whose group effects were not saved and cannot be redrawn: the report says so and goes on.
             notChecked.Add($"No predictive check: {e.Message}");
         }
-        return new ModelCheckSection(ppc, plots, null, notChecked);
+        string? loo = null;
+        if (!run.Manifest.Sampler.PriorOnly)
+            try
+            {
+                var model = LooCommand.RunInputs([directory], null, 1, TextWriter.Null, true)[0].Model;
+                loo = Diagnostics.Loo.LooTextReport.ToText(model);
+            }
+            catch (ModelSpecificationException e)
+            {
+                notChecked.Add($"No leave-one-out estimate: {e.Message}");
+            }
+        return new ModelCheckSection(ppc, plots, loo, notChecked);
     }
 }
