@@ -44,6 +44,30 @@ internal sealed class AdaptiveProposal
         }
     }
 
+    /// <summary>
+    /// <paramref name="moves"/> random-walk Metropolis–Hastings moves of <paramref name="phi"/> (in place) against
+    /// <paramref name="logTarget"/>, starting from its value <paramref name="current"/> there; <paramref name="proposal"/>
+    /// is a buffer. Returns whether any move was accepted. The delegate should be created once, not per call.
+    /// </summary>
+    public bool Walk(double[] phi, double[] proposal, double current, Func<double[], double> logTarget, int moves, Random rng, bool adapt)
+    {
+        bool moved = false;
+        for (int move = 0; move < moves; move++)
+        {
+            Propose(phi, proposal, rng);
+            double next = logTarget(proposal);
+            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
+            if (accept)
+            {
+                Array.Copy(proposal, phi, phi.Length);
+                current = next;
+                moved = true;
+            }
+            Record(accept, phi, adapt);
+        }
+        return moved;
+    }
+
     /// <summary>Records the outcome of a proposal and the state the chain is now in; adapts when <paramref name="adapt"/>.</summary>
     public void Record(bool accepted, ReadOnlySpan<double> state, bool adapt)
     {

@@ -20,6 +20,8 @@ internal sealed class AncillaryScaleStep : IChainStep
     private readonly CholeskyCoordinates _coords;
     private readonly double[] _l, _current, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
+    private readonly Func<double[], double> _logTarget;
+    private double _sigma2; // σ² of the sweep under way, which the target reads
     private readonly (int Row, int Col)[] _pairs; // the entries (r, c ≤ r) of a lower-triangular L
     private readonly double[] _linear;   // A[(r,c)] = Σ_j a_j[r] η_j[c]
     private readonly double[] _quad;     // T[(r,c),(s,t)] = Σ_j B_j[r,s] η_j[c] η_j[t], upper triangle of pairs
@@ -41,6 +43,7 @@ internal sealed class AncillaryScaleStep : IChainStep
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
         _walk = new AdaptiveProposal(_coords.Count, 0.1);
+        _logTarget = LogTarget;
         _pairs = Enumerable.Range(0, _q).SelectMany(r => Enumerable.Range(0, r + 1).Select(c => (r, c))).ToArray();
         _linear = new double[_pairs.Length];
         _quad = new double[_pairs.Length * _pairs.Length];
@@ -75,23 +78,8 @@ internal sealed class AncillaryScaleStep : IChainStep
         var phi = _phi;
         _coords.FromL(l, phi);
         // Several proposals per sweep: each costs O(q⁴), nothing that grows with the groups.
-        double current = LogTarget(phi, sigma2);
-        var proposal = _proposal;
-        bool moved = false;
-        for (int move = 0; move < ProposalsPerSweep; move++)
-        {
-            _walk.Propose(phi, proposal, rng);
-            double next = LogTarget(proposal, sigma2);
-            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            if (accept)
-            {
-                Array.Copy(proposal, phi, phi.Length);
-                current = next;
-                moved = true;
-            }
-            _walk.Record(accept, phi, adapt);
-        }
-        if (!moved) return;
+        _sigma2 = sigma2;
+        if (!_walk.Walk(phi, _proposal, LogTarget(phi), _logTarget, ProposalsPerSweep, rng, adapt)) return;
         var lNew = _current;
         _coords.ToL(phi, lNew);
         for (int j = 0; j < groups; j++)
@@ -214,8 +202,9 @@ internal sealed class AncillaryScaleStep : IChainStep
     /// <summary>log p(L | η, β, σ², y) on the φ scale: −SSR(L)/2σ² + log prior(Σ = LLᵀ) + log Jacobian.</summary>
     // Hot: compiled optimised on first call, not after a slow first tier (a run lasts seconds).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private double LogTarget(double[] phi, double sigma2)
+    private double LogTarget(double[] phi)
     {
+        double sigma2 = _sigma2;
         int q = _q;
         var l = _l;
         _coords.ToL(phi, l);

@@ -19,6 +19,7 @@ internal sealed class CovarianceWalk : IChainStep
     private int _groups;
     private readonly double[] _scatter, _l, _work, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
+    private readonly Func<double[], double> _logTarget;
 
     public CovarianceWalk(CovarianceLayout layout, int k, VariancePrior prior)
     {
@@ -31,6 +32,7 @@ internal sealed class CovarianceWalk : IChainStep
         _work = new double[_q * _q];
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
+        _logTarget = LogTarget;
         _walk = new AdaptiveProposal(_coords.Count, 0.1);
     }
 
@@ -53,19 +55,7 @@ internal sealed class CovarianceWalk : IChainStep
         Array.Copy(sigma, _l, q * q);
         if (!Dense.CholeskyInPlace(_l, q)) return;
         _coords.FromL(_l, _phi);
-        double current = LogTarget(_phi);
-        for (int move = 0; move < ProposalsPerSweep; move++)
-        {
-            _walk.Propose(_phi, _proposal, rng);
-            double next = LogTarget(_proposal);
-            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            if (accept)
-            {
-                Array.Copy(_proposal, _phi, _phi.Length);
-                current = next;
-            }
-            _walk.Record(accept, _phi, adapt);
-        }
+        _walk.Walk(_phi, _proposal, LogTarget(_phi), _logTarget, ProposalsPerSweep, rng, adapt);
         _coords.ToL(_phi, _l);
         _coords.ToSigma(_l, sigma);
     }

@@ -25,6 +25,7 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
     private readonly double[] _rest;              // η_i without level k's part
     private readonly double[] _basis;             // row-major N × pairs: z_ir η_c of row i's group
     private readonly double[] _eta, _l, _phi, _proposal;
+    private readonly Func<double[], double> _logTarget;
 
     public RowwiseAncillaryScaleStep(SufficientStatistics s, CovarianceLayout layout, int level, VariancePrior prior)
     {
@@ -43,6 +44,7 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
         _l = new double[_q * _q];
         _phi = new double[_coords.Count];
         _proposal = new double[_coords.Count];
+        _logTarget = LogTarget;
     }
 
     public double AcceptanceRate => _walk.AcceptanceRate;
@@ -83,22 +85,7 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
             }
         }
         _coords.FromL(l, _phi);
-        double current = LogTarget(_phi);
-        bool moved = false;
-        for (int move = 0; move < ProposalsPerSweep; move++)
-        {
-            _walk.Propose(_phi, _proposal, rng);
-            double next = LogTarget(_proposal);
-            bool accept = Math.Log(1 - rng.NextDouble()) < next - current;
-            if (accept)
-            {
-                Array.Copy(_proposal, _phi, _phi.Length);
-                current = next;
-                moved = true;
-            }
-            _walk.Record(accept, _phi, adapting);
-        }
-        if (!moved) return;
+        if (!_walk.Walk(_phi, _proposal, LogTarget(_phi), _logTarget, ProposalsPerSweep, rng, adapting)) return;
         _coords.ToL(_phi, l);
         for (int j = 0; j < _eta.Length / q; j++)
             for (int r = 0; r < q; r++)

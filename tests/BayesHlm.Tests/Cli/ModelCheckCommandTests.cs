@@ -26,8 +26,8 @@ public class ModelCheckCommandTests : IClassFixture<ModelCheckCommandTests.Anova
             var r = CliRunner.Run(["fit", RepositoryPaths.Model("hsb_anova"), "--out", Directory, "--iter", "400", "--warmup", "200", "--chains", "2", "--save-group-effects", "--quiet"]);
             Assert.True(r.ExitCode == 0, r.ToString());
             var lines = File.ReadAllLines(Path.Combine(Directory, "draws.csv"));
-            var header = Split(lines[0]);
-            Draws = header.Select((name, i) => (name, i)).ToDictionary(t => t.name, t => lines.Skip(1).Select(l => double.Parse(Split(l)[t.i], CultureInfo.InvariantCulture)).ToArray());
+            var header = CsvLine.Split(lines[0]);
+            Draws = header.Select((name, i) => (name, i)).ToDictionary(t => t.name, t => lines.Skip(1).Select(l => double.Parse(CsvLine.Split(l)[t.i], CultureInfo.InvariantCulture)).ToArray());
         }
 
         public TestFolder Folder { get; } = new();
@@ -37,28 +37,12 @@ public class ModelCheckCommandTests : IClassFixture<ModelCheckCommandTests.Anova
         public void Dispose() => Folder.Dispose();
     }
 
-    /// <summary>CSV fields, quotes removed (the names hold commas inside quotes).</summary>
-    private static string[] Split(string line)
-    {
-        var fields = new List<string>();
-        var current = new System.Text.StringBuilder();
-        bool quoted = false;
-        foreach (char c in line)
-        {
-            if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(c);
-        }
-        fields.Add(current.ToString());
-        return fields.ToArray();
-    }
-
     private static (string School, double MathAch)[] Rows()
     {
         var lines = File.ReadAllLines(RepositoryPaths.Data("hsb.csv"));
-        var header = Split(lines[0]).ToList();
+        var header = CsvLine.Split(lines[0]).ToList();
         int school = header.IndexOf("school"), y = header.IndexOf("mathach");
-        return lines.Skip(1).Select(l => Split(l)).Select(f => (f[school], double.Parse(f[y], CultureInfo.InvariantCulture))).ToArray();
+        return lines.Skip(1).Select(l => CsvLine.Split(l)).Select(f => (f[school], double.Parse(f[y], CultureInfo.InvariantCulture))).ToArray();
     }
 
     [Fact]
@@ -90,8 +74,8 @@ public class ModelCheckCommandTests : IClassFixture<ModelCheckCommandTests.Anova
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("99999 (new)", r.StdOut);
         var lines = File.ReadAllLines(output);
-        var header = Split(lines[0]).ToList();
-        double Field(int row, string name) => double.Parse(Split(lines[row + 1])[header.IndexOf(name)], CultureInfo.InvariantCulture);
+        var header = CsvLine.Split(lines[0]).ToList();
+        double Field(int row, string name) => double.Parse(CsvLine.Split(lines[row + 1])[header.IndexOf(name)], CultureInfo.InvariantCulture);
         var b0 = _run.Draws["(Intercept)"];
         var tau2 = _run.Draws["tau2[school:(Intercept)]"];
         var s2 = _run.Draws["sigma2"];

@@ -69,7 +69,7 @@ public class GibbsReferenceTests
         int compared = 0;
         foreach (var line in lines.Skip(1))
         {
-            var cells = SplitCsv(line);
+            var cells = CsvLine.Split(line);
             string variable = cells[0];
             var ours = table.Rows.FirstOrDefault(r => r.Variable == variable);
             Assert.True(ours is not null, $"{id}: no parameter {variable} among {string.Join(", ", names)}");
@@ -125,7 +125,7 @@ public class GibbsReferenceTests
         int compared = 0;
         foreach (var line in lines.Skip(1))
         {
-            var cells = SplitCsv(line);
+            var cells = CsvLine.Split(line);
             string variable = cells[0];
             var ours = table.Rows.FirstOrDefault(r => r.Variable == variable);
             Assert.True(ours is not null, $"{id}: no parameter {variable}");
@@ -137,20 +137,5 @@ public class GibbsReferenceTests
             compared++;
         }
         return compared;
-    }
-
-    private static string[] SplitCsv(string line)
-    {
-        var cells = new List<string>();
-        var sb = new System.Text.StringBuilder();
-        bool quoted = false;
-        foreach (char ch in line)
-        {
-            if (ch == '"') quoted = !quoted;
-            else if (ch == ',' && !quoted) { cells.Add(sb.ToString()); sb.Clear(); }
-            else sb.Append(ch);
-        }
-        cells.Add(sb.ToString());
-        return cells.ToArray();
     }
 }
