@@ -47,19 +47,29 @@ public static class Reml
         if (rows.Length == 0)
             throw new DataException($"The BY column '{byColumn}' has no values in {DataTable.SourceLabel(data.Source)}: every row is missing.");
         var (codes, levels) = ModelFrame.FactorCodes(column, rows);
-        var result = new List<ByFit>();
-        for (int level = 0; level < levels.Length; level++)
+        var result = new ByFit[levels.Length];
+        // The BY groups' fits are independent: spread over the cores, each kept in its value's place, so the output
+        // comes in the input's order whatever finishes first.
+        try
         {
-            var keep = new bool[data.RowCount];
-            for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;
-            try
+            Parallel.For(0, levels.Length, level =>
             {
-                result.Add(new ByFit(levels[level], fit(data.Subset(keep)), null));
-            }
-            catch (UserInputException e)
-            {
-                result.Add(new ByFit(levels[level], null, $"In the rows where {byColumn} = {levels[level]}: {e.Message}"));
-            }
+                var keep = new bool[data.RowCount];
+                for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;
+                try
+                {
+                    result[level] = new ByFit(levels[level], fit(data.Subset(keep)), null);
+                }
+                catch (UserInputException e)
+                {
+                    result[level] = new ByFit(levels[level], null, $"In the rows where {byColumn} = {levels[level]}: {e.Message}");
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Anything but bad input is a fault of ours: raised as the single fit would have raised it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
         return new ByFits(byColumn, result, data.RowCount - rows.Length);
     }

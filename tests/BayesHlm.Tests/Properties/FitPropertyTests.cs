@@ -256,6 +256,25 @@ public class FitPropertyTests
         }, 50);
     }
 
+    /// <summary>BY fits run in parallel: their output keeps the BY column's order (its sorted values), whatever finishes
+    /// first, and each is the fit of its rows alone.</summary>
+    [Fact]
+    public void ByFits_InParallel_KeepTheColumnsOrder()
+    {
+        var rng = new Random(8);
+        int n = 12 * 30;
+        var part = Enumerable.Range(0, n).Select(i => (double)(new[] { 7, 3, 11, 5 }[i / 90])).ToArray();
+        var g = Enumerable.Range(0, n).Select(i => (double)(i / 9)).ToArray();
+        var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+        var y = Enumerable.Range(0, n).Select(i => x[i] + 0.3 * (g[i] % 5) + rng.NextDouble()).ToArray();
+        var w = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+        var table = DataTable.FromColumns([("g", g), ("x", x), ("w", w), ("y", y), ("part", part)]);
+        var by = Reml.FitBy(Spec, table, "part");
+        Assert.Equal(["3", "5", "7", "11"], by.Fits.Select(f => f.Value));
+        foreach (var value in by.Fits)
+            Same(Fit(table.Subset(part.Select(p => p.ToString(CultureInfo.InvariantCulture) == value.Value).ToArray())), value.Fit!, 1e-12, $"BY part = {value.Value}");
+    }
+
     [Fact]
     public void EmAndNewton_ReachTheSameEstimates()
     {
