@@ -21,6 +21,7 @@ internal sealed class AncillaryScaleStep : IChainStep
     private readonly double[] _l, _current, _phi, _proposal;
     private readonly AdaptiveProposal _walk;
     private readonly Func<double[], double> _logTarget;
+    private double[] _hyperparameters = []; // the prior's sampled parameters during this sweep's move, held fixed by it
     private double _sigma2; // σ² of the sweep under way, which the target reads
     private readonly (int Row, int Col)[] _pairs; // the entries (r, c ≤ r) of a lower-triangular L
     private readonly double[] _linear;   // A[(r,c)] = Σ_j a_j[r] η_j[c]
@@ -56,7 +57,11 @@ internal sealed class AncillaryScaleStep : IChainStep
 
     public void RestoreState(CheckpointReader from) => _walk.RestoreState(from);
 
-    public void Update(ChainState state, Random rng, bool adapting) => Step(state.Beta, state.Sigma2, state.Sigma[_level], state.U, rng, adapting);
+    public void Update(ChainState state, Random rng, bool adapting)
+    {
+        _hyperparameters = state.Hyperparameters[_level];
+        Step(state.Beta, state.Sigma2, state.Sigma[_level], state.U, rng, adapting);
+    }
 
     /// <summary>One MH move of this level's L; updates its Σ (q×q) and u (groups × q) in place. β in the statistics'
     /// coordinates; <paramref name="all"/> holds every level's random effects.</summary>
@@ -225,11 +230,12 @@ internal sealed class AncillaryScaleStep : IChainStep
             quad += li * row;
         }
         double logLik = -(quad - 2 * linear) / (2 * sigma2);
-        return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
+        return logLik + _coords.LogPrior(_prior, l, _hyperparameters) + _coords.LogJacobian(l);
     }
 
-    /// <summary>Whether the step applies to level <paramref name="level"/>: a prior with a fixed density of Σ there (not
-    /// the random gamma rate, whose density moves with its rate), and Σ unstructured or diagonal.</summary>
+    /// <summary>Whether the step applies to level <paramref name="level"/>: a prior with a density of Σ there (given its
+    /// own sampled parameters, such as the third-level gamma's rate b, which the move holds fixed), and Σ unstructured
+    /// or diagonal.</summary>
     public static bool AppliesTo(CovarianceLayout layout, int level, VariancePrior prior) =>
         prior.HasCovarianceDensity && (layout.IsDiagonal(level) || layout.IsUnstructured(level));
 }

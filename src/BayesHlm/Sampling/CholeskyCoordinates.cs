@@ -71,4 +71,8 @@ internal sealed class CholeskyCoordinates
 
     /// <summary>log p(Σ) up to a constant, for Σ = LLᵀ (L lower triangular with a positive diagonal).</summary>
     public double LogPrior(VariancePrior prior, double[] l) => prior.LogCovarianceDensity(l, Q, Unstructured, _work);
+
+    /// <summary>log p(Σ | the prior's sampled parameters) up to a constant, for Σ = LLᵀ.</summary>
+    public double LogPrior(VariancePrior prior, double[] l, ReadOnlySpan<double> hyperparameters) =>
+        prior.LogCovarianceDensity(l, Q, Unstructured, _work, hyperparameters);
 }

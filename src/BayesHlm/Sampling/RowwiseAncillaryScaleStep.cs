@@ -26,6 +26,7 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
     private readonly double[] _basis;             // row-major N × pairs: z_ir η_c of row i's group
     private readonly double[] _eta, _l, _phi, _proposal;
     private readonly Func<double[], double> _logTarget;
+    private double[] _hyperparameters = []; // the prior's sampled parameters during this sweep's move, held fixed by it
 
     public RowwiseAncillaryScaleStep(SufficientStatistics s, CovarianceLayout layout, int level, VariancePrior prior)
     {
@@ -58,6 +59,7 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
     public void Update(ChainState state, Random rng, bool adapting)
     {
         int q = _q, n = _rows.N, pairs = _pairs.Length;
+        _hyperparameters = state.Hyperparameters[_level];
         var sigma = state.Sigma[_level];
         var u = state.U[_level];
         var l = _l;
@@ -115,6 +117,6 @@ internal sealed class RowwiseAncillaryScaleStep : IChainStep
             for (int p = 0; p < pairs; p++) eta += entries[p] * b[p];
             logLik += LevelOne.LogKernel(_family, y[i], trials[i], eta);
         }
-        return logLik + _coords.LogPrior(_prior, l) + _coords.LogJacobian(l);
+        return logLik + _coords.LogPrior(_prior, l, _hyperparameters) + _coords.LogJacobian(l);
     }
 }

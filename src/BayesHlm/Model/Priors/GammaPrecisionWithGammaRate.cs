@@ -28,8 +28,12 @@ public abstract partial record VariancePrior
 
         internal override IChainStep LevelStep(SufficientStatistics s, CovarianceLayout layout, int k) => new Draw(this, k);
 
-        /// <summary>τ²'s density moves with b, so the ancillary move (b held fixed in it) is not used.</summary>
-        internal override bool HasCovarianceDensity => false;
+        /// <summary>τ²'s density given the current rate b, which the ancillary move holds fixed: InvGamma(shape, b).</summary>
+        internal override double LogCovarianceDensity(ReadOnlySpan<double> l, int q, bool unstructured, double[] work, ReadOnlySpan<double> hyperparameters)
+        {
+            double tau2 = l[0] * l[0];
+            return -(Shape + 1) * Math.Log(tau2) - hyperparameters[0] / tau2;
+        }
 
         internal override IReadOnlyList<string> Hyperparameters(string group) => [ParameterNames.HyperpriorRate(group)];
 

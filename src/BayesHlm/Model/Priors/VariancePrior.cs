@@ -47,13 +47,18 @@ public abstract partial record VariancePrior
     internal virtual IChainStep ResidualStep(SufficientStatistics s, ResidualSumOfSquares ssr) =>
         throw new InvalidOperationException($"{Kind.Dist} is not a prior of the residual.");
 
-    /// <summary>False when the prior has no fixed density of Σ_k (its own hyperparameters move it): no ancillary move then.</summary>
+    /// <summary>False when the prior has no density of Σ_k to evaluate: no ancillary move then.</summary>
     internal virtual bool HasCovarianceDensity => true;
 
     /// <summary>log p(Σ) up to a constant at Σ = LLᵀ (L lower triangular q×q with a positive diagonal; correlated
     /// when <paramref name="unstructured"/>, else diagonal). <paramref name="work"/> is q×q scratch.</summary>
     internal virtual double LogCovarianceDensity(ReadOnlySpan<double> l, int q, bool unstructured, double[] work) =>
         throw new InvalidOperationException($"{Kind.Dist} has no density of Σ.");
+
+    /// <summary>log p(Σ | the prior's own sampled parameters) up to a constant: a move of Σ that holds them fixed
+    /// (the ancillary move) is exact against this density. Without such parameters, <see cref="LogCovarianceDensity(ReadOnlySpan{double}, int, bool, double[])"/>.</summary>
+    internal virtual double LogCovarianceDensity(ReadOnlySpan<double> l, int q, bool unstructured, double[] work, ReadOnlySpan<double> hyperparameters) =>
+        LogCovarianceDensity(l, q, unstructured, work);
 
     /// <summary>The <paramref name="p"/> quantile of the prior of variance <paramref name="a"/> (of <paramref name="q"/>)
     /// — the prior's marginal on τ_a², to tell a reader when it, not the data, decides the posterior; NaN when not written.</summary>
