@@ -42,6 +42,10 @@ internal sealed class GibbsChain
         // A Poisson model has no Gaussian working model: its location effects by Laplace-proposal MH steps, and an
         // interweaving move that reads its likelihood from the rows rather than from the statistics.
         bool poisson = s.Spec.Family == Model.Family.Poisson;
+        // Σ_k with (β, u) integrated out, where the moves given u mix slowly, then (β, u) given θ: together one draw.
+        for (int k = 0; k < s.Levels.Count; k++)
+            if (polyaGamma is null && CollapsedCovarianceStep.AppliesTo(s, layout, k, priors.Levels[k]))
+                steps.Add(new CollapsedCovarianceStep(s, layout, k, priors.Levels[k]));
         steps.Add(poisson ? new PoissonLocationStep(s) : new LocationStep(s, layout, factorwise));
         if (priors.Residual is { } residual) steps.Add(residual.ResidualStep(s, new ResidualSumOfSquares(s)));
         for (int k = 0; k < s.Levels.Count; k++) steps.Add(priors.Levels[k].LevelStep(s, layout, k));
