@@ -17,11 +17,11 @@ public static class ComparisonWriters
         sb.Append("section,name,kind,reml_estimate,reml_se,reml_lower,reml_upper,post_mean,post_median,post_sd,post_lower,post_upper,difference_in_sd,disagree,")
           .Append("group,term,rows,ols,fixed_part,eb,eb_se,reliability,post_reliability,eb_shrinkage,post_shrinkage,reasons\n");
         foreach (var p in table.Parameters)
-            sb.Append(string.Join(",", "parameter", Quote(p.Parameter), p.Kind, N(p.Estimate), N(p.StandardError), N(p.Lower), N(p.Upper), N(p.Mean), N(p.Median),
-                N(p.Sd), N(p.Lower95), N(p.Upper95), N(p.Difference), p.Disagree ? "TRUE" : "FALSE", "", "", "", "", "", "", "", "", "", "", "", Quote(string.Join(" ", p.Reasons)))).Append('\n');
+            sb.Append(string.Join(",", "parameter", CsvText.Quote(p.Parameter), p.Kind, N(p.Estimate), N(p.StandardError), N(p.Lower), N(p.Upper), N(p.Mean), N(p.Median),
+                N(p.Sd), N(p.Lower95), N(p.Upper95), N(p.Difference), p.Disagree ? "TRUE" : "FALSE", "", "", "", "", "", "", "", "", "", "", "", CsvText.Quote(string.Join(" ", p.Reasons)))).Append('\n');
         foreach (var g in table.Groups)
-            sb.Append(string.Join(",", "group", Quote(g.Level), "coefficient", "", "", "", "", N(g.PosteriorMean), "", N(g.PosteriorSd), "", "", "", "",
-                Quote(g.Group), Quote(g.Term), g.Rows.ToString(Inv), N(g.Ols), N(g.FixedPart), N(g.Eb), N(g.EbSe), N(g.Reliability), N(g.PosteriorReliability),
+            sb.Append(string.Join(",", "group", CsvText.Quote(g.Level), "coefficient", "", "", "", "", N(g.PosteriorMean), "", N(g.PosteriorSd), "", "", "", "",
+                CsvText.Quote(g.Group), CsvText.Quote(g.Term), g.Rows.ToString(Inv), N(g.Ols), N(g.FixedPart), N(g.Eb), N(g.EbSe), N(g.Reliability), N(g.PosteriorReliability),
                 N(g.EbShrinkage), N(g.PosteriorShrinkage), "")).Append('\n');
         return sb.ToString();
     }
@@ -71,5 +71,4 @@ public static class ComparisonWriters
 
     private static string N(double? v) => v is double x && double.IsFinite(x) ? x.ToString("R", Inv) : "";
 
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

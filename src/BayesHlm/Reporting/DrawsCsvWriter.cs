@@ -54,7 +54,7 @@ public static class DrawsCsvWriter
     internal static byte[] Header(IReadOnlyList<string> names)
     {
         var header = new StringBuilder("chain,iteration");
-        foreach (var name in names) header.Append(',').Append(Quote(name));
+        foreach (var name in names) header.Append(',').Append(CsvText.Quote(name));
         return new UTF8Encoding(false).GetBytes(header.Append('\n').ToString());
     }
 
@@ -80,7 +80,4 @@ public static class DrawsCsvWriter
         return 1 + w;
     }
 
-    /// <summary>Names such as <c>cov[school:(Intercept),center(ses, school)]</c> hold commas: quote them.</summary>
-    internal static string Quote(string name) =>
-        name.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + name.Replace("\"", "\"\"") + "\"" : name;
 }

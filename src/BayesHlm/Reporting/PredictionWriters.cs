@@ -15,12 +15,12 @@ public static class PredictionWriters
     {
         ArgumentNullException.ThrowIfNull(table);
         var sb = new StringBuilder("line");
-        foreach (string level in table.Levels) sb.Append(',').Append(Csv(level)).Append(',').Append(Csv($"{level}_new"));
+        foreach (string level in table.Levels) sb.Append(',').Append(CsvText.Quote(level)).Append(',').Append(CsvText.Quote($"{level}_new"));
         sb.Append(",fit_mean,fit_sd,fit_q2.5,fit_q97.5,pred_mean,pred_sd,pred_q2.5,pred_q97.5\n");
         foreach (var r in table.Rows)
         {
             sb.Append(r.Line.ToString(Inv));
-            for (int k = 0; k < table.Levels.Count; k++) sb.Append(',').Append(Csv(r.Groups[k])).Append(',').Append(r.NewGroup[k] ? "true" : "false");
+            for (int k = 0; k < table.Levels.Count; k++) sb.Append(',').Append(CsvText.Quote(r.Groups[k])).Append(',').Append(r.NewGroup[k] ? "true" : "false");
             foreach (var s in new[] { r.Fit, r.Predicted })
                 sb.Append(',').Append(s.Mean.ToString("R", Inv)).Append(',').Append(s.Sd.ToString("R", Inv))
                   .Append(',').Append(s.Lower.ToString("R", Inv)).Append(',').Append(s.Upper.ToString("R", Inv));
@@ -29,7 +29,6 @@ public static class PredictionWriters
         return sb.ToString();
     }
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
     /// <summary>The first <paramref name="rows"/> rows, and what the columns mean.</summary>
     public static string ToText(PredictionTable table, int rows = 10)

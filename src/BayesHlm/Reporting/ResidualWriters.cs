@@ -49,7 +49,7 @@ internal static class ResidualWriters
     public static string Level1(RemlFit fit, Design design, FittedValues values)
     {
         var sb = new StringBuilder("line");
-        foreach (var level in design.Levels) sb.Append(',').Append(Csv(level.Grouping.Name));
+        foreach (var level in design.Levels) sb.Append(',').Append(CsvText.Quote(level.Grouping.Name));
         sb.Append(",y,fitted,residual,std_residual,marginal_fitted\n");
         for (int i = 0; i < design.N; i++)
         {
@@ -57,7 +57,7 @@ internal static class ResidualWriters
             double marginal = Residual(fit, design, i, values.Marginal[i]).Fitted;
             sb.Append((design.SourceLines?[i] ?? i + 2).ToString(Inv));
             foreach (var level in design.Levels)
-                sb.Append(',').Append(Csv(level.Grouping.GroupNames[design.CellLevel[Array.IndexOf(design.Levels, level)][design.LeafOfRow[i]]]));
+                sb.Append(',').Append(CsvText.Quote(level.Grouping.GroupNames[design.CellLevel[Array.IndexOf(design.Levels, level)][design.LeafOfRow[i]]]));
             sb.Append(',').Append(R(design.Columns[^1][i])).Append(',').Append(R(fitted)).Append(',').Append(R(residual))
               .Append(',').Append(R(standardised)).Append(',').Append(R(marginal)).Append('\n');
         }
@@ -69,13 +69,13 @@ internal static class ResidualWriters
     /// the reliability.</summary>
     public static string Level2(GroupEffects g)
     {
-        var sb = new StringBuilder(Csv(g.Group)).Append(",n");
+        var sb = new StringBuilder(CsvText.Quote(g.Group)).Append(",n");
         foreach (string t in g.Terms)
-            foreach (string column in new[] { "eb", "eb_se", "eb_std", "eb_coefficient", "ols_coefficient", "reliability" }) sb.Append(',').Append(Csv($"{column}:{t}"));
+            foreach (string column in new[] { "eb", "eb_se", "eb_std", "eb_coefficient", "ols_coefficient", "reliability" }) sb.Append(',').Append(CsvText.Quote($"{column}:{t}"));
         sb.Append('\n');
         for (int j = 0; j < g.GroupNames.Count; j++)
         {
-            sb.Append(Csv(g.GroupNames[j])).Append(',').Append(g.RowCounts[j].ToString(Inv));
+            sb.Append(CsvText.Quote(g.GroupNames[j])).Append(',').Append(g.RowCounts[j].ToString(Inv));
             for (int t = 0; t < g.Terms.Count; t++)
             {
                 double u = g.RandomEffects[j][t], se = g.RandomEffectSe[j][t];
@@ -94,7 +94,7 @@ internal static class ResidualWriters
     {
         bool glmm = fit.Family != Family.Gaussian;
         var sb = new StringBuilder("line");
-        foreach (var level in design.Levels) sb.Append(',').Append(Csv(level.Grouping.Name)).Append(',').Append(Csv($"{level.Grouping.Name}_new"));
+        foreach (var level in design.Levels) sb.Append(',').Append(CsvText.Quote(level.Grouping.Name)).Append(',').Append(CsvText.Quote($"{level.Grouping.Name}_new"));
         sb.Append(",conditional,marginal");
         if (glmm) sb.Append(",conditional_response,marginal_response");
         sb.Append('\n');
@@ -102,7 +102,7 @@ internal static class ResidualWriters
         {
             sb.Append((design.SourceLines?[i] ?? i + 2).ToString(Inv));
             for (int k = 0; k < design.Levels.Length; k++)
-                sb.Append(',').Append(Csv(design.Levels[k].Grouping.GroupNames[design.CellLevel[k][design.LeafOfRow[i]]])).Append(',').Append(values.NewGroup[k][i] ? "true" : "false");
+                sb.Append(',').Append(CsvText.Quote(design.Levels[k].Grouping.GroupNames[design.CellLevel[k][design.LeafOfRow[i]]])).Append(',').Append(values.NewGroup[k][i] ? "true" : "false");
             sb.Append(',').Append(R(values.Conditional[i])).Append(',').Append(R(values.Marginal[i]));
             if (glmm)
             {
@@ -116,5 +116,4 @@ internal static class ResidualWriters
 
     private static string R(double x) => double.IsFinite(x) ? x.ToString("R", Inv) : "";
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 }

@@ -47,14 +47,13 @@ public static class SummaryWriters
         sb.Append("variable,").AppendJoin(',', Columns(table.Rows[0], table.Options).Select(c => c.Name)).Append('\n');
         foreach (var r in table.Rows)
         {
-            sb.Append(Quote(r.Variable));
+            sb.Append(CsvText.Quote(r.Variable));
             foreach (var (_, v) in Columns(r, table.Options)) sb.Append(',').Append(double.IsFinite(v) ? v.ToString("R", Inv) : "NA");
             sb.Append('\n');
         }
         return sb.ToString();
     }
 
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>The table as JSON: chains, iterations, divergent transitions, the summary.csv columns per parameter
     /// (null where not finite) and the warnings.</summary>

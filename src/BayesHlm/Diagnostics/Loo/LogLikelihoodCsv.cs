@@ -14,7 +14,7 @@ internal static class LogLikelihoodCsv
         ArgumentNullException.ThrowIfNull(ll);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var sb = new System.Text.StringBuilder("chain,iteration");
-        foreach (string name in ll.Names) sb.Append(',').Append(name.IndexOfAny([',', '"']) >= 0 ? $"\"{name.Replace("\"", "\"\"")}\"" : name);
+        foreach (string name in ll.Names) sb.Append(',').Append(Reporting.CsvText.Quote(name));
         sb.Append('\n');
         var iteration = new int[ll.Chains];
         for (int d = 0; d < ll.Draws; d++)
