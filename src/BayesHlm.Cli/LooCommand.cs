@@ -42,7 +42,7 @@ internal static class LooCommand
                 throw new ModelSpecificationException("Give run directories (bayeshlm loo runs/a runs/b) or log-likelihood files (--loglik FILE.csv).");
             string? level = parse.GetValue(groups);
             if (level is not null && dirs.Length == 0) throw new ModelSpecificationException("--groups reads run directories: give them (bayeshlm loo runs/a --groups school).");
-            var fromRuns = RunInputs(dirs, level, parse.GetValue(seed), output, jsonPath == "-");
+            var fromRuns = RunInputs(dirs, level, parse.GetValue(seed));
             var models = fromRuns.Select(r => r.Model).Concat(Inputs(files).Select(m => LooModel.Compute(m.Name, m.LogLikelihood))).ToList();
             if (parse.GetValue(writeLoglik) is { } target)
             {
@@ -81,38 +81,44 @@ internal static class LooCommand
     internal sealed record RunInput(string Name, PointwiseLogLikelihood? LogLikelihood, LooModel Model, Dic? Dic, bool GroupEffectsDrawn, ObservationDraws? Rows, int[] ChainOfDraw);
 
     /// <summary>Each run's log-likelihood: per observation given its groups' effects, or with <paramref name="level"/>
-    /// per group of that factor with its effects integrated out.</summary>
-    internal static IReadOnlyList<RunInput> RunInputs(IReadOnlyList<string> dirs, string? level, ulong seed, TextWriter output, bool quiet)
+    /// per group of that factor with its effects integrated out. Runs fitted to other data (another file, or other rows
+    /// of it) are refused: their elpd would not be comparable.</summary>
+    internal static IReadOnlyList<RunInput> RunInputs(IReadOnlyList<string> dirs, string? level, ulong seed)
     {
-        var result = new List<RunInput>();
-        var names = dirs.Select(d => Path.GetFileName(Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar))).ToList();
-        for (int r = 0; r < dirs.Count; r++)
+        var runs = dirs.Select(FinishedRun.Load).ToList();
+        for (int r = 1; r < runs.Count; r++)
         {
-            var run = FinishedRun.Load(dirs[r]);
-            string name = names.Count(n => n == names[r]) > 1 ? dirs[r] : names[r];
-            var rows = ModelCheckInputs.Rows(run, seed);
-            if (level is null)
-            {
-                var source = new ObservationDraws(rows);
-                var observations = ObservationLikelihood.Names(run.Design);
-                var deviance = new double[rows.Draws];
-                var model = LooModel.Compute(name, rows.Draws, rows.ChainOfDraw, observations, source.Fill, part => Dic.AddDeviance(part, deviance));
-                result.Add(new RunInput(name, null, model, Dic.FromDeviance(deviance), rows.DrawsGroupEffects, source, rows.ChainOfDraw));
-            }
-            else
-            {
-                var s = rows.Statistics;
-                int k = s.Levels.ToList().FindIndex(l => l.Grouping.Name == level);
-                if (k < 0)
-                    throw new ModelSpecificationException($"--groups {level}: run '{dirs[r]}' has no grouping factor '{level}'. Its factors: {string.Join(", ", s.Levels.Select(l => l.Grouping.Name))}.");
-                var likelihood = new GroupLikelihood(s, run.Design, k);
-                var reader = new DrawReader(s, run.Priors, run.Draws);
-                var values = likelihood.Compute(reader, seed);
-                var matrix = new PointwiseLogLikelihood(values, reader.Count, reader.ChainOfDraw, likelihood.Names.ToArray());
-                result.Add(new RunInput(name, matrix, LooModel.Compute(name, matrix), null, false, null, reader.ChainOfDraw));
-            }
+            RunData a = runs[0].Manifest.Data, b = runs[r].Manifest.Data;
+            if (a.Sha256 != b.Sha256 || a.RowsUsed != b.RowsUsed)
+                throw new ModelSpecificationException(
+                    $"'{dirs[0]}' and '{dirs[r]}' were fitted to different data ({a.Path}, {a.RowsUsed} rows used; {b.Path}, {b.RowsUsed} rows used): " +
+                    "their elpd values are not comparable. Compare runs fitted to the same rows.");
         }
-        return result;
+        var names = dirs.Select(d => Path.GetFileName(Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar))).ToList();
+        return runs.Select((run, r) => ReadRun(run, names.Count(n => n == names[r]) > 1 ? dirs[r] : names[r], level, seed)).ToList();
+    }
+
+    /// <summary>One run's log-likelihood, as <see cref="RunInputs"/> describes it.</summary>
+    internal static RunInput ReadRun(FinishedRun run, string name, string? level, ulong seed)
+    {
+        var rows = ModelCheckInputs.Rows(run, seed);
+        if (level is null)
+        {
+            var source = new ObservationDraws(rows);
+            var observations = ObservationLikelihood.Names(run.Design);
+            var deviance = new double[rows.Draws];
+            var model = LooModel.Compute(name, rows.Draws, rows.ChainOfDraw, observations, source.Fill, part => Dic.AddDeviance(part, deviance));
+            return new RunInput(name, null, model, Dic.FromDeviance(deviance), rows.DrawsGroupEffects, source, rows.ChainOfDraw);
+        }
+        var s = rows.Statistics;
+        int k = s.Levels.ToList().FindIndex(l => l.Grouping.Name == level);
+        if (k < 0)
+            throw new ModelSpecificationException($"--groups {level}: run '{run.Directory}' has no grouping factor '{level}'. Its factors: {string.Join(", ", s.Levels.Select(l => l.Grouping.Name))}.");
+        var likelihood = new GroupLikelihood(s, run.Design, k);
+        var reader = new DrawReader(s, run.Priors, run.Draws);
+        var values = likelihood.Compute(reader, seed);
+        var matrix = new PointwiseLogLikelihood(values, reader.Count, reader.ChainOfDraw, likelihood.Names.ToArray());
+        return new RunInput(name, matrix, LooModel.Compute(name, matrix), null, false, null, reader.ChainOfDraw);
     }
 
     /// <summary>DIC beside LOO, and what the values were computed from.</summary>

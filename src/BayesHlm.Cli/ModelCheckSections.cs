@@ -27,7 +27,7 @@ internal static class ModelCheckSections
         if (!run.Manifest.Sampler.PriorOnly)
             try
             {
-                var model = LooCommand.RunInputs([directory], null, 1, TextWriter.Null, true)[0].Model;
+                var model = LooCommand.ReadRun(run, Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)), null, 1).Model;
                 loo = Diagnostics.Loo.LooTextReport.ToText(model);
             }
             catch (ModelSpecificationException e)
