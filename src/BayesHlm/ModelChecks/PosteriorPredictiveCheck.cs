@@ -1,3 +1,4 @@
+using BayesHlm.Estimation.Glmm;
 using BayesHlm.Model;
 using BayesHlm.Statistics;
 using BayesHlm.Statistics.Linalg;
@@ -7,7 +8,18 @@ namespace BayesHlm.ModelChecks;
 /// <summary>One test statistic of the data: its value on y and on each replicated data set, and the posterior
 /// predictive p-value Pr(T(y_rep) ≥ T(y)) (ties counted half, so that a discrete statistic that always ties — the
 /// minimum of counts — gets 0.5, not 1).</summary>
-public sealed record PredictiveStatistic(string Name, double Observed, double[] Replicated, double PValue);
+public sealed record PredictiveStatistic(string Name, double Observed, double[] Replicated, double PValue)
+{
+    /// <summary>The replicated values' mean and 5% and 95% points (the nearest order statistics), NaN without a finite
+    /// one: what every table of the check shows.</summary>
+    public (double Mean, double Q5, double Q95) ReplicatedSummary()
+    {
+        var sorted = Replicated.Where(double.IsFinite).Order().ToArray();
+        if (sorted.Length == 0) return (double.NaN, double.NaN, double.NaN);
+        double Q(double p) => sorted[(int)Math.Round(p * (sorted.Length - 1))];
+        return (sorted.Average(), Q(0.05), Q(0.95));
+    }
+}
 
 /// <summary>Each group's mean of y against its replicated means: the grouped check of one level.</summary>
 /// <param name="Level">The grouping level.</param>
@@ -132,19 +144,8 @@ internal static class PosteriorPredictiveCheck
     private static void Replicate(RowPredictor rows, double[] eta, double sigma2, Random rng, double[] into)
     {
         var weights = rows.Weights;
-        var trials = rows.Trials;
         for (int i = 0; i < into.Length; i++)
-        {
-            double e = eta[i];
-            into[i] = rows.Family switch
-            {
-                Family.Gaussian => e + Math.Sqrt(sigma2 / (weights?[i] ?? 1)) * rng.NextStandardNormal(),
-                Family.Bernoulli => rng.NextDouble() < Estimation.Glmm.LevelOne.Probability(e) ? 1 : 0,
-                Family.Binomial => MathNet.Numerics.Distributions.Binomial.Sample(rng, Estimation.Glmm.LevelOne.Probability(e), (int)trials[i]),
-                Family.Poisson => MathNet.Numerics.Distributions.Poisson.Sample(rng, Math.Exp(e)),
-                _ => throw new ArgumentOutOfRangeException(nameof(rows), rows.Family, "Unknown family."),
-            };
-        }
+            into[i] = LevelOne.Draw(rows.Family, eta[i], rows.Trials[i], sigma2 / (weights?[i] ?? 1), rng);
     }
 
     private static int[] Sizes(int[] group, int groups)

@@ -93,13 +93,9 @@ internal static class PosteriorPrediction
             for (int i = 0; i < n; i++)
             {
                 double eta = w.Eta[i];
-                var (mean, draw) = rows.Family switch
-                {
-                    Family.Gaussian => (eta, eta + Math.Sqrt(sigma2 / (design.Weights?[i] ?? 1)) * rng.NextStandardNormal()),
-                    Family.Bernoulli => Bernoulli(eta, rng),
-                    Family.Binomial => Binomial(eta, rows.Trials[i], rng),
-                    _ => Poisson(eta, rng),
-                };
+                // E(y) as brms's posterior_epred gives it for one trial (a probability, a rate); a new y of the row's trials.
+                double mean = LevelOne.Mean(rows.Family, eta);
+                double draw = LevelOne.Draw(rows.Family, eta, rows.Trials[i], sigma2 / (design.Weights?[i] ?? 1), rng);
                 fit[i][d] = mean;
                 predicted[i][d] = draw;
             }
@@ -115,24 +111,6 @@ internal static class PosteriorPrediction
         {
             Notes = NewRows.Notes(spec),
         };
-    }
-
-    private static (double, double) Bernoulli(double eta, Random rng)
-    {
-        double p = LevelOne.Probability(eta);
-        return (p, rng.NextDouble() < p ? 1 : 0);
-    }
-
-    private static (double, double) Binomial(double eta, double trials, Random rng)
-    {
-        double p = LevelOne.Probability(eta);
-        return (p, MathNet.Numerics.Distributions.Binomial.Sample(rng, p, (int)trials));
-    }
-
-    private static (double, double) Poisson(double eta, Random rng)
-    {
-        double mu = Math.Exp(eta);
-        return (mu, MathNet.Numerics.Distributions.Poisson.Sample(rng, mu));
     }
 
     private static PosteriorInterval Summarise(double[] x)

@@ -125,10 +125,9 @@ public static class HtmlReport
               .Append("<table><tr><th>Statistic</th><th>Observed</th><th>Replicated mean</th><th>5%</th><th>95%</th><th>p</th></tr>");
             foreach (var st in ppc.Statistics)
             {
-                var sorted = st.Replicated.Where(double.IsFinite).Order().ToArray();
-                double Q(double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Round(p * (sorted.Length - 1))];
+                var (mean, q5, q95) = st.ReplicatedSummary();
                 bool extreme = !ppc.Prior && (st.PValue < PredictiveCheckWriters.Tail || st.PValue > 1 - PredictiveCheckWriters.Tail);
-                sb.Append($"<tr><td>{E(st.Name)}{(extreme ? " <span class=\"flag\">*</span>" : "")}</td><td>{N(st.Observed)}</td><td>{N(sorted.Length == 0 ? double.NaN : sorted.Average())}</td><td>{N(Q(0.05))}</td><td>{N(Q(0.95))}</td><td>{st.PValue.ToString("F3", Inv)}</td></tr>");
+                sb.Append($"<tr><td>{E(st.Name)}{(extreme ? " <span class=\"flag\">*</span>" : "")}</td><td>{N(st.Observed)}</td><td>{N(mean)}</td><td>{N(q5)}</td><td>{N(q95)}</td><td>{st.PValue.ToString("F3", Inv)}</td></tr>");
             }
             sb.Append("</table>\n");
             foreach (var file in checks.PredictivePlots) Figure(sb, file);

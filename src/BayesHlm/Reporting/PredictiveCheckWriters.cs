@@ -23,9 +23,8 @@ public static class PredictiveCheckWriters
         var table = new TextTable("statistic", "observed", "replicated", "5%", "95%", "p");
         foreach (var s in check.Statistics)
         {
-            var sorted = s.Replicated.Where(double.IsFinite).Order().ToArray();
-            double Q(double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Round(p * (sorted.Length - 1))];
-            table.Add(s.Name, Format.Num(s.Observed, 4), Format.Num(sorted.Length == 0 ? double.NaN : sorted.Average(), 4), Format.Num(Q(0.05), 4), Format.Num(Q(0.95), 4), Format.Fixed(s.PValue, 3));
+            var (mean, q5, q95) = s.ReplicatedSummary();
+            table.Add(s.Name, Format.Num(s.Observed, 4), Format.Num(mean, 4), Format.Num(q5, 4), Format.Num(q95, 4), Format.Fixed(s.PValue, 3));
         }
         sb.Append(table.Render());
         sb.Append('\n').Append(Format.Wrap(check.Prior
@@ -78,16 +77,16 @@ public static class PredictiveCheckWriters
             w.WriteStartArray("statistics");
             foreach (var s in check.Statistics)
             {
-                var sorted = s.Replicated.Where(double.IsFinite).Order().ToArray();
+                var (mean, q5, q95) = s.ReplicatedSummary();
                 w.WriteStartObject();
                 w.WriteString("name", s.Name);
                 JsonArrays.WriteNumber(w, "observed", s.Observed);
                 JsonArrays.WriteNumber(w, "p", s.PValue);
-                if (sorted.Length > 0)
+                if (double.IsFinite(mean))
                 {
-                    JsonArrays.WriteNumber(w, "replicated_mean", sorted.Average());
-                    JsonArrays.WriteNumber(w, "replicated_q5", sorted[(int)Math.Round(0.05 * (sorted.Length - 1))]);
-                    JsonArrays.WriteNumber(w, "replicated_q95", sorted[(int)Math.Round(0.95 * (sorted.Length - 1))]);
+                    JsonArrays.WriteNumber(w, "replicated_mean", mean);
+                    JsonArrays.WriteNumber(w, "replicated_q5", q5);
+                    JsonArrays.WriteNumber(w, "replicated_q95", q95);
                 }
                 w.WriteEndObject();
             }

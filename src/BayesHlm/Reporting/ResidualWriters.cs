@@ -23,25 +23,15 @@ internal static class ResidualWriters
     {
         double y = design.Columns[^1][i];
         double trials = design.Trials?[i] ?? 1;
-        switch (fit.Family)
+        if (fit.Family == Family.Gaussian)
         {
-            case Family.Gaussian:
-                {
-                    double r = y - eta, w = design.Weights?[i] ?? 1;
-                    double sigma2 = design.KnownResidualVariance ? 1 : fit.ResidualVariance;
-                    return (eta, r, r * Math.Sqrt(w / sigma2));
-                }
-            case Family.Poisson:
-                {
-                    double mu = Math.Exp(eta);
-                    return (mu, y - mu, (y - mu) / Math.Sqrt(mu));
-                }
-            default:
-                {
-                    double p = LevelOne.Probability(eta), mu = trials * p;
-                    return (mu, y - mu, (y - mu) / Math.Sqrt(Math.Max(trials * p * (1 - p), 1e-300)));
-                }
+            double r = y - eta, w = design.Weights?[i] ?? 1;
+            double sigma2 = design.KnownResidualVariance ? 1 : fit.ResidualVariance;
+            return (eta, r, r * Math.Sqrt(w / sigma2));
         }
+        // Pearson's residual: (y − E y)/√Var y, both from the level-1 distribution at η.
+        LevelOne.LogKernel(fit.Family, y, trials, eta, out double mean, out double variance);
+        return (mean, y - mean, (y - mean) / Math.Sqrt(Math.Max(variance, 1e-300)));
     }
 
     /// <summary>level1.csv: line, each level's group, y, fitted, residual, standardised residual, marginal fit (the last
@@ -106,8 +96,7 @@ internal static class ResidualWriters
             sb.Append(',').Append(R(values.Conditional[i])).Append(',').Append(R(values.Marginal[i]));
             if (glmm)
             {
-                double Response(double eta) => fit.Family == Family.Poisson ? Math.Exp(eta) : LevelOne.Probability(eta);
-                sb.Append(',').Append(R(Response(values.Conditional[i]))).Append(',').Append(R(Response(values.Marginal[i])));
+                sb.Append(',').Append(R(LevelOne.Mean(fit.Family, values.Conditional[i]))).Append(',').Append(R(LevelOne.Mean(fit.Family, values.Marginal[i])));
             }
             sb.Append('\n');
         }

@@ -1,4 +1,5 @@
 using BayesHlm.Model;
+using BayesHlm.Statistics;
 
 namespace BayesHlm.Estimation.Glmm;
 
@@ -21,6 +22,26 @@ internal static class LevelOne
 
     /// <summary>1/(1 + e^−η), without overflow for any η.</summary>
     public static double Probability(double eta) => eta >= 0 ? 1 / (1 + Math.Exp(-eta)) : Math.Exp(eta) / (1 + Math.Exp(eta));
+
+    /// <summary>E(y | η) of one trial: η itself for a gaussian outcome, the probability for a binomial one, the rate for
+    /// a Poisson one. Multiply by the trials for a binomial count.</summary>
+    public static double Mean(Family family, double eta) => family switch
+    {
+        Family.Gaussian => eta,
+        Family.Poisson => Math.Exp(eta),
+        _ => Probability(eta),
+    };
+
+    /// <summary>A draw of y given η: N(η, <paramref name="variance"/>) for a gaussian outcome (σ²/w_i), else the
+    /// binomial of <paramref name="trials"/> or the Poisson.</summary>
+    public static double Draw(Family family, double eta, double trials, double variance, Random rng) => family switch
+    {
+        Family.Gaussian => eta + Math.Sqrt(variance) * rng.NextStandardNormal(),
+        Family.Bernoulli => rng.NextDouble() < Probability(eta) ? 1 : 0,
+        Family.Binomial => MathNet.Numerics.Distributions.Binomial.Sample(rng, Probability(eta), (int)trials),
+        Family.Poisson => MathNet.Numerics.Distributions.Poisson.Sample(rng, Math.Exp(eta)),
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown family."),
+    };
 
     /// <summary>log p(y | η) less <see cref="Constant"/>.</summary>
     public static double LogKernel(Family family, double y, double trials, double eta) => LogKernel(family, y, trials, eta, out _, out _);
