@@ -7,7 +7,7 @@ using BayesHlm.Tests.Cli;
 namespace BayesHlm.Tests.BadInput;
 
 /// <summary>
-/// Run directories the run-based cases need ({runs}): a good run, a run whose data file has changed since, a run
+/// Run directories the run-based cases need ({runs}): a good run, a run of the same model on other data, a run whose data file has changed since, a run
 /// holding another run's draws.csv, a run without draws.csv, and a folder that is not a run; for --resume, an
 /// interrupted run (stopped in-process after a checkpoint), one whose data changed since, one without its
 /// checkpoints, and one whose lock a running process (this one) holds. Made once per class.
@@ -24,6 +24,9 @@ public sealed class BadInputRuns : IDisposable
         Sample("data.csv", "y ~ x + (1 | g)", "run");
         Sample("data.csv", "y ~ 1 + (1 | g)", "other");
         Sample("changed.csv", "y ~ x + (1 | g)", "data_changed");
+        File.Copy(good, _folder.PathOf("more.csv"));
+        File.AppendAllText(_folder.PathOf("more.csv"), "7,1,c,1,v\n");
+        Sample("more.csv", "y ~ x + (1 | g)", "other_data");
         Interrupt("changed.csv", "interrupted_data_changed");
         File.AppendAllText(_folder.PathOf("changed.csv"), "7,1,c,1,v\n");
         Interrupt("data.csv", "interrupted");
@@ -317,7 +320,7 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "opt-unknown-command", "Unrecognized command or argument 'fitt'", ["fitt", "x"]);
 
         // ---- compare / plot / report ----
-        foreach (var command in new[] { "compare", "plot", "report" })
+        foreach (var command in new[] { "compare", "plot", "report", "ppc", "loo" })
         {
             Add(d, $"{command}-not-a-run", "not_a_run' is not a run directory: no run.json there", [command, "{runs}/not_a_run"]);
             Add(d, $"{command}-data-changed", "changed.csv' has changed since the run", [command, "{runs}/data_changed"]);
@@ -326,6 +329,20 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
             Add(d, $"{command}-bad-manifest", "bad_manifest/run.json' is not valid JSON", [command, "{runs}/bad_manifest"]);
         }
         Add(d, "compare-a-file", "good.csv' is not a run directory", ["compare", Good]);
+
+        // ---- loo / predict / reml's residuals and predictions ----
+        Add(d, "loo-nothing", "Give run directories (bayeshlm loo runs/a runs/b) or log-likelihood files", ["loo"]);
+        Add(d, "loo-groups-unknown", "--groups h: run '", ["loo", "{runs}/run", "--groups", "h"]);
+        Add(d, "loo-groups-unknown-names-factors", "has no grouping factor 'h'. Its factors: g", ["loo", "{runs}/run", "--groups", "h"]);
+        Add(d, "loo-groups-without-runs", "--groups reads run directories", ["loo", "--loglik", "{bad}/draws_a.csv", "--groups", "g"]);
+        Add(d, "loo-different-data", "were fitted to different data", ["loo", "{runs}/run", "{runs}/other_data"]);
+        Add(d, "loo-write-loglik-two-runs", "--write-loglik writes one run's matrix: give one run", ["loo", "{runs}/run", "{runs}/other", "--write-loglik", "{tmp}/ll.csv"]);
+        Add(d, "predict-no-data", "Give the new rows: bayeshlm predict DIR --data new.csv", ["predict", "{runs}/run"]);
+        Add(d, "predict-missing-file", "nope.csv' does not exist", ["predict", "{runs}/run", "--data", "{bad}/nope.csv"]);
+        Add(d, "predict-missing-column", "Column 'x' not found in '", ["predict", "{runs}/run", "--data", Hsb]);
+        Add(d, "predict-not-a-run", "not_a_run' is not a run directory", ["predict", "{runs}/not_a_run", "--data", Good]);
+        Add(d, "reml-residuals-with-by", "--residuals and --predict are for one fit, not for --by", [.. Reml(Good, F), "--residuals", "{tmp}/res", "--by", "g"]);
+        Add(d, "reml-predict-missing-file", "--predict: the file '", [.. Reml(Good, F), "--predict", "{bad}/nope.csv"]);
 
         // ---- diagnose ----
         Add(d, "diag-missing", "Draws file '", ["diagnose", "{bad}/nodraws.csv"]);
