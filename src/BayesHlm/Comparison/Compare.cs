@@ -149,7 +149,7 @@ public static class Compare
         var x = draws.Draws(name).ToArray();
         Array.Sort(x);
         double mean = x.Average(), sd = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / (x.Length - 1));
-        double median = Quantile(x, 0.5), lo = Quantile(x, 0.025), hi = Quantile(x, 0.975);
+        double median = Diagnostics.ConvergenceMath.Quantile(x, 0.5), lo = Diagnostics.ConvergenceMath.Quantile(x, 0.025), hi = Diagnostics.ConvergenceMath.Quantile(x, 0.975);
         double diff = sd > 0 ? (mean - estimate) / sd : 0;
         bool disagree = Math.Abs(diff) > 1 || estimate < lo || estimate > hi;
         var reasons = new List<string>();
@@ -187,13 +187,6 @@ public static class Compare
             reasons.Add($"The residual variance is estimated from {s.N:N0} rows and its prior is rarely the cause: a disagreement here usually comes from the random " +
                         "part (a variance near zero or at the boundary moves σ² with it) — see the rows above.");
         return new ParameterComparison(name, kind, estimate, se, lower, upper, mean, median, sd, lo, hi, diff, disagree, reasons);
-    }
-
-    private static double Quantile(double[] sorted, double p)
-    {
-        double h = (sorted.Length - 1) * p;
-        int i = (int)Math.Floor(h);
-        return i + 1 < sorted.Length ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
     }
 
     private static string Format(double v) => Reporting.Format.Num(v, 4);

@@ -118,17 +118,10 @@ internal static class PosteriorPrediction
         double mean = x.Average(), ss = 0;
         foreach (double v in x) ss += (v - mean) * (v - mean);
         Array.Sort(x);
-        return new PosteriorInterval(mean, Math.Sqrt(ss / Math.Max(1, x.Length - 1)), Quantile(x, 0.025), Quantile(x, 0.975));
+        return new PosteriorInterval(mean, Math.Sqrt(ss / Math.Max(1, x.Length - 1)), Diagnostics.ConvergenceMath.Quantile(x, 0.025), Diagnostics.ConvergenceMath.Quantile(x, 0.975));
     }
 
     /// <summary>R's type-7 quantile of sorted values.</summary>
-    private static double Quantile(double[] sorted, double p)
-    {
-        double h = (sorted.Length - 1) * p;
-        int i = (int)Math.Floor(h);
-        return i + 1 < sorted.Length ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-    }
-
     private sealed class Workspace(SufficientStatistics s, Design design, DrawReader reader, ulong seed)
     {
         public readonly double[] Beta = new double[s.P];

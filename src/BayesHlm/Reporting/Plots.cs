@@ -95,7 +95,7 @@ public static class Plots
         double[] Shares(double[] y) => values.Select(v => y.Count(x => x == v) / (double)y.Length).ToArray();
         var replicated = check.Sample.Select(Shares).ToArray();
         var mean = values.Select((_, v) => replicated.Average(r => r[v])).ToArray();
-        var upper = values.Select((_, v) => Quantile(replicated.Select(r => r[v]).ToArray(), 0.95)).ToArray();
+        var upper = values.Select((_, v) => QuantileOf(replicated.Select(r => r[v]).ToArray(), 0.95)).ToArray();
         var bars = plot.Add.Bars(values, Shares(check.Observed));
         bars.Color = Colors.Gray.WithAlpha(0.5);
         bars.LegendText = "y";
@@ -134,7 +134,7 @@ public static class Plots
         int groups = check.Groups.Count, draws = check.Replicated.Length / Math.Max(groups, 1);
         var order = Enumerable.Range(0, groups).Where(g => double.IsFinite(check.Observed[g])).OrderBy(g => check.Observed[g]).ToArray();
         var xs = Enumerable.Range(1, order.Length).Select(i => (double)i).ToArray();
-        double[] Bound(double p) => order.Select(g => Quantile(check.Replicated.AsSpan(g * draws, draws).ToArray(), p)).ToArray();
+        double[] Bound(double p) => order.Select(g => QuantileOf(check.Replicated.AsSpan(g * draws, draws).ToArray(), p)).ToArray();
         var lower = Bound(0.05);
         var upper = Bound(0.95);
         // Many groups: the interval as two lines (a band) rather than thousands of overlapping bars.
@@ -157,12 +157,11 @@ public static class Plots
         plot.ShowLegend(Alignment.UpperLeft);
     }
 
-    private static double Quantile(double[] x, double p)
+    /// <summary>R's type-7 quantile of <paramref name="x"/>, sorted in place.</summary>
+    private static double QuantileOf(double[] x, double p)
     {
         Array.Sort(x);
-        double h = (x.Length - 1) * p;
-        int i = (int)Math.Floor(h);
-        return i + 1 < x.Length ? x[i] + (h - i) * (x[i + 1] - x[i]) : x[i];
+        return Diagnostics.ConvergenceMath.Quantile(x, p);
     }
 
     /// <summary>The residual plots of an EB/ML fit: standardised level-1 residuals against fitted values, and a normal
