@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace BayesHlm.Statistics.Linalg;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal sealed class NestedFactorization : GaussianKernel
     private readonly int _m, _p, _k;
     private readonly int[] _q;
     private readonly int[][] _rest;              // per level: columns [0, ZOffset[k]) then y
+    private readonly int[] _contiguous;          // per level: how many of its rest columns run 0, 1, 2, … (all but y)
     private readonly int[][] _parent;            // per level: parent node index (level 0: 0)
     private readonly int[] _nodes;               // per level: node count
     private readonly double[][] _acc;            // per non-leaf level: nodes × m × m accumulators
@@ -25,6 +28,7 @@ internal sealed class NestedFactorization : GaussianKernel
         _m = s.M; _p = s.P; _k = s.Levels.Count;
         _q = s.Levels.Select(l => l.Size).ToArray();
         _rest = new int[_k][];
+        _contiguous = new int[_k];
         _parent = new int[_k][];
         _nodes = new int[_k];
         _acc = new double[_k][];
@@ -34,6 +38,7 @@ internal sealed class NestedFactorization : GaussianKernel
         for (int k = 0; k < _k; k++)
         {
             _rest[k] = Enumerable.Range(0, s.ZOffset[k]).Append(s.YIndex).ToArray();
+            while (_contiguous[k] < _rest[k].Length && _rest[k][_contiguous[k]] == _contiguous[k]) _contiguous[k]++;
             _nodes[k] = s.Levels[k].Grouping.Count;
             _parent[k] = s.Levels[k].Grouping.Parent.ToArray();
             if (k < _k - 1) _acc[k] = new double[_nodes[k] * _m * _m];
@@ -212,7 +217,34 @@ internal sealed class NestedFactorization : GaussianKernel
             L[0] = L00; L[1] = 0; L[2] = L10; L[3] = L11;
             double* m0 = M + z0 * m, m1 = M + z1 * m;
             double* y0 = Y, y1 = Y + r;
-            for (int col = 0; col < r; col++)
+            // The columns rest[0..contiguous) are 0, 1, …: there several lanes at a time (Vector256, then Vector128), each
+            // lane the scalar loop's operations in its order (no fused multiply-add), so the results are the same bits.
+            int contiguous = _contiguous[k], col = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> vl00 = Vector256.Create(l00), vl10 = Vector256.Create(l10), vl11 = Vector256.Create(l11);
+                Vector256<double> vL00 = Vector256.Create(L00), vL10 = Vector256.Create(L10), vL11 = Vector256.Create(L11);
+                for (; col + 4 <= contiguous; col += 4)
+                {
+                    Vector256<double> a0 = Vector256.Load(m0 + col), a1 = Vector256.Load(m1 + col);
+                    var v0 = (vl00 * a0 + vl10 * a1) / vL00;
+                    v0.Store(y0 + col);
+                    ((vl11 * a1 - vL10 * v0) / vL11).Store(y1 + col);
+                }
+            }
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<double> vl00 = Vector128.Create(l00), vl10 = Vector128.Create(l10), vl11 = Vector128.Create(l11);
+                Vector128<double> vL00 = Vector128.Create(L00), vL10 = Vector128.Create(L10), vL11 = Vector128.Create(L11);
+                for (; col + 2 <= contiguous; col += 2)
+                {
+                    Vector128<double> a0 = Vector128.Load(m0 + col), a1 = Vector128.Load(m1 + col);
+                    var v0 = (vl00 * a0 + vl10 * a1) / vL00;
+                    v0.Store(y0 + col);
+                    ((vl11 * a1 - vL10 * v0) / vL11).Store(y1 + col);
+                }
+            }
+            for (; col < r; col++)
             {
                 int rc = R[col];
                 double v0 = (l00 * m0[rc] + l10 * m1[rc]) / L00;
@@ -223,7 +255,26 @@ internal sealed class NestedFactorization : GaussianKernel
             {
                 int rowC = R[ci] * m;
                 double yc0 = y0[ci], yc1 = y1[ci];
-                for (int d = 0; d <= ci; d++)
+                int d = 0, lanes = Math.Min(ci + 1, contiguous);
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> c0 = Vector256.Create(yc0), c1 = Vector256.Create(yc1);
+                    for (; d + 4 <= lanes; d += 4)
+                    {
+                        var v = Vector256.Load(M + rowC + d) - c0 * Vector256.Load(y0 + d) - c1 * Vector256.Load(y1 + d);
+                        (Vector256.Load(T + rowC + d) + v).Store(T + rowC + d);
+                    }
+                }
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    Vector128<double> c0 = Vector128.Create(yc0), c1 = Vector128.Create(yc1);
+                    for (; d + 2 <= lanes; d += 2)
+                    {
+                        var v = Vector128.Load(M + rowC + d) - c0 * Vector128.Load(y0 + d) - c1 * Vector128.Load(y1 + d);
+                        (Vector128.Load(T + rowC + d) + v).Store(T + rowC + d);
+                    }
+                }
+                for (; d <= ci; d++)
                 {
                     int rd = R[d];
                     double v = M[rowC + rd] - yc0 * y0[d] - yc1 * y1[d];
@@ -389,6 +440,11 @@ internal sealed class NestedFactorization : GaussianKernel
             for (int node = 0; node < _nodes[k]; node++)
             {
                 if (k > 0) PathValues(k - 1, _parent[k][node], beta, u, path);
+                if (q == 2)
+                {
+                    DrawTwo(k, node, r, d, sigma, rng, path, u[k]);
+                    continue;
+                }
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
                 for (int i = 0; i < q; i++)
@@ -404,6 +460,31 @@ internal sealed class NestedFactorization : GaussianKernel
     }
 
     private double[]? _drawPath, _drawB;
+
+    /// <summary>One group's draw in <see cref="DrawGivenFixed"/> written out for two random effects (intercept and slope),
+    /// the same operations in the same order: the two rows' sums run side by side (two dependency chains, not one after
+    /// the other), then the two normals in turn, L⁻ᵀ, and u = Λb.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void DrawTwo(int k, int node, int r, int d, double sigma, System.Random rng, double[] path, double[] u)
+    {
+        var y = _y[k].AsSpan(node * 2 * r, 2 * r);
+        double s0 = y[r - 1], s1 = y[2 * r - 1];
+        for (int c = 0; c < d; c++)
+        {
+            double pc = path[c];
+            s0 -= y[c] * pc;
+            s1 -= y[r + c] * pc;
+        }
+        double b0 = s0 + sigma * rng.NextStandardNormal();
+        double b1 = s1 + sigma * rng.NextStandardNormal();
+        var l = _l[k].AsSpan(node * 4, 4);
+        b1 /= l[3];
+        b0 = (b0 - l[2] * b1) / l[0];
+        var lam = _lambda[k];
+        // As Dense.LowerTimes sums, from 0 (which turns a −0 product into +0).
+        u[node * 2] = 0.0 + lam[0] * b0;
+        u[node * 2 + 1] = 0.0 + lam[2] * b0 + lam[3] * b1;
+    }
 
     /// <summary>(β, u_1, …, u_level) along the path through the nesting from the root to <paramref name="node"/> of
     /// <paramref name="level"/> (level −1: β alone), with u taken from <paramref name="values"/> (posterior means or draws).</summary>
