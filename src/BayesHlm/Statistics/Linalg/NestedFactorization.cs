@@ -70,13 +70,31 @@ internal sealed class NestedFactorization : GaussianKernel
         for (int k = _k - 1; k >= 0; k--)
         {
             bool leafLevel = k == _k - 1;
-            for (int node = 0; node < _nodes[k]; node++)
+            if (_q[k] == 2)
             {
-                ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
-                Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
-                product *= Eliminate(mat, k, node, target);
-                if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                // Every group's factor first, then every group's Schur complement: the same operations, each group's
+                // parent receiving its terms in the same order, but the groups' factors no longer wait on one another.
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    product *= Factor2(mat, k, node);
+                    if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                }
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
+                    Schur2(mat, k, node, target);
+                }
             }
+            else
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
+                    product *= Eliminate(mat, k, node, target);
+                    if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                }
             // Eliminations add to the lower triangle only; the level above reads both.
             if (k == 0) Symmetrize(_root, _rest[0]);
             else for (int parent = 0; parent < _nodes[k - 1]; parent++) Symmetrize(_acc[k - 1].AsSpan(parent * _m * _m, _m * _m), _rest[k]);
@@ -107,7 +125,6 @@ internal sealed class NestedFactorization : GaussianKernel
     private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
     {
         if (_q[k] == 1) return Eliminate1(mat, k, node, target);
-        if (_q[k] == 2) return Eliminate2(mat, k, node, target);
         int m = _m, q = _q[k], z0 = _s.ZOffset[k];
         int[] rest = _rest[k];
         int r = rest.Length;
@@ -199,15 +216,18 @@ internal sealed class NestedFactorization : GaussianKernel
         }
     }
 
-    /// <summary><see cref="Eliminate"/> written out for two random effects per group (intercept and slope).</summary>
-    private unsafe double Eliminate2(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    /// <summary><see cref="Eliminate"/> written out for two random effects per group (intercept and slope), in two halves
+    /// that <see cref="Update"/> runs as two passes over the level. This first half: T = ΛᵀM_zzΛ + I = LLᵀ and Y = L⁻¹ΛᵀM_(z,rest), into the
+    /// group's own slots of <c>_l</c> and <c>_y</c>; returns |T|^½. It reads and writes nothing another group's does, so a
+    /// pass of it over a level's groups overlaps one group's long chain of square roots and divisions with the next's.</summary>
+    private unsafe double Factor2(ReadOnlySpan<double> mat, int k, int node)
     {
         int m = _m, z0 = _s.ZOffset[k], z1 = z0 + 1;
         int[] rest = _rest[k];
         int r = rest.Length;
         var lam = _lambda[k];
         double l00 = lam[0], l10 = lam[2], l11 = lam[3];
-        fixed (double* M = mat, T = target, Y = &_y[k][node * 2 * r], L = &_l[k][node * 4])
+        fixed (double* M = mat, Y = &_y[k][node * 2 * r], L = &_l[k][node * 4])
         fixed (int* R = rest)
         {
             double a = M[z0 * m + z0], b = M[z1 * m + z0], c = M[z1 * m + z1];
@@ -251,6 +271,21 @@ internal sealed class NestedFactorization : GaussianKernel
                 y0[col] = v0;
                 y1[col] = (l11 * m1[rc] - L10 * v0) / L11;
             }
+            return L00 * L11;
+        }
+    }
+
+    /// <summary>The second half of <see cref="Factor2"/>'s elimination: parent[rest, rest] += M[rest, rest] − YᵀY (lower triangle).</summary>
+    private unsafe void Schur2(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    {
+        int m = _m;
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        int contiguous = _contiguous[k];
+        fixed (double* M = mat, T = target, Y = &_y[k][node * 2 * r])
+        fixed (int* R = rest)
+        {
+            double* y0 = Y, y1 = Y + r;
             for (int ci = 0; ci < r; ci++)
             {
                 int rowC = R[ci] * m;
@@ -281,7 +316,6 @@ internal sealed class NestedFactorization : GaussianKernel
                     T[rowC + rd] += v;
                 }
             }
-            return L00 * L11;
         }
     }
 
