@@ -184,6 +184,7 @@ public sealed class SufficientStatistics
     }
 
     /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal ReadOnlySpan<double> Leaf(int leaf) => new(_leaf, leaf * M * M, M * M);
 
     /// <summary>Σ_j C_j over all groups.</summary>
