@@ -80,11 +80,18 @@ internal sealed class NestedFactorization : GaussianKernel
                     product *= Factor2(mat, k, node);
                     if (product > 1e250) { logDet += Math.Log(product); product = 1; }
                 }
+                // Two groups at a time where they share their parent (every pair of the outermost level: the root).
                 for (int node = 0; node < _nodes[k]; node++)
                 {
                     ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
                     Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
-                    Schur2(mat, k, node, target);
+                    if (node + 1 < _nodes[k] && (k == 0 || _parent[k][node + 1] == _parent[k][node]))
+                    {
+                        ReadOnlySpan<double> next = leafLevel ? _s.Leaf(node + 1) : _acc[k].AsSpan((node + 1) * _m * _m, _m * _m);
+                        Schur2Pair(mat, next, k, node, target);
+                        node++;
+                    }
+                    else Schur2(mat, k, node, target);
                 }
             }
             else
@@ -314,6 +321,55 @@ internal sealed class NestedFactorization : GaussianKernel
                     int rd = R[d];
                     double v = M[rowC + rd] - yc0 * y0[d] - yc1 * y1[d];
                     T[rowC + rd] += v;
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="Schur2"/> of groups <paramref name="node"/> and node + 1, which share the parent
+    /// <paramref name="target"/>: each entry of the parent is read once, gains the first group's term and then the second's
+    /// (as two calls would add them), and is written once; the row's set-up is shared.</summary>
+    private unsafe void Schur2Pair(ReadOnlySpan<double> matA, ReadOnlySpan<double> matB, int k, int node, Span<double> target)
+    {
+        int m = _m;
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        int contiguous = _contiguous[k];
+        fixed (double* Ma = matA, Mb = matB, T = target, Ya = &_y[k][node * 2 * r])
+        fixed (int* R = rest)
+        {
+            double* ya0 = Ya, ya1 = Ya + r, yb0 = Ya + 2 * r, yb1 = Ya + 3 * r;
+            for (int ci = 0; ci < r; ci++)
+            {
+                int rowC = R[ci] * m;
+                double a0 = ya0[ci], a1 = ya1[ci], b0 = yb0[ci], b1 = yb1[ci];
+                int d = 0, lanes = Math.Min(ci + 1, contiguous);
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> va0 = Vector256.Create(a0), va1 = Vector256.Create(a1), vb0 = Vector256.Create(b0), vb1 = Vector256.Create(b1);
+                    for (; d + 4 <= lanes; d += 4)
+                    {
+                        var va = Vector256.Load(Ma + rowC + d) - va0 * Vector256.Load(ya0 + d) - va1 * Vector256.Load(ya1 + d);
+                        var vb = Vector256.Load(Mb + rowC + d) - vb0 * Vector256.Load(yb0 + d) - vb1 * Vector256.Load(yb1 + d);
+                        (Vector256.Load(T + rowC + d) + va + vb).Store(T + rowC + d);
+                    }
+                }
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    Vector128<double> va0 = Vector128.Create(a0), va1 = Vector128.Create(a1), vb0 = Vector128.Create(b0), vb1 = Vector128.Create(b1);
+                    for (; d + 2 <= lanes; d += 2)
+                    {
+                        var va = Vector128.Load(Ma + rowC + d) - va0 * Vector128.Load(ya0 + d) - va1 * Vector128.Load(ya1 + d);
+                        var vb = Vector128.Load(Mb + rowC + d) - vb0 * Vector128.Load(yb0 + d) - vb1 * Vector128.Load(yb1 + d);
+                        (Vector128.Load(T + rowC + d) + va + vb).Store(T + rowC + d);
+                    }
+                }
+                for (; d <= ci; d++)
+                {
+                    int rd = R[d];
+                    double va = Ma[rowC + rd] - a0 * ya0[d] - a1 * ya1[d];
+                    double vb = Mb[rowC + rd] - b0 * yb0[d] - b1 * yb1[d];
+                    T[rowC + rd] = T[rowC + rd] + va + vb;
                 }
             }
         }
