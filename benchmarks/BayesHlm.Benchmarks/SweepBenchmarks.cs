@@ -13,10 +13,13 @@ namespace BayesHlm.Benchmarks;
 /// file's own priors (its <c>priors:</c> section, or the defaults), started as <c>bayeshlm fit</c> starts chain 0 of
 /// seed 1 (the EB/ML fit, dispersed) and warmed up in the setup for the file's own warm-up length (adapting), so
 /// the timed sweeps are the sampling phase's. The Allocated column must read <c>-</c> (0 B) on every row (issue 15).
+/// Short iterations (32 sweeps, under a millisecond for most models) and many of them, in three launches: on a busy
+/// machine (other jobs on the 2 cores) an iteration of the default half a second always holds a few preemptions, so its
+/// mean, and the median of such means, rises with the load; the median of short iterations is the sweep's own time.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[SimpleJob(launchCount: 3, warmupCount: 10, iterationCount: 200, invocationCount: 32)]
 public class SweepBenchmarks
 {
     /// <summary>Every model file of models/, by its name without .yaml.</summary>
@@ -47,11 +50,11 @@ public class SweepBenchmarks
 /// The same for the sampler's paths that no model file takes: crossed factors (one joint draw, and factor by factor),
 /// the gamma-rate hyperprior, the linear hyperprior on fixed effects, sd priors, independent gamma precisions, a
 /// three-effect inverse-Wishart and LKJ, three levels with a random slope, a Poisson random slope. 1,000 warm-up sweeps
-/// in the setup. The same cases as SweepAllocationTests.
+/// in the setup. The same cases as SweepAllocationTests. Short iterations as in <see cref="SweepBenchmarks"/>, one launch.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[SimpleJob(launchCount: 1, warmupCount: 10, iterationCount: 200, invocationCount: 32)]
 public class SweepPathBenchmarks
 {
     private static readonly Dictionary<string, (string Data, string Formula, string Priors)> Cases = new()
@@ -96,7 +99,10 @@ public class SweepPathBenchmarks
     public void Step() => _chain.Step();
 }
 
-/// <summary>A chain as <c>bayeshlm fit</c> starts chain 0 of seed 1, warmed up.</summary>
+/// <summary>A chain as <c>bayeshlm fit</c> starts chain 0 of seed 1, warmed up, then run on (not adapting) for a second
+/// so that the runtime has compiled every method of a sweep in its final, optimised form before anything is measured
+/// (tiered compilation waits 100 ms after the last new method before it counts calls; a setup of a few hundred sweeps
+/// is over before then, and the recompilations would fall into the measured iterations).</summary>
 internal static class SweepChain
 {
     public static GibbsChain Build(ModelSpec spec, DataTable data, PriorSpec priors, RemlOptions reml, int warmup, bool factorwise = false)
@@ -109,6 +115,8 @@ internal static class SweepChain
         var chain = new GibbsChain(stats, resolved, rng, sigma2, sigma, factorwise) { Adapting = true };
         for (int t = 0; t < warmup; t++) chain.Step();
         chain.Adapting = false;
+        var settle = System.Diagnostics.Stopwatch.StartNew();
+        while (settle.ElapsedMilliseconds < 1000) chain.Step();
         return chain;
     }
 }
