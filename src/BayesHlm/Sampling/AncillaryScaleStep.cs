@@ -87,13 +87,25 @@ internal sealed class AncillaryScaleStep : IChainStep
         if (!_walk.Walk(phi, _proposal, LogTarget(phi), _logTarget, ProposalsPerSweep, rng, adapt)) return;
         var lNew = _current;
         _coords.ToL(phi, lNew);
-        for (int j = 0; j < groups; j++)
-            for (int r = 0; r < q; r++)
+        if (q == 2)
+        {
+            // u_j = Lη_j written out, summed from 0 as the loop below does.
+            double l00 = lNew[0], l10 = lNew[2], l11 = lNew[3];
+            for (int j = 0; j < groups; j++)
             {
-                double v = 0;
-                for (int t = 0; t <= r; t++) v += lNew[r * q + t] * _eta[j * q + t];
-                u[j * q + r] = v;
+                double e0 = _eta[2 * j], e1 = _eta[2 * j + 1];
+                u[2 * j] = 0.0 + l00 * e0;
+                u[2 * j + 1] = 0.0 + l10 * e0 + l11 * e1;
             }
+        }
+        else
+            for (int j = 0; j < groups; j++)
+                for (int r = 0; r < q; r++)
+                {
+                    double v = 0;
+                    for (int t = 0; t <= r; t++) v += lNew[r * q + t] * _eta[j * q + t];
+                    u[j * q + r] = v;
+                }
         _coords.ToSigma(lNew, sigma);
     }
 

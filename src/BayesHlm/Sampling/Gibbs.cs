@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using BayesHlm.Diagnostics;
@@ -120,6 +121,10 @@ public static class Gibbs
         var reached = new int[options.Chains];
         var acceptance = new double[options.Chains];
         var channel = Channel.CreateBounded<Row>(new BoundedChannelOptions(1024) { SingleReader = true });
+        // Each chain's rows come back from the collector once copied, and are filled again: a kept draw allocates nothing
+        // once the rows in flight (at most the channel's capacity) exist. A row the size of a model with many saved group
+        // effects would otherwise be a new large-object-heap array per draw.
+        var spareRows = Enumerable.Range(0, options.Chains).Select(_ => new ConcurrentQueue<double[]>()).ToArray();
         var clock = Stopwatch.StartNew();
         using var warmupDone = new CountdownEvent(options.Chains);
         double warmupSeconds = 0;
@@ -141,6 +146,7 @@ public static class Gibbs
             {
                 for (int p = 0; p < row.Values.Length; p++) draws[p][row.Chain * kept + row.Index] = row.Values[p];
                 completed[row.Chain] = Math.Max(completed[row.Chain], row.Index + 1);
+                spareRows[row.Chain].Enqueue(row.Values);
             }
         });
 
@@ -183,7 +189,7 @@ public static class Gibbs
                 Volatile.Write(ref reached[chainIndex], ++t);
                 if ((t - options.Warmup) % options.Thin == 0)
                 {
-                    var row = new double[names.Count];
+                    if (!spareRows[chainIndex].TryDequeue(out var row)) row = new double[names.Count];
                     chain.Current(row, groupEffects);
                     // The sink's work (formatting for disk) runs here, on every chain's thread, not in the one collector.
                     sink?.Write(chainIndex, keptSoFar, row);

@@ -71,6 +71,13 @@ internal sealed class GibbsChain
     /// <summary>The chain's state (the steps' tests read and set it).</summary>
     internal ChainState State => _state;
 
+    /// <summary>The steps of a sweep, in order, and the stream they draw from: a harness that times each step runs them
+    /// itself (<c>benchmarks --sweep-profile</c>), exactly as <see cref="Step"/> does.</summary>
+    internal IReadOnlyList<IChainStep> Steps => _steps;
+
+    /// <inheritdoc cref="Steps"/>
+    internal Random Random => _rng;
+
     /// <summary>The chain's whole state as bytes — the random stream, <see cref="ChainState"/>, every step's adaptation —
     /// from which <see cref="Restore"/> continues it exactly as if it had never stopped.</summary>
     public byte[] Save()

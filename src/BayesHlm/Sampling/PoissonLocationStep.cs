@@ -19,6 +19,11 @@ internal sealed class PoissonLocationStep : IChainStep
     private readonly int[][][] _rowsOf;   // per level, per group: its rows
     private readonly double[] _eta;
     private readonly double[][] _lambdas;
+    private readonly double[][] _precision; // per level, Σ_k⁻¹ of this sweep
+    private readonly double[] _factor;       // the Cholesky factor of a Σ_k on the way to its inverse
+    private readonly double[] _u;            // the group's u under way
+    // The block step's workspaces, sized for the largest block (β or a level's u); a step uses the first n (or n²).
+    private readonly double[] _mode, _l, _newton, _noise, _proposal, _current, _gradient, _hessian, _v;
     private long _proposed, _accepted;
 
     public PoissonLocationStep(SufficientStatistics s)
@@ -28,6 +33,19 @@ internal sealed class PoissonLocationStep : IChainStep
         _rowsOf = s.Levels.Select((_, k) => _rows.RowsOfGroup(k)).ToArray();
         _eta = new double[_rows.N];
         _lambdas = s.Levels.Select(l => new double[l.Size * l.Size]).ToArray();
+        _precision = s.Levels.Select(l => new double[l.Size * l.Size]).ToArray();
+        int maxQ = s.Levels.Select(l => l.Size).DefaultIfEmpty(0).Max(), n = Math.Max(s.P, maxQ);
+        _factor = new double[maxQ * maxQ];
+        _u = new double[maxQ];
+        _mode = new double[n];
+        _l = new double[n * n];
+        _newton = new double[n];
+        _noise = new double[n];
+        _proposal = new double[n];
+        _current = new double[n];
+        _gradient = new double[n];
+        _hessian = new double[n * n];
+        _v = new double[n];
     }
 
     public double AcceptanceRate => _proposed == 0 ? double.NaN : _accepted / (double)_proposed;
@@ -39,21 +57,26 @@ internal sealed class PoissonLocationStep : IChainStep
         for (int k = 0; k < _s.Levels.Count; k++)
         {
             int q = _s.Levels[k].Size;
-            if (Dense.TryInverse(state.Sigma[k], q) is not { } precision) continue;
+            // Σ_k⁻¹ by its Cholesky factor; a Σ_k that is not positive definite leaves the level's effects as they are.
+            var factor = _factor.AsSpan(0, q * q);
+            state.Sigma[k].AsSpan(0, q * q).CopyTo(factor);
+            if (!Dense.CholeskyInPlace(factor, q)) continue;
+            var precision = _precision[k];
+            Dense.InverseFromCholesky(factor, q, precision);
             var z = _rows.Z[k];
+            var u = _u.AsSpan(0, q);
             for (int g = 0; g < _rowsOf[k].Length; g++)
             {
                 var rows = _rowsOf[k][g];
-                var u = state.U[k].AsSpan(g * q, q).ToArray();
+                state.U[k].AsSpan(g * q, q).CopyTo(u);
                 // Coordinates d = u_new − u: the rows' η moves by z_i·d; the prior term −½uᵀΣ⁻¹u.
-                Step(q, rng, u, d => Prior(precision, q, u, d), z, rows);
+                Step(q, rng, u, precision, null, z, rows);
                 u.CopyTo(state.U[k].AsSpan(g * q, q));
             }
         }
         // β given u: the prior N(m, P⁻¹) in the statistics' coordinates.
         var fixedPrior = state.FixedPrior;
-        int p = _s.P;
-        Step(p, rng, state.Beta, d => FixedPriorLog(fixedPrior, p, state.Beta, d), _rows.X, null);
+        Step(_s.P, rng, state.Beta, null, fixedPrior, _rows.X, null);
         for (int k = 0; k < _lambdas.Length; k++)
         {
             int q = _s.Levels[k].Size;
@@ -70,99 +93,106 @@ internal sealed class PoissonLocationStep : IChainStep
         return sum;
     }
 
-    /// <summary>−½(u + d)ᵀΣ⁻¹(u + d) and its gradient and Hessian in d.</summary>
-    private static (double Value, double[] Gradient, double[] Hessian) Prior(double[] precision, int q, double[] u, double[] d)
+    /// <summary>The prior's log density at x + d up to a constant, with its gradient and Hessian in d into
+    /// <paramref name="gradient"/> and <paramref name="hessian"/>: −½(x + d)ᵀΣ⁻¹(x + d) for a group's u
+    /// (<paramref name="precision"/> = Σ⁻¹), else log N(x + d; m, P⁻¹) for β (<paramref name="fixedPrior"/>).</summary>
+    private double Prior(int n, ReadOnlySpan<double> x, double[]? precision, FixedEffectPrior? fixedPrior, ReadOnlySpan<double> d,
+        Span<double> gradient, Span<double> hessian)
     {
-        var v = new double[q];
-        for (int a = 0; a < q; a++) v[a] = u[a] + d[a];
-        var gradient = new double[q];
+        var v = _v.AsSpan(0, n);
+        for (int a = 0; a < n; a++) v[a] = x[a] + d[a];
         double value = 0;
-        for (int a = 0; a < q; a++)
+        if (precision is not null)
         {
-            double sum = 0;
-            for (int c = 0; c < q; c++) sum += precision[a * q + c] * v[c];
-            gradient[a] = -sum;
-            value -= 0.5 * v[a] * sum;
+            for (int a = 0; a < n; a++)
+            {
+                double sum = 0;
+                for (int c = 0; c < n; c++) sum += precision[a * n + c] * v[c];
+                gradient[a] = -sum;
+                value -= 0.5 * v[a] * sum;
+            }
+            for (int a = 0; a < n * n; a++) hessian[a] = -precision[a];
+            return value;
         }
-        return (value, gradient, precision.Select(x => -x).ToArray());
-    }
-
-    /// <summary>log N(β + d; m, P⁻¹) up to a constant, with gradient and Hessian in d.</summary>
-    private static (double Value, double[] Gradient, double[] Hessian) FixedPriorLog(FixedEffectPrior prior, int p, double[] beta, double[] d)
-    {
-        var v = new double[p];
-        for (int a = 0; a < p; a++) v[a] = beta[a] + d[a];
-        var gradient = new double[p];
-        double value = 0;
-        for (int a = 0; a < p; a++)
+        var prior = fixedPrior!;
+        for (int a = 0; a < n; a++)
         {
             double pv = 0;
-            for (int c = 0; c < p; c++) pv += prior.Precision[a * p + c] * v[c];
+            for (int c = 0; c < n; c++) pv += prior.Precision[a * n + c] * v[c];
             gradient[a] = prior.PrecisionTimesMean[a] - pv;
             value += v[a] * (prior.PrecisionTimesMean[a] - 0.5 * pv);
         }
-        return (value, gradient, prior.Precision.Select(x => -x).ToArray());
+        for (int a = 0; a < n * n; a++) hessian[a] = -prior.Precision[a];
+        return value;
+    }
+
+    /// <summary>log π(d) = Σ_i [y_i(η_i + m_i(d)) − exp(η_i + m_i(d))] + prior(d) over the block's rows, with its gradient
+    /// and Hessian into the step's <c>_gradient</c> and <c>_hessian</c>.</summary>
+    private double Target(int n, ReadOnlySpan<double> x, double[]? precision, FixedEffectPrior? fixedPrior, double[][] columns, int[]? rows,
+        ReadOnlySpan<double> d)
+    {
+        var gradient = _gradient.AsSpan(0, n);
+        var hessian = _hessian.AsSpan(0, n * n);
+        double value = Prior(n, x, precision, fixedPrior, d, gradient, hessian);
+        var y = _rows.Y;
+        int count = rows?.Length ?? _rows.N;
+        for (int t = 0; t < count; t++)
+        {
+            int i = rows is null ? t : rows[t];
+            double e = _eta[i] + Dot(columns, i, d), mu = Math.Exp(e);
+            value += y[i] * e - mu;
+            for (int a = 0; a < n; a++)
+            {
+                double za = columns[a][i];
+                gradient[a] += (y[i] - mu) * za;
+                for (int c = 0; c <= a; c++) hessian[a * n + c] -= mu * za * columns[c][i];
+            }
+        }
+        for (int a = 0; a < n; a++) for (int c = 0; c < a; c++) hessian[c * n + a] = hessian[a * n + c];
+        return value;
     }
 
     /// <summary>
     /// One MH step of a block x (length n) whose rows' η move by Σ_a <paramref name="columns"/>[a][i]·d_a when x moves by d
-    /// (<paramref name="rows"/> null: every row). Newton from d = 0 to the conditional's mode, then a proposal from
+    /// (<paramref name="rows"/> null: every row), under the prior of a group's u (<paramref name="precision"/>) or of β
+    /// (<paramref name="fixedPrior"/>). Newton from d = 0 to the conditional's mode, then a proposal from
     /// N(mode, H⁻¹) or a walk with that covariance, accepted with π(x')q(x)/π(x)q(x'); x and η updated in place on acceptance.
     /// </summary>
-    private void Step(int n, Random rng, double[] x, Func<double[], (double Value, double[] Gradient, double[] Hessian)> prior,
-        double[][] columns, int[]? rows)
+    private void Step(int n, Random rng, Span<double> x, double[]? precision, FixedEffectPrior? fixedPrior, double[][] columns, int[]? rows)
     {
-        double Move(double[] d, int i) => Dot(columns, i, d);
-        var y = _rows.Y;
-        int count = rows?.Length ?? _rows.N;
-        int Row(int t) => rows is null ? t : rows[t];
-        // log π(d) = Σ_i [y_i(η_i + m_i(d)) − exp(η_i + m_i(d))] + prior(d), with its gradient and Hessian.
-        (double Value, double[] Gradient, double[] Hessian) Target(double[] d)
-        {
-            var (value, gradient, hessian) = prior(d);
-            for (int t = 0; t < count; t++)
-            {
-                int i = Row(t);
-                double e = _eta[i] + Move(d, i), mu = Math.Exp(e);
-                value += y[i] * e - mu;
-                for (int a = 0; a < n; a++)
-                {
-                    double za = columns[a][i];
-                    gradient[a] += (y[i] - mu) * za;
-                    for (int c = 0; c <= a; c++) hessian[a * n + c] -= mu * za * columns[c][i];
-                }
-            }
-            for (int a = 0; a < n; a++) for (int c = 0; c < a; c++) hessian[c * n + a] = hessian[a * n + c];
-            return (value, gradient, hessian);
-        }
-
-        var mode = new double[n];
-        var l = new double[n * n];
+        var mode = _mode.AsSpan(0, n);
+        var l = _l.AsSpan(0, n * n);
+        var hessian = _hessian.AsSpan(0, n * n);
+        mode.Clear();
+        l.Clear();
         for (int it = 0; it < NewtonSteps; it++)
         {
-            var (_, g, h) = Target(mode);
-            for (int a = 0; a < n * n; a++) l[a] = -h[a];
+            Target(n, x, precision, fixedPrior, columns, rows, mode);
+            for (int a = 0; a < n * n; a++) l[a] = -hessian[a];
             if (!Dense.CholeskyInPlace(l, n)) return;
-            var step = (double[])g.Clone();
+            var step = _newton.AsSpan(0, n);
+            _gradient.AsSpan(0, n).CopyTo(step);
             Dense.ForwardSolve(l, n, step, 0, 1);
             Dense.BackSolve(l, n, step, 0, 1);
             for (int a = 0; a < n; a++) mode[a] += step[a];
         }
-        var (_, _, hm) = Target(mode);
-        for (int a = 0; a < n * n; a++) l[a] = -hm[a];
+        Target(n, x, precision, fixedPrior, columns, rows, mode);
+        for (int a = 0; a < n * n; a++) l[a] = -hessian[a];
         if (!Dense.CholeskyInPlace(l, n)) return;
         // Half the steps propose independently from N(mode, H⁻¹); half walk from the current point with a step of
         // covariance (2.38²/n)H⁻¹. Neither proposal depends on the current value (the mode and H are the conditional's,
         // given the other blocks), so each leaves π invariant; the walk gets the chain out of a tail the Gaussian
         // proposal reaches too rarely (a far start, where π/q is huge), the independent proposal mixes fast near the mode.
         bool independent = rng.NextDouble() < 0.5;
-        var noise = new double[n];
+        var noise = _noise.AsSpan(0, n);
         for (int a = 0; a < n; a++) noise[a] = rng.NextStandardNormal();
-        var proposal = (double[])noise.Clone();
+        var proposal = _proposal.AsSpan(0, n);
+        noise.CopyTo(proposal);
         Dense.BackSolve(l, n, proposal, 0, 1);
         double walk = 2.38 / Math.Sqrt(n);
         for (int a = 0; a < n; a++) proposal[a] = independent ? mode[a] + proposal[a] : walk * proposal[a];
-        var current = new double[n];
+        var current = _current.AsSpan(0, n);
+        current.Clear();
         double logQProposal = 0, logQCurrent = 0;
         if (independent)
         {
@@ -175,14 +205,16 @@ internal sealed class PoissonLocationStep : IChainStep
                 logQCurrent -= 0.5 * sum * sum;
             }
         }
-        double logRatio = Target(proposal).Value - Target(current).Value + logQCurrent - logQProposal;
+        double logRatio = Target(n, x, precision, fixedPrior, columns, rows, proposal) - Target(n, x, precision, fixedPrior, columns, rows, current)
+                          + logQCurrent - logQProposal;
         _proposed++;
         if (!(Math.Log(rng.NextDouble()) < logRatio)) return;
         _accepted++;
+        int count = rows?.Length ?? _rows.N;
         for (int t = 0; t < count; t++)
         {
-            int i = Row(t);
-            _eta[i] += Move(proposal, i);
+            int i = rows is null ? t : rows[t];
+            _eta[i] += Dot(columns, i, proposal);
         }
         for (int a = 0; a < n; a++) x[a] += proposal[a];
     }

@@ -60,7 +60,7 @@ internal sealed class DesignCoordinates
         if (i >= 0)
             for (int a = 0; a < p; a++) precisionTimesMean[a] -= OutcomeShift * precision[a * p + i];
         Fixed.SolveLTranspose(precisionTimesMean);
-        Fixed.Congruence(precision, Fixed.SolveLTranspose);
+        Fixed.Congruence(precision, Fixed.SolveLTransposeMap);
     }
 
     /// <summary>Weights g of a linear function of the user's (β, u_0, …, u_k) — a prefix of W's columns — as weights on the

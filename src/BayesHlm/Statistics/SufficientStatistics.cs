@@ -101,8 +101,8 @@ public sealed class SufficientStatistics
     internal int Revision { get; private set; }
 
     /// <summary>Crossed factors' statistics by group and by pair of factors, for the factor-by-factor sweeps (computed
-    /// once, shared by the chains).</summary>
-    internal CrossedBlocks Blocks => LazyInitializer.EnsureInitialized(ref _blocks, () => new CrossedBlocks(this));
+    /// once, shared by the chains). Read every sweep: once built, no delegate is made to read it.</summary>
+    internal CrossedBlocks Blocks => Volatile.Read(ref _blocks) ?? LazyInitializer.EnsureInitialized(ref _blocks, () => new CrossedBlocks(this));
     private CrossedBlocks? _blocks;
 
     /// <summary>The largest distance from 0, in its sds, at which a random slope is used as written: beyond it the
@@ -184,6 +184,7 @@ public sealed class SufficientStatistics
     }
 
     /// <summary>C_j of innermost group <paramref name="leaf"/> (m×m, row-major).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal ReadOnlySpan<double> Leaf(int leaf) => new(_leaf, leaf * M * M, M * M);
 
     /// <summary>Σ_j C_j over all groups.</summary>

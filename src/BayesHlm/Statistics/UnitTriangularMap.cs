@@ -17,7 +17,12 @@ internal sealed class UnitTriangularMap
         _expansion = expansion;
         _order = Enumerable.Range(0, expansion.Length).OrderBy(c => expansion[c].Length).ToArray();
         IsIdentity = expansion.All(e => e.Length == 0);
+        SolveLTransposeMap = SolveLTranspose;
     }
+
+    /// <summary><see cref="SolveLTranspose"/> as a <see cref="VectorMap"/>, made once: a method group converted at each
+    /// call allocates a delegate, and the sampler's hyperprior step maps its prior every sweep.</summary>
+    public VectorMap SolveLTransposeMap { get; }
 
     /// <summary>The identity on <paramref name="size"/> columns.</summary>
     public static UnitTriangularMap Identity(int size) => new(Enumerable.Range(0, size).Select(_ => Array.Empty<(int, double)>()).ToArray());

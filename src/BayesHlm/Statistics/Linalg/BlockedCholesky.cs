@@ -32,30 +32,44 @@ internal static class BlockedCholesky
                     a[i * n + j] = (a[i * n + j] - Dot(a, i * n + k0, j * n + k0, j - k0)) / root;
             }
             if (k1 == n) break;
-            // 2. The panel below it: each row solved against the diagonal block (rows are independent).
-            int width = k1 - k0;
-            ForRows(k1, n, i =>
-            {
-                for (int j = k0; j < k1; j++)
-                    a[i * n + j] = (a[i * n + j] - Dot(a, i * n + k0, j * n + k0, j - k0)) / a[j * n + j];
-            });
-            // 3. The trailing lower triangle less the panel's outer product, two rows by two columns at a time: four
-            //    dot products share their loads, which halves the memory traffic per multiply-add.
+            // 2. The panel below it, each row solved against the diagonal block (rows are independent); 3. the trailing
+            // lower triangle less the panel's outer product, two rows at a time. Work too small to share runs here, with
+            // no closure to allocate (the sampler factorises a crossed design's dense block every sweep).
             int pairs = (n - k1 + 1) / 2;
-            ForRows(0, pairs, pair =>
-            {
-                int i = k1 + 2 * pair;
-                if (i + 1 < n) UpdateRowPair(a, n, k0, k1, width, i);
-                else
-                {
-                    int ri = i * n + k0;
-                    for (int j = k1; j <= i; j++) a[i * n + j] -= Dot(a, ri, j * n + k0, width);
-                }
-            });
+            if (Sequential(n - k1))
+                for (int i = k1; i < n; i++) SolvePanelRow(a, n, k0, k1, i);
+            else SolvePanelInParallel(a, n, k0, k1);
+            if (Sequential(pairs))
+                for (int pair = 0; pair < pairs; pair++) UpdatePair(a, n, k0, k1, pair);
+            else UpdateInParallel(a, n, k0, k1, pairs);
         }
         failedAt = n;
         return true;
     }
+
+    /// <summary>Row i of the panel below the diagonal block, solved against it.</summary>
+    private static void SolvePanelRow(double[] a, int n, int k0, int k1, int i)
+    {
+        for (int j = k0; j < k1; j++)
+            a[i * n + j] = (a[i * n + j] - Dot(a, i * n + k0, j * n + k0, j - k0)) / a[j * n + j];
+    }
+
+    private static void SolvePanelInParallel(double[] a, int n, int k0, int k1) => ForRows(k1, n, i => SolvePanelRow(a, n, k0, k1, i));
+
+    /// <summary>Pair <paramref name="pair"/> of the trailing rows: rows k1 + 2·pair and the next (alone when it is the last),
+    /// less the panel's outer product. Four dot products share their loads, which halves the memory traffic per multiply-add.</summary>
+    private static void UpdatePair(double[] a, int n, int k0, int k1, int pair)
+    {
+        int i = k1 + 2 * pair, width = k1 - k0;
+        if (i + 1 < n) UpdateRowPair(a, n, k0, k1, width, i);
+        else
+        {
+            int ri = i * n + k0;
+            for (int j = k1; j <= i; j++) a[i * n + j] -= Dot(a, ri, j * n + k0, width);
+        }
+    }
+
+    private static void UpdateInParallel(double[] a, int n, int k0, int k1, int pairs) => ForRows(0, pairs, pair => UpdatePair(a, n, k0, k1, pair));
 
     /// <summary>Rows i and i + 1 of the trailing update: columns k1…i in 2×2 blocks, then what is left.</summary>
     private static void UpdateRowPair(double[] a, int n, int k0, int k1, int width, int i)
@@ -102,15 +116,12 @@ internal static class BlockedCholesky
         }
     }
 
-    /// <summary>Rows [from, to) in parallel when there is enough work, interleaved so each core gets long and short rows.</summary>
+    /// <summary>Too little work in <paramref name="count"/> rows for the cores to share, or one core.</summary>
+    private static bool Sequential(int count) => (long)count * count < 40_000 || Environment.ProcessorCount == 1;
+
+    /// <summary>Rows [from, to) in parallel, interleaved so each core gets long and short rows.</summary>
     private static void ForRows(int from, int to, Action<int> row)
     {
-        int count = to - from;
-        if ((long)count * count < 40_000 || Environment.ProcessorCount == 1)
-        {
-            for (int i = from; i < to; i++) row(i);
-            return;
-        }
         int workers = Math.Min(Environment.ProcessorCount, 8);
         Parallel.For(0, workers, w => { for (int i = from + w; i < to; i += workers) row(i); });
     }

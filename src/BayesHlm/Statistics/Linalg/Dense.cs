@@ -135,6 +135,23 @@ internal static class Dense
     public static void AddScatter(ReadOnlySpan<double> u, int q, Span<double> target)
     {
         int rows = u.Length / q;
+        if (q == 2)
+        {
+            // The same sums in the same order, held in registers rather than read back from the target each row.
+            double t00 = target[0], t10 = target[2], t11 = target[3];
+            for (int j = 0; j < rows; j++)
+            {
+                double u0 = u[2 * j], u1 = u[2 * j + 1];
+                t00 += u0 * u0;
+                t10 += u1 * u0;
+                t11 += u1 * u1;
+            }
+            target[0] = t00;
+            target[2] = t10;
+            target[3] = t11;
+            target[1] = t10;
+            return;
+        }
         for (int j = 0; j < rows; j++)
             for (int a = 0; a < q; a++)
             {

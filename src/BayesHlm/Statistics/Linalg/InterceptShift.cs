@@ -23,7 +23,8 @@ internal static class InterceptShift
         int x0 = s.InterceptIndex, p = s.P;
         if (x0 < 0 || s.Levels.Count == 0) return;
         int maxQ = 0;
-        foreach (var level in s.Levels) maxQ = Math.Max(maxQ, level.Size);
+        // By index: a foreach over the IReadOnlyList would allocate its enumerator every sweep.
+        for (int f = 0; f < s.Levels.Count; f++) maxQ = Math.Max(maxQ, s.Levels[f].Size);
         Span<double> w = stackalloc double[maxQ];
         Span<double> z = stackalloc double[maxQ];
         for (int f = 0; f < s.Levels.Count; f++)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace BayesHlm.Statistics.Linalg;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal sealed class NestedFactorization : GaussianKernel
     private readonly int _m, _p, _k;
     private readonly int[] _q;
     private readonly int[][] _rest;              // per level: columns [0, ZOffset[k]) then y
+    private readonly int[] _contiguous;          // per level: how many of its rest columns run 0, 1, 2, … (all but y)
     private readonly int[][] _parent;            // per level: parent node index (level 0: 0)
     private readonly int[] _nodes;               // per level: node count
     private readonly double[][] _acc;            // per non-leaf level: nodes × m × m accumulators
@@ -25,6 +28,7 @@ internal sealed class NestedFactorization : GaussianKernel
         _m = s.M; _p = s.P; _k = s.Levels.Count;
         _q = s.Levels.Select(l => l.Size).ToArray();
         _rest = new int[_k][];
+        _contiguous = new int[_k];
         _parent = new int[_k][];
         _nodes = new int[_k];
         _acc = new double[_k][];
@@ -34,6 +38,7 @@ internal sealed class NestedFactorization : GaussianKernel
         for (int k = 0; k < _k; k++)
         {
             _rest[k] = Enumerable.Range(0, s.ZOffset[k]).Append(s.YIndex).ToArray();
+            while (_contiguous[k] < _rest[k].Length && _rest[k][_contiguous[k]] == _contiguous[k]) _contiguous[k]++;
             _nodes[k] = s.Levels[k].Grouping.Count;
             _parent[k] = s.Levels[k].Grouping.Parent.ToArray();
             if (k < _k - 1) _acc[k] = new double[_nodes[k] * _m * _m];
@@ -65,13 +70,38 @@ internal sealed class NestedFactorization : GaussianKernel
         for (int k = _k - 1; k >= 0; k--)
         {
             bool leafLevel = k == _k - 1;
-            for (int node = 0; node < _nodes[k]; node++)
+            if (_q[k] == 2)
             {
-                ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
-                Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
-                product *= Eliminate(mat, k, node, target);
-                if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                // Every group's factor first, then every group's Schur complement: the same operations, each group's
+                // parent receiving its terms in the same order, but the groups' factors no longer wait on one another.
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    product *= Factor2(mat, k, node);
+                    if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                }
+                // Two groups at a time where they share their parent (every pair of the outermost level: the root).
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
+                    if (node + 1 < _nodes[k] && (k == 0 || _parent[k][node + 1] == _parent[k][node]))
+                    {
+                        ReadOnlySpan<double> next = leafLevel ? _s.Leaf(node + 1) : _acc[k].AsSpan((node + 1) * _m * _m, _m * _m);
+                        Schur2Pair(mat, next, k, node, target);
+                        node++;
+                    }
+                    else Schur2(mat, k, node, target);
+                }
             }
+            else
+                for (int node = 0; node < _nodes[k]; node++)
+                {
+                    ReadOnlySpan<double> mat = leafLevel ? _s.Leaf(node) : _acc[k].AsSpan(node * _m * _m, _m * _m);
+                    Span<double> target = k == 0 ? _root : _acc[k - 1].AsSpan(_parent[k][node] * _m * _m, _m * _m);
+                    product *= Eliminate(mat, k, node, target);
+                    if (product > 1e250) { logDet += Math.Log(product); product = 1; }
+                }
             // Eliminations add to the lower triangle only; the level above reads both.
             if (k == 0) Symmetrize(_root, _rest[0]);
             else for (int parent = 0; parent < _nodes[k - 1]; parent++) Symmetrize(_acc[k - 1].AsSpan(parent * _m * _m, _m * _m), _rest[k]);
@@ -102,7 +132,6 @@ internal sealed class NestedFactorization : GaussianKernel
     private double Eliminate(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
     {
         if (_q[k] == 1) return Eliminate1(mat, k, node, target);
-        if (_q[k] == 2) return Eliminate2(mat, k, node, target);
         int m = _m, q = _q[k], z0 = _s.ZOffset[k];
         int[] rest = _rest[k];
         int r = rest.Length;
@@ -194,15 +223,18 @@ internal sealed class NestedFactorization : GaussianKernel
         }
     }
 
-    /// <summary><see cref="Eliminate"/> written out for two random effects per group (intercept and slope).</summary>
-    private unsafe double Eliminate2(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    /// <summary><see cref="Eliminate"/> written out for two random effects per group (intercept and slope), in two halves
+    /// that <see cref="Update"/> runs as two passes over the level. This first half: T = ΛᵀM_zzΛ + I = LLᵀ and Y = L⁻¹ΛᵀM_(z,rest), into the
+    /// group's own slots of <c>_l</c> and <c>_y</c>; returns |T|^½. It reads and writes nothing another group's does, so a
+    /// pass of it over a level's groups overlaps one group's long chain of square roots and divisions with the next's.</summary>
+    private unsafe double Factor2(ReadOnlySpan<double> mat, int k, int node)
     {
         int m = _m, z0 = _s.ZOffset[k], z1 = z0 + 1;
         int[] rest = _rest[k];
         int r = rest.Length;
         var lam = _lambda[k];
         double l00 = lam[0], l10 = lam[2], l11 = lam[3];
-        fixed (double* M = mat, T = target, Y = &_y[k][node * 2 * r], L = &_l[k][node * 4])
+        fixed (double* M = mat, Y = &_y[k][node * 2 * r], L = &_l[k][node * 4])
         fixed (int* R = rest)
         {
             double a = M[z0 * m + z0], b = M[z1 * m + z0], c = M[z1 * m + z1];
@@ -212,25 +244,134 @@ internal sealed class NestedFactorization : GaussianKernel
             L[0] = L00; L[1] = 0; L[2] = L10; L[3] = L11;
             double* m0 = M + z0 * m, m1 = M + z1 * m;
             double* y0 = Y, y1 = Y + r;
-            for (int col = 0; col < r; col++)
+            // The columns rest[0..contiguous) are 0, 1, …: there several lanes at a time (Vector256, then Vector128), each
+            // lane the scalar loop's operations in its order (no fused multiply-add), so the results are the same bits.
+            int contiguous = _contiguous[k], col = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> vl00 = Vector256.Create(l00), vl10 = Vector256.Create(l10), vl11 = Vector256.Create(l11);
+                Vector256<double> vL00 = Vector256.Create(L00), vL10 = Vector256.Create(L10), vL11 = Vector256.Create(L11);
+                for (; col + 4 <= contiguous; col += 4)
+                {
+                    Vector256<double> a0 = Vector256.Load(m0 + col), a1 = Vector256.Load(m1 + col);
+                    var v0 = (vl00 * a0 + vl10 * a1) / vL00;
+                    v0.Store(y0 + col);
+                    ((vl11 * a1 - vL10 * v0) / vL11).Store(y1 + col);
+                }
+            }
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<double> vl00 = Vector128.Create(l00), vl10 = Vector128.Create(l10), vl11 = Vector128.Create(l11);
+                Vector128<double> vL00 = Vector128.Create(L00), vL10 = Vector128.Create(L10), vL11 = Vector128.Create(L11);
+                for (; col + 2 <= contiguous; col += 2)
+                {
+                    Vector128<double> a0 = Vector128.Load(m0 + col), a1 = Vector128.Load(m1 + col);
+                    var v0 = (vl00 * a0 + vl10 * a1) / vL00;
+                    v0.Store(y0 + col);
+                    ((vl11 * a1 - vL10 * v0) / vL11).Store(y1 + col);
+                }
+            }
+            for (; col < r; col++)
             {
                 int rc = R[col];
                 double v0 = (l00 * m0[rc] + l10 * m1[rc]) / L00;
                 y0[col] = v0;
                 y1[col] = (l11 * m1[rc] - L10 * v0) / L11;
             }
+            return L00 * L11;
+        }
+    }
+
+    /// <summary>The second half of <see cref="Factor2"/>'s elimination: parent[rest, rest] += M[rest, rest] − YᵀY (lower triangle).</summary>
+    private unsafe void Schur2(ReadOnlySpan<double> mat, int k, int node, Span<double> target)
+    {
+        int m = _m;
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        int contiguous = _contiguous[k];
+        fixed (double* M = mat, T = target, Y = &_y[k][node * 2 * r])
+        fixed (int* R = rest)
+        {
+            double* y0 = Y, y1 = Y + r;
             for (int ci = 0; ci < r; ci++)
             {
                 int rowC = R[ci] * m;
                 double yc0 = y0[ci], yc1 = y1[ci];
-                for (int d = 0; d <= ci; d++)
+                int d = 0, lanes = Math.Min(ci + 1, contiguous);
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> c0 = Vector256.Create(yc0), c1 = Vector256.Create(yc1);
+                    for (; d + 4 <= lanes; d += 4)
+                    {
+                        var v = Vector256.Load(M + rowC + d) - c0 * Vector256.Load(y0 + d) - c1 * Vector256.Load(y1 + d);
+                        (Vector256.Load(T + rowC + d) + v).Store(T + rowC + d);
+                    }
+                }
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    Vector128<double> c0 = Vector128.Create(yc0), c1 = Vector128.Create(yc1);
+                    for (; d + 2 <= lanes; d += 2)
+                    {
+                        var v = Vector128.Load(M + rowC + d) - c0 * Vector128.Load(y0 + d) - c1 * Vector128.Load(y1 + d);
+                        (Vector128.Load(T + rowC + d) + v).Store(T + rowC + d);
+                    }
+                }
+                for (; d <= ci; d++)
                 {
                     int rd = R[d];
                     double v = M[rowC + rd] - yc0 * y0[d] - yc1 * y1[d];
                     T[rowC + rd] += v;
                 }
             }
-            return L00 * L11;
+        }
+    }
+
+    /// <summary><see cref="Schur2"/> of groups <paramref name="node"/> and node + 1, which share the parent
+    /// <paramref name="target"/>: each entry of the parent is read once, gains the first group's term and then the second's
+    /// (as two calls would add them), and is written once; the row's set-up is shared.</summary>
+    private unsafe void Schur2Pair(ReadOnlySpan<double> matA, ReadOnlySpan<double> matB, int k, int node, Span<double> target)
+    {
+        int m = _m;
+        int[] rest = _rest[k];
+        int r = rest.Length;
+        int contiguous = _contiguous[k];
+        fixed (double* Ma = matA, Mb = matB, T = target, Ya = &_y[k][node * 2 * r])
+        fixed (int* R = rest)
+        {
+            double* ya0 = Ya, ya1 = Ya + r, yb0 = Ya + 2 * r, yb1 = Ya + 3 * r;
+            for (int ci = 0; ci < r; ci++)
+            {
+                int rowC = R[ci] * m;
+                double a0 = ya0[ci], a1 = ya1[ci], b0 = yb0[ci], b1 = yb1[ci];
+                int d = 0, lanes = Math.Min(ci + 1, contiguous);
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> va0 = Vector256.Create(a0), va1 = Vector256.Create(a1), vb0 = Vector256.Create(b0), vb1 = Vector256.Create(b1);
+                    for (; d + 4 <= lanes; d += 4)
+                    {
+                        var va = Vector256.Load(Ma + rowC + d) - va0 * Vector256.Load(ya0 + d) - va1 * Vector256.Load(ya1 + d);
+                        var vb = Vector256.Load(Mb + rowC + d) - vb0 * Vector256.Load(yb0 + d) - vb1 * Vector256.Load(yb1 + d);
+                        (Vector256.Load(T + rowC + d) + va + vb).Store(T + rowC + d);
+                    }
+                }
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    Vector128<double> va0 = Vector128.Create(a0), va1 = Vector128.Create(a1), vb0 = Vector128.Create(b0), vb1 = Vector128.Create(b1);
+                    for (; d + 2 <= lanes; d += 2)
+                    {
+                        var va = Vector128.Load(Ma + rowC + d) - va0 * Vector128.Load(ya0 + d) - va1 * Vector128.Load(ya1 + d);
+                        var vb = Vector128.Load(Mb + rowC + d) - vb0 * Vector128.Load(yb0 + d) - vb1 * Vector128.Load(yb1 + d);
+                        (Vector128.Load(T + rowC + d) + va + vb).Store(T + rowC + d);
+                    }
+                }
+                for (; d <= ci; d++)
+                {
+                    int rd = R[d];
+                    double va = Ma[rowC + rd] - a0 * ya0[d] - a1 * ya1[d];
+                    double vb = Mb[rowC + rd] - b0 * yb0[d] - b1 * yb1[d];
+                    T[rowC + rd] = T[rowC + rd] + va + vb;
+                }
+            }
         }
     }
 
@@ -389,6 +530,11 @@ internal sealed class NestedFactorization : GaussianKernel
             for (int node = 0; node < _nodes[k]; node++)
             {
                 if (k > 0) PathValues(k - 1, _parent[k][node], beta, u, path);
+                if (q == 2)
+                {
+                    DrawTwo(k, node, r, d, sigma, rng, path, u[k]);
+                    continue;
+                }
                 var l = _l[k].AsSpan(node * q * q, q * q);
                 var y = _y[k].AsSpan(node * q * r, q * r);
                 for (int i = 0; i < q; i++)
@@ -404,6 +550,31 @@ internal sealed class NestedFactorization : GaussianKernel
     }
 
     private double[]? _drawPath, _drawB;
+
+    /// <summary>One group's draw in <see cref="DrawGivenFixed"/> written out for two random effects (intercept and slope),
+    /// the same operations in the same order: the two rows' sums run side by side (two dependency chains, not one after
+    /// the other), then the two normals in turn, L⁻ᵀ, and u = Λb.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void DrawTwo(int k, int node, int r, int d, double sigma, System.Random rng, double[] path, double[] u)
+    {
+        var y = _y[k].AsSpan(node * 2 * r, 2 * r);
+        double s0 = y[r - 1], s1 = y[2 * r - 1];
+        for (int c = 0; c < d; c++)
+        {
+            double pc = path[c];
+            s0 -= y[c] * pc;
+            s1 -= y[r + c] * pc;
+        }
+        double b0 = s0 + sigma * rng.NextStandardNormal();
+        double b1 = s1 + sigma * rng.NextStandardNormal();
+        var l = _l[k].AsSpan(node * 4, 4);
+        b1 /= l[3];
+        b0 = (b0 - l[2] * b1) / l[0];
+        var lam = _lambda[k];
+        // As Dense.LowerTimes sums, from 0 (which turns a −0 product into +0).
+        u[node * 2] = 0.0 + lam[0] * b0;
+        u[node * 2 + 1] = 0.0 + lam[2] * b0 + lam[3] * b1;
+    }
 
     /// <summary>(β, u_1, …, u_level) along the path through the nesting from the root to <paramref name="node"/> of
     /// <paramref name="level"/> (level −1: β alone), with u taken from <paramref name="values"/> (posterior means or draws).</summary>
