@@ -131,6 +131,6 @@ if $have_lme4; then
   eval "v=(\"\${t_native_reml[@]}\")"
   ours=$(median "${v[@]}")
   lme4=$(printf '%s\n' "$lb_med" "$la_med" | sort -g | head -1)
-  printf 'Native `bayeshlm reml` whole process / lme4 lmer() call: %.3f / %.3f = %.2f (the faster of lme4'"'"'s two medians).\n' \
+  printf 'Native `bayeshlm reml` whole process / lme4 lmer() call: %.4f / %.4f = %.3f (the faster of lme4'"'"'s two medians).\n' \
     "$ours" "$lme4" "$(echo "$ours / $lme4" | bc -l)"
 fi
