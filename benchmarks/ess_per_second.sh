@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-7}
-# The command as installed for speed (README, "Install"): published ReadyToRun, so no time goes to JIT compilation.
+# Published ReadyToRun, as README.md installed the command when issue 5's figures were taken (it now installs the
+# Native AOT build, which startup.sh compares with this one), so no time goes to JIT compilation.
 out=$(mktemp -d)
 rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
 dotnet publish src/BayesHlm.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$out/bin" -v q >/dev/null

@@ -104,13 +104,13 @@ internal static class RemlCommand
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);
-            string text;
+            Func<string> jsonText; // written only with --json: the text report needs none of it
             int exit = CliApp.Ok;
             if (byColumn is null)
             {
                 var fit = glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
-                text = RemlJsonWriter.ToJson(fit, id, dataPath);
+                jsonText = () => RemlJsonWriter.ToJson(fit, id, dataPath);
                 var messages = jsonToStdout ? error : output;
                 if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table, folder, messages);
                 if (parse.GetValue(predict) is { } newRows)
@@ -137,9 +137,9 @@ internal static class RemlCommand
                     error.WriteLine($"{failed.Count} of {by.Fits.Count} BY groups could not be fitted.");
                     exit = CliApp.BadInput;
                 }
-                text = ByJson(by, id, dataPath);
+                jsonText = () => ByJson(by, id, dataPath);
             }
-            if (jsonPath is not null) CliApp.WriteJson(output, jsonPath, text);
+            if (jsonPath is not null) CliApp.WriteJson(output, jsonPath, jsonText());
             return exit;
         });
         return cmd;

@@ -197,15 +197,16 @@ public static class CsvTableReader
                 throw new DataException($"'{path}', line 1: with --decimal-comma the fields must be separated by ';' or a tab, but the header is separated by ','. " +
                                         "Save the file with ';' between fields, or drop --decimal-comma.");
             var builders = new ColumnBuilder[nCol];
+            int capacity = RowCapacity(path, gzip, nCol);
             for (int c = 0; c < nCol; c++)
             {
                 string name = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma);
+                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma, capacity);
             }
             int row = 0, line = 1;
-            var lines = new List<int>();
+            var lines = new List<int>(capacity);
             try
             {
                 while (csv.Read())
@@ -237,6 +238,42 @@ public static class CsvTableReader
             var columns = builders.Select(b => b.Build()).ToList();
             return new DataTable(columns, path, lines.ToArray());
         }
+    }
+
+    /// <summary>
+    /// Room for how many data rows each column starts with: the lines after the header, counted in one pass over the
+    /// bytes (far cheaper than parsing them), so that a column is allocated once at its final size instead of doubled
+    /// into and copied (HSB's 11 columns: 0.7 MB instead of 2 MB, and every new page costs a page fault). Blank lines
+    /// and line breaks inside quotes make it an overestimate, corrected by one copy at the end; never more than 4 bytes
+    /// of values per byte of file (a file of blank lines reserves nothing); 1024, growing as before, for a compressed
+    /// file, whose size says nothing of its lines.
+    /// </summary>
+    private static int RowCapacity(string path, bool gzip, int nCol)
+    {
+        const int Default = 1024;
+        if (gzip) return Default;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (!stream.CanSeek) return Default;
+        long length = stream.Length, breaks = 0;
+        byte last = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                breaks += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        long lines = breaks + (length > 0 && last != (byte)'\n' ? 1 : 0);
+        long rows = Math.Max(lines - 1, 1);
+        long affordable = Math.Max(4 * length / (8L * Math.Max(nCol, 1)), Default);
+        return (int)Math.Min(Math.Min(rows, affordable), Array.MaxLength);
     }
 
     /// <summary>Empty, NA, '.', or NaN in any case (R writes NaN; numpy nan): R's is.na is true for all of them.</summary>
@@ -271,7 +308,7 @@ public static class CsvTableReader
     {
         private readonly string _name;
         private bool _isText;
-        private double[] _numbers = new double[1024];
+        private double[] _numbers;
         private int[] _codes = Array.Empty<int>();
         private Dictionary<string, int>? _lookup;
         private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
@@ -284,10 +321,13 @@ public static class CsvTableReader
 
         private readonly bool _decimalComma;
         private char[] _scratch = new char[64];
+        private readonly int _capacity;
 
-        public ColumnBuilder(string name, bool asText, HashSet<string> missing, bool decimalComma)
+        public ColumnBuilder(string name, bool asText, HashSet<string> missing, bool decimalComma, int capacity)
         {
             _name = name;
+            _capacity = Math.Max(capacity, 1);
+            _numbers = asText ? [] : new double[_capacity];
             _decimalComma = decimalComma;
             _missing = missing.GetAlternateLookup<ReadOnlySpan<char>>();
             _anyMissingCodes = missing.Count > 0;
@@ -297,7 +337,7 @@ public static class CsvTableReader
         private void StartText()
         {
             _isText = true;
-            _codes = new int[1024];
+            _codes = new int[_capacity];
             _lookup = new Dictionary<string, int>(StringComparer.Ordinal);
             _spanLookup = _lookup.GetAlternateLookup<ReadOnlySpan<char>>();
             _distinct = new List<string>();

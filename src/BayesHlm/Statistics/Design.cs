@@ -248,7 +248,9 @@ internal sealed class Design
     /// (first sorted level as reference) unless <paramref name="full"/>.</summary>
     private static List<CodedColumn> TermColumns(Term term, ModelFrame frame, bool full)
     {
-        var result = new List<CodedColumn> { new("", Ones(frame.RowCount), null, [], []) };
+        // The empty product starts every term: 1 in every row, left implicit (Unit) rather than made, so a term's
+        // first variable is copied, not multiplied by a column of ones that is then thrown away (1·x is x exactly).
+        var result = new List<CodedColumn> { new("", Unit, null, [], []) };
         foreach (var v in term.Variables)
         {
             var ev = frame.Variables[v];
@@ -256,6 +258,7 @@ internal sealed class Design
             foreach (var column in result)
             {
                 var values = column.Values;
+                bool unit = ReferenceEquals(values, Unit);
                 string prefix = column.Name.Length == 0 ? "" : column.Name + ":";
                 if (!ev.IsFactor)
                 {
@@ -263,9 +266,10 @@ internal sealed class Design
                     var numeric = ev.Columns ?? [ev.Numeric!];
                     for (int c = 0; c < numeric.Length; c++)
                     {
-                        var x = new double[values.Length];
                         var src = numeric[c];
-                        for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
+                        var x = new double[frame.RowCount];
+                        if (unit) src.AsSpan(0, x.Length).CopyTo(x);
+                        else for (int i = 0; i < x.Length; i++) x[i] = values[i] * src[i];
                         next.Add(new CodedColumn(prefix + v.Name + (ev.Suffixes?[c] ?? ""), x, column.Indicator,
                             [.. column.Numeric, new NumericPart(v, c, src)], column.Levels));
                     }
@@ -277,14 +281,14 @@ internal sealed class Design
                         $"(lme4: contrasts need 2 or more levels). Remove {v.Name} from the formula, or check the data: are rows with its other levels missing a value?");
                 for (int level = full ? 0 : 1; level < ev.Levels.Length; level++)
                 {
-                    var x = new double[values.Length];
+                    var x = new double[frame.RowCount];
                     var codes = ev.Codes!;
-                    for (int i = 0; i < x.Length; i++) x[i] = codes[i] == level ? values[i] : 0.0;
+                    for (int i = 0; i < x.Length; i++) x[i] = codes[i] == level ? unit ? 1.0 : values[i] : 0.0;
                     // Without numeric factors the column is its indicator; with them it needs its own.
                     var indicator = x;
                     if (column.Numeric.Length > 0)
                     {
-                        indicator = new double[values.Length];
+                        indicator = new double[frame.RowCount];
                         for (int i = 0; i < x.Length; i++) indicator[i] = codes[i] == level ? column.Indicator?[i] ?? 1 : 0.0;
                     }
                     next.Add(new CodedColumn(prefix + v.Name + ev.Levels[level], x, indicator, column.Numeric, [.. column.Levels, (v, level)]));
@@ -292,8 +296,11 @@ internal sealed class Design
             }
             result = next;
         }
-        return result;
+        return result.Select(c => ReferenceEquals(c.Values, Unit) ? c with { Values = Ones(frame.RowCount) } : c).ToList();
     }
+
+    /// <summary>The empty product of <see cref="TermColumns"/>: stands for a column of ones until a variable multiplies it.</summary>
+    private static readonly double[] Unit = [];
 
     /// <summary>The grouping factors with the cell (one combination of their groups) of each row. Nested factors are
     /// ordered outer to inner, and a cell is an innermost group; factors that are not all nested are crossed, kept in

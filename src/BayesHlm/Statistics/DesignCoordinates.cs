@@ -114,15 +114,22 @@ internal sealed class DesignCoordinates
             magnitude = Math.Abs(c[a * m + b]);
             return c[a * m + b];
         }
+        // Σ over Expansion(a) × Expansion(b) in their order, by index: the EB estimates call this for every group,
+        // column and term, and enumerators there were most of what a REML fit allocated.
         double sum = 0;
         magnitude = 0;
-        foreach (var (d, wd) in ma?.Expansion(a - oa) ?? [(0, 1.0)])
-            foreach (var (e, we) in mb?.Expansion(b - ob) ?? [(0, 1.0)])
+        int na = ma?.ExpansionLength(a - oa) ?? 1, nb = mb?.ExpansionLength(b - ob) ?? 1;
+        for (int i = 0; i < na; i++)
+        {
+            var (d, wd) = ma?.ExpansionTerm(a - oa, i) ?? (0, 1.0);
+            for (int k = 0; k < nb; k++)
             {
+                var (e, we) = mb?.ExpansionTerm(b - ob, k) ?? (0, 1.0);
                 double term = wd * we * c[(d + oa) * m + e + ob];
                 sum += term;
                 magnitude += Math.Abs(term);
             }
+        }
         return sum;
     }
 

@@ -43,10 +43,13 @@ internal static class PredictorCentring
             }
             if (!complete) continue;
             var values = new double[column.Values.Length];
+            // The parts' means looked up once, not per row (a record-keyed lookup was most of this loop's time).
+            var partMeans = new double[numeric.Length];
+            for (int j = 0; j < numeric.Length; j++) partMeans[j] = means[(numeric[j].Variable, numeric[j].Index)];
             for (int i = 0; i < values.Length; i++)
             {
                 double v = column.Indicator?[i] ?? 1;
-                foreach (var part in numeric) v *= part.Values[i] - means[(part.Variable, part.Index)];
+                for (int j = 0; j < numeric.Length; j++) v *= numeric[j].Values[i] - partMeans[j];
                 values[i] = v;
             }
             columns[c] = values;

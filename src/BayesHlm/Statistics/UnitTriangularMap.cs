@@ -36,6 +36,13 @@ internal sealed class UnitTriangularMap
     /// <summary>Column c as written, in the block's columns: (d, L[d,c]), c itself (weight 1) first.</summary>
     public IEnumerable<(int Column, double Weight)> Expansion(int c) => _expansion[c].Prepend((c, 1.0));
 
+    /// <summary>Term <paramref name="i"/> of <see cref="Expansion"/>(<paramref name="c"/>), of
+    /// <see cref="ExpansionLength"/>(c), without an enumerator.</summary>
+    public (int Column, double Weight) ExpansionTerm(int c, int i) => i == 0 ? (c, 1.0) : _expansion[c][i - 1];
+
+    /// <summary>Number of terms of <see cref="Expansion"/>(<paramref name="c"/>).</summary>
+    public int ExpansionLength(int c) => _expansion[c].Length + 1;
+
     /// <summary>x ← L⁻¹x (b from b̃): b̃_d = b_d + Σ_c L[d,c]b_c, solved from the highest-order columns down.</summary>
     public void SolveL(Span<double> x)
     {

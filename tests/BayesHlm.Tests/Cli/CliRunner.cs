@@ -15,7 +15,9 @@ public sealed record CliResult(int ExitCode, string StdOut, string StdErr, strin
 /// Runs the CLI as a separate process (<c>dotnet bayeshlm.dll ...</c>). The test project builds the CLI but does not
 /// reference its assembly (its name differs from the library's only in case), so it is found on disk:
 /// <c>src/BayesHlm.Cli/bin/&lt;Configuration&gt;/net10.0/bayeshlm.dll</c> under the folder holding BayesHlm.sln,
-/// with the configuration the test binaries were built in.
+/// with the configuration the test binaries were built in. With <c>BAYESHLM_CLI</c> set to the path of an executable
+/// <c>bayeshlm</c> — the native one README.md installs — that is run instead, so every test that runs the command
+/// checks that build (<c>BAYESHLM_CLI=~/.local/bayeshlm/bayeshlm dotnet test ...</c>).
 /// </summary>
 public static class CliRunner
 {
@@ -25,6 +27,9 @@ public static class CliRunner
 
     /// <summary>Full path of bayeshlm.dll.</summary>
     public static string CliDll => CliDllLazy.Value;
+
+    /// <summary>The executable named by BAYESHLM_CLI, or null to run <see cref="CliDll"/> with the dotnet host.</summary>
+    public static string? NativeCli { get; } = FindNativeCli();
 
     /// <summary>Runs <c>bayeshlm args...</c> in <paramref name="workingDirectory"/> (the repository root by default).</summary>
     public static CliResult Run(params string[] args) => Run(args, null, null);
@@ -37,7 +42,7 @@ public static class CliRunner
     /// has started, with the process and a view of its standard error so far (to signal it at the right moment).</summary>
     public static CliResult Run(string[] args, string? workingDirectory, TimeSpan? timeout, Action<Process, Func<string>>? whileRunning)
     {
-        var psi = new ProcessStartInfo(DotnetHost())
+        var psi = new ProcessStartInfo(NativeCli ?? DotnetHost())
         {
             WorkingDirectory = workingDirectory ?? RepositoryPaths.RepositoryDirectory,
             RedirectStandardOutput = true,
@@ -48,7 +53,7 @@ public static class CliRunner
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        psi.ArgumentList.Add(CliDll);
+        if (NativeCli is null) psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
@@ -89,6 +94,17 @@ public static class CliRunner
         string? self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return self;
         return "dotnet";
+    }
+
+    private static string? FindNativeCli()
+    {
+        string? path = Environment.GetEnvironmentVariable("BAYESHLM_CLI");
+        if (string.IsNullOrEmpty(path)) return null;
+        if (path.StartsWith("~/", StringComparison.Ordinal))
+            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]);
+        path = Path.GetFullPath(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"BAYESHLM_CLI names '{path}', which does not exist.", path);
+        return path;
     }
 
     private static string FindCliDll()
