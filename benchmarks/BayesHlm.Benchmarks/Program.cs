@@ -8,6 +8,8 @@ using BenchmarkDotNet.Running;
 
 if (args.Contains("--peak-memory"))
     return PeakMemory.Run();
+if (args.Length == 3 && args[0] == "--chart")
+    return CompareChart.Run(args[1], args[2]);
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -1,5 +1,6 @@
 # The anchors of benchmarks/compare.sh: the same models, data and priors in lme4 (REML; glmer's Laplace for the
-# logistic model), JAGS (rjags, glm module, 4 chains x 2,000: 1,000 adaptation + 1,000 kept) and Stan (rstan, NUTS,
+# logistic model), JAGS (rjags, glm module, 4 chains x 2,000: 1,000 adaptation + 1,000 kept; for the --jags-noglm
+# models also without the glm module, engine jags-noglm) and Stan (rstan, NUTS,
 # 4 chains x 2,000 with 1,000 warm-up, 2 chains at a time), and the minimum bulk-ESS of BayesHlm's own runs, all
 # computed with posterior::ess_bulk over the same parameters: the fixed effects, the random-effect variances and
 # covariances, and sigma2 (none for the logistic model).
@@ -7,7 +8,7 @@
 # Usage (from the repository root; compare.sh calls it):
 #   Rscript benchmarks/scripts/compare.R --out anchors.csv [--ours ours.csv] [--runs 3] [--lme4-reps 7]
 #     [--models hsb_anova,hsb_slopes_as_outcomes,three_level_sim,crossed_sim,bernoulli_sim]
-#     [--engines lme4,jags,stan] [--stan-cache DIR]
+#     [--engines lme4,jags,stan] [--jags-noglm hsb_slopes_as_outcomes] [--stan-cache DIR] [--compile-only]
 # ours.csv: model,engine,run,seconds,dir (one row per BayesHlm run; dir holds its draws.csv).
 # Every result is appended to --out as soon as it is known:
 #   model,engine,run,seconds,compile_seconds,min_ess,min_ess_variable,divergences
@@ -30,6 +31,8 @@ reps <- as.integer(opt("lme4-reps", "7"))
 models <- strsplit(opt("models", "hsb_anova,hsb_slopes_as_outcomes,three_level_sim,crossed_sim,bernoulli_sim"), ",")[[1]]
 engines <- strsplit(opt("engines", "lme4,jags,stan"), ",")[[1]]
 cache <- opt("stan-cache", file.path(tempdir(), "stan"))
+# Models also run in JAGS without the glm module (engine jags-noglm: every node by JAGS's default samplers).
+noglm <- strsplit(opt("jags-noglm", "hsb_slopes_as_outcomes"), ",")[[1]]
 here <- "benchmarks/scripts"
 
 if (!file.exists(out))
@@ -69,7 +72,7 @@ read_model <- function(id) {
       return(list(
         lme4 = function() lme4::lmer(mathach ~ 1 + (1 | school), data = d, REML = TRUE),
         jags = list(data = list(y = d$mathach, g = d$g, N = nrow(d), J = J), monitor = c("b0", "sigma2", "tau2")),
-        stan = list(data = list(N = nrow(d), J = J, P = 1, XtX = crossprod(X), Xty = as.vector(crossprod(X, d$mathach)),
+        stan = list(data = list(N = nrow(d), J = J, P = 1, XtX = crossprod(X), Xty = array(crossprod(X, d$mathach), dim = 1),
                                 yty = sum(d$mathach^2), n = as.vector(table(d$g)), sy = as.vector(rowsum(d$mathach, d$g)),
                                 SX = rowsum(X, d$g)),
                     vars = c("beta[1]", "sigma2", "tau2"))))
@@ -152,6 +155,13 @@ digest_of <- function(text) {
   unname(tools::md5sum(f))
 }
 
+if ("--compile-only" %in% argv) {
+  # Compile (and cache) the Stan models only: compare.sh runs one process per model, in parallel.
+  suppressMessages(library(rstan))
+  for (id in models) cat(sprintf("  %-24s stan compiled in %.1f s\n", id, compiled(id)$seconds), file = stderr())
+  quit(save = "no")
+}
+
 for (id in models) {
   m <- read_model(id)
   if ("lme4" %in% engines) {
@@ -160,9 +170,10 @@ for (id in models) {
     secs <- replicate(reps, system.time(m$lme4())[["elapsed"]])
     emit(id, "lme4", 1, median(secs))
   }
-  if ("jags" %in% engines) {
+  jags_variants <- if (!("jags" %in% engines)) character(0) else if (id %in% noglm) c("jags", "jags-noglm") else "jags"
+  for (engine in jags_variants) {
     suppressMessages(library(rjags))
-    invisible(load.module("glm", quiet = TRUE))
+    if (engine == "jags") invisible(load.module("glm", quiet = TRUE)) else invisible(unload.module("glm", quiet = TRUE))
     for (run in seq_len(runs)) {
       inits <- lapply(1:4, function(ch) list(.RNG.name = "base::Mersenne-Twister", .RNG.seed = 1000 * run + ch))
       t <- system.time({
@@ -171,7 +182,7 @@ for (id in models) {
         s <- coda.samples(jm, m$jags$monitor, n.iter = 1000, progress.bar = "none")
       })[["elapsed"]]
       dr <- as_draws_array(s)
-      emit(id, "jags", run, t, ess = summarise_draws(dr, "ess_bulk"))
+      emit(id, engine, run, t, ess = summarise_draws(dr, "ess_bulk"))
     }
   }
   if ("stan" %in% engines) {
