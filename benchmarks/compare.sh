@@ -24,6 +24,7 @@
 #   REFERENCE=../shared/reference/posteriors   the cases' case.json (priors)
 #   RESULTS=benchmarks/results   where the results go (RESULTS= (empty): print only); CHART=0: no PNG
 #   STAN_CACHE=~/.cache/bayeshlm-compare/stan   compiled Stan models, kept between runs
+#   ANCHORS_PARALLEL=1   run lme4, JAGS and Stan as three R processes at once (default 0: one after another)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -35,6 +36,7 @@ ENGINES=${ENGINES:-lme4,jags,stan}
 REFERENCE=${REFERENCE:-../shared/reference/posteriors}
 RESULTS=${RESULTS-benchmarks/results}
 CHART=${CHART:-1}
+ANCHORS_PARALLEL=${ANCHORS_PARALLEL:-0}
 STAN_CACHE=${STAN_CACHE:-$HOME/.cache/bayeshlm-compare/stan}
 
 work=$(mktemp -d)
@@ -107,8 +109,20 @@ for id in "${model_ids[@]}"; do
 done
 
 if [[ $have_r == 1 ]]; then
-  Rscript benchmarks/scripts/compare.R --out "$work/raw.csv" --ours "$work/ours.csv" --runs "$ANCHOR_RUNS" \
-    --lme4-reps "$LME4_REPS" --models "$MODELS" --engines "$ENGINES" --stan-cache "$STAN_CACHE"
+  Rscript benchmarks/scripts/compare.R --out "$work/raw.csv" --ours "$work/ours.csv" --engines none
+  if [[ $ANCHORS_PARALLEL == 1 ]]; then
+    # One R process per anchor engine, at the same time (for a machine already shared with other work, where the
+    # wall time of the whole suite matters more than one more process beside each timed run).
+    for engine in ${ENGINES//,/ }; do
+      Rscript benchmarks/scripts/compare.R --out "$work/raw-$engine.csv" --runs "$ANCHOR_RUNS" --lme4-reps "$LME4_REPS" \
+        --models "$MODELS" --engines "$engine" --stan-cache "$STAN_CACHE" &
+    done
+    wait
+    for engine in ${ENGINES//,/ }; do tail -n +2 "$work/raw-$engine.csv" >>"$work/raw.csv"; done
+  else
+    Rscript benchmarks/scripts/compare.R --out "$work/raw.csv" --runs "$ANCHOR_RUNS" --lme4-reps "$LME4_REPS" \
+      --models "$MODELS" --engines "$ENGINES" --stan-cache "$STAN_CACHE"
+  fi
 else
   echo "compare.sh: R with lme4, rjags, rstan and posterior is not installed (apt-get install r-cran-lme4 jags r-cran-rjags r-cran-rstan r-cran-posterior): BayesHlm only, its ESS from its own summary.csv" >&2
   python3 - "$work/ours.csv" "$work/raw.csv" <<'EOF'
@@ -132,9 +146,9 @@ if [[ $have_r == 1 ]]; then
 fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$work/raw.csv" "${RESULTS:-}" "$cpu" "$cores" "$versions" "$load" "$RUNS" "$ANCHOR_RUNS" "$REML_RUNS" "$LME4_REPS" "$INSTALL${BAYESHLM:+ ($BAYESHLM)}" <<'EOF'
+python3 - "$work/raw.csv" "${RESULTS:-}" "$cpu" "$cores" "$versions" "$load" "$RUNS" "$ANCHOR_RUNS" "$REML_RUNS" "$LME4_REPS" "$ANCHORS_PARALLEL" "${INSTALL:-$BAYESHLM (given as BAYESHLM)}" <<'EOF'
 import csv, statistics, sys, os, datetime
-raw, results, cpu, cores, versions, load, runs, anchor_runs, reml_runs, lme4_reps, install = sys.argv[1:12]
+raw, results, cpu, cores, versions, load, runs, anchor_runs, reml_runs, lme4_reps, parallel, install = sys.argv[1:13]
 rows = list(csv.DictReader(open(raw)))
 order_models = []
 for r in rows:
@@ -199,6 +213,8 @@ with open(os.path.join(results, "Compare.md"), "w") as f:
     f.write("# BayesHlm against lme4, JAGS and Stan (`benchmarks/compare.sh`)\n\n")
     f.write(f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {cpu}, {cores} cores (load average at the end: {load}).  \n{versions}.  \n")
     f.write(f"BayesHlm built by `{install}`.\n\n")
+    if parallel == "1":
+        f.write("lme4, JAGS and Stan ran as three R processes at the same time (ANCHORS_PARALLEL=1), after BayesHlm's runs.\n\n")
     f.write(f"Medians over {runs} BayesHlm runs (seeds 1..{runs}), {anchor_runs} JAGS and Stan runs, {reml_runs} `bayeshlm reml` processes and {lme4_reps} lme4 calls per model. "
             "Every sampler: 4 chains × 2,000 iterations, 1,000 of them warm-up (JAGS: 1,000 adaptation iterations in `jags.model`, glm module). "
             "Min bulk-ESS over the fixed effects, the random-effect variances and covariances and σ² (none for the logistic model), "
