@@ -24,7 +24,8 @@
 #   REFERENCE=../shared/reference/posteriors   the cases' case.json (priors)
 #   RESULTS=benchmarks/results   where the results go (RESULTS= (empty): print only); CHART=0: no PNG
 #   STAN_CACHE=~/.cache/bayeshlm-compare/stan   compiled Stan models, kept between runs
-#   ANCHORS_PARALLEL=1   run lme4, JAGS and Stan as three R processes at once (default 0: one after another)
+#   ANCHORS_PARALLEL=1   run lme4, JAGS and Stan as three R processes at once (default 0: one after another);
+#                     the Stan models are then compiled by the Stan process, one after another, as it needs them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -59,7 +60,7 @@ fi
 have_r=0
 if command -v Rscript >/dev/null && Rscript -e 'suppressMessages({library(lme4); library(rjags); library(rstan); library(posterior)})' >/dev/null 2>&1; then
   have_r=1
-  if [[ ",$ENGINES," == *,stan,* ]]; then
+  if [[ ",$ENGINES," == *,stan,* && $ANCHORS_PARALLEL != 1 ]]; then
     # Compile the Stan models first, one process each (cached in STAN_CACHE; minutes each the first time), so that
     # no compiler runs beside a timed run.
     echo "Compiling the Stan models (cached in $STAN_CACHE)" >&2

@@ -143,8 +143,12 @@ compiled <- function(id) {
   src <- file.path(here, "stan", paste0(id, ".stan"))
   code <- paste(readLines(src), collapse = "\n")
   key <- file.path(cache, paste0(id, "-", digest_of(code)))
-  if (file.exists(paste0(key, ".rds")))
+  # Another process compiling the same model (key.lock) is waited for.
+  while (!file.exists(paste0(key, ".seconds")) && file.exists(paste0(key, ".lock"))) Sys.sleep(2)
+  if (file.exists(paste0(key, ".seconds")))
     return(list(model = readRDS(paste0(key, ".rds")), seconds = as.numeric(readLines(paste0(key, ".seconds")))))
+  writeLines(as.character(Sys.getpid()), paste0(key, ".lock"))
+  on.exit(unlink(paste0(key, ".lock")))
   t <- system.time(m <- rstan::stan_model(model_code = code, model_name = id))[["elapsed"]]
   saveRDS(m, paste0(key, ".rds"))
   writeLines(sprintf("%.2f", t), paste0(key, ".seconds"))
