@@ -35,7 +35,7 @@ cache <- opt("stan-cache", file.path(tempdir(), "stan"))
 noglm <- strsplit(opt("jags-noglm", "hsb_slopes_as_outcomes"), ",")[[1]]
 here <- "benchmarks/scripts"
 
-if (!file.exists(out))
+if (!("--compile-only" %in% argv) && !file.exists(out))
   cat("model,engine,run,seconds,compile_seconds,min_ess,min_ess_variable,divergences\n", file = out)
 emit <- function(model, engine, run, seconds, compile = NA, ess = NULL, div = NA) {
   b <- as.numeric(unclass(ess$ess_bulk))
