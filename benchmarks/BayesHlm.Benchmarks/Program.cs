@@ -10,6 +10,8 @@ if (args.Contains("--peak-memory"))
     return PeakMemory.Run();
 if (args.Length >= 2 && args[0] == "--sweep-profile")
     return SweepProfile.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000);
+if (args.Length == 3 && args[0] == "--chart")
+    return CompareChart.Run(args[1], args[2]);
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
