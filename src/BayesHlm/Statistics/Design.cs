@@ -130,7 +130,7 @@ internal sealed class Design
         double[]? offsetColumn = spec.Offset is { } offset ? frame.Variables[offset].Numeric! : null;
         if (offsetColumn is not null && spec.Family == Model.Family.Gaussian) y = y.Select((v, i) => v - offsetColumn[i]).ToArray();
         if (spec.Family == Model.Family.Gaussian && y.All(v => v is 0 or 1))
-            warnings.Add($"The outcome '{spec.Outcome.Name}' takes only the values 0 and 1, and this is a linear model of it: its predictions can fall outside [0, 1] and its level-1 variance is not p(1 − p). Fit it with --family bernoulli (a multilevel logistic model).");
+            warnings.Add(ZeroOneOutcome(spec));
         var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
         int p = fixedCols.Count;
 
@@ -171,6 +171,10 @@ internal sealed class Design
             SourceLines = frame.Rows.Select(frame.Source.LineOf).ToArray(),
         };
     }
+
+    /// <summary>The warning beside a linear model of a 0/1 outcome.</summary>
+    internal static string ZeroOneOutcome(ModelSpec spec) =>
+        $"The outcome '{spec.Outcome.Name}' takes only the values 0 and 1, and this is a linear model of it: its predictions can fall outside [0, 1] and its level-1 variance is not p(1 − p). Fit it with --family bernoulli (a multilevel logistic model).";
 
     /// <summary>A grouping factor's random coefficients: their columns, named, and which covariances are free (one block
     /// per ( … | g) term; <c>||</c> makes a block's coefficients independent).</summary>
