@@ -157,7 +157,10 @@ public static class ParquetTableReader
         var all = new List<string>();
         for (int i = 0; i < schema.NumColumns; i++)
         {
-            string name = NameOf(schema.Column(i));
+            // A nested column (a list x is stored as x.list.element) goes by its top-level name.
+            var parts = PathOf(schema.Column(i));
+            string name = parts[0];
+            if (parts.Length > 1 && all.Contains(name)) continue;
             all.Add(name);
             if (!byName.TryAdd(name, i))
                 throw new DataException($"'{path}': two columns are named '{name}'. Rename one of them.");
@@ -173,8 +176,9 @@ public static class ParquetTableReader
                 throw new DataException($"Column '{names[k]}' not found in '{path}'.{(closest.Length > 0 ? $" Did you mean '{closest}'?" : "")} Columns: {string.Join(", ", all)}.");
             }
             var d = schema.Column(indices[k]);
-            names[k] = NameOf(d);
-            kinds[k] = KindOf(d);
+            var parts = PathOf(d);
+            names[k] = parts[0];
+            kinds[k] = parts.Length > 1 ? ColumnKind.Unsupported : KindOf(d);
             if (kinds[k] == ColumnKind.Unsupported)
                 throw new DataException($"'{path}', column '{names[k]}': its Parquet type {TypeOf(d)} is neither a number nor text, so it cannot be read. " +
                                         "Write it as a number or a string (in DuckDB: CAST(column AS DOUBLE) or CAST(column AS VARCHAR) in the COPY's SELECT), or leave it out of the model.");
@@ -182,7 +186,13 @@ public static class ParquetTableReader
         return (indices, kinds, names);
     }
 
-    private static string NameOf(ColumnDescriptor d) => d.Path.ToDotString();
+    private static string NameOf(ColumnDescriptor d) => PathOf(d)[0];
+
+    private static string[] PathOf(ColumnDescriptor d)
+    {
+        using var path = d.Path;
+        return path.ToDotVector();
+    }
 
     /// <summary>"INT32", "INT64 (Timestamp(...))", "BYTE_ARRAY (String)", ... for messages.</summary>
     internal static string TypeOf(ColumnDescriptor d)
