@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using BayesHlm.Data;
+using BayesHlm.Data.Sources;
 using BayesHlm.Estimation;
 using BayesHlm.Estimation.Glmm;
 using BayesHlm.Model;
@@ -15,7 +16,8 @@ internal static class RemlCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Argument<string?>("model") { Description = "A model file (YAML); alternative to --data and --formula.", Arity = ArgumentArity.ZeroOrOne };
-        var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row; comma, semicolon or tab separated)." };
+        var data = new Option<string?>("--data") { Description = DataSourceOptions.DataDescription };
+        var sourceOptions = new DataSourceOptions();
         var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
         var method = new Option<string?>("--method") { Description = "reml (default) or ml; for a binomial or Poisson family laplace (default) or agq." };
         var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text), binomial (successes out of --trials), poisson (counts; an exposure as offset(log(x)) in the formula)." };
@@ -45,6 +47,7 @@ internal static class RemlCommand
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
             "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
         { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut };
+        sourceOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
@@ -58,6 +61,7 @@ internal static class RemlCommand
             IEnumerable<string> missingCodes = SampleCommand.Codes(parse.GetValue(naValues));
             bool comma = parse.GetValue(decimalComma);
             ModelSpec spec;
+            DataSource? fileSource = null;
             if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
             {
@@ -66,6 +70,7 @@ internal static class RemlCommand
                 var file = ModelFile.Load(modelPath, dataPath);
                 spec = file.Spec;
                 dataPath = file.DataPath;
+                fileSource = file.Source;
                 methodText ??= file.Method;
                 fileAgq = file.QuadraturePoints;
                 byColumn ??= file.By;
@@ -100,7 +105,11 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
-            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes, comma);
+            var source = sourceOptions.For(parse, dataPath, fileSource);
+            var table = DataSources.Read(source, byColumn is null ? spec.Columns : spec.Columns.Append(byColumn),
+                byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes, comma);
+            // A PostgreSQL password never reaches the output.
+            if (source.Kind is not (DataSourceKind.Csv or DataSourceKind.Parquet) || source.Where is not null) dataPath = source.ToString();
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);
