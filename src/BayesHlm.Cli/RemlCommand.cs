@@ -100,7 +100,11 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
-            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes, comma);
+            // A gaussian fit of one model needs only the per-group statistics: the file is streamed into them (memory in
+            // groups, not rows). Residuals, predictions, profile intervals, BY groups and other families read the rows.
+            bool stream = byColumn is null && glmm is null && !profile && parse.GetValue(residuals) is null && parse.GetValue(predict) is null;
+            var labels = byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn);
+            var table = stream ? null : DataTable.ReadCsv(dataPath, labels, missingCodes, comma);
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);
@@ -108,11 +112,12 @@ internal static class RemlCommand
             int exit = CliApp.Ok;
             if (byColumn is null)
             {
-                var fit = glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
+                var fit = table is null ? Reml.FitCsv(spec, dataPath, options, labels, missingCodes, comma)
+                    : glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 text = RemlJsonWriter.ToJson(fit, id, dataPath);
                 var messages = jsonToStdout ? error : output;
-                if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table, folder, messages);
+                if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table!, folder, messages);
                 if (parse.GetValue(predict) is { } newRows)
                     WritePredictions(fit, spec, newRows, parse.GetValue(predictOut) ?? "predictions.csv", missingCodes, comma, messages);
             }
@@ -120,7 +125,7 @@ internal static class RemlCommand
             {
                 if (parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
                     throw new ModelSpecificationException("--residuals and --predict are for one fit, not for --by: select the rows of one BY group and fit them alone.");
-                var by = glmm is null ? Reml.FitBy(table, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
+                var by = glmm is null ? Reml.FitBy(table!, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table!, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
                 if (!jsonToStdout)
                 {
                     if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");

@@ -28,6 +28,22 @@ public static class Reml
     public static RemlFit Fit(SufficientStatistics statistics, RemlOptions? options = null) =>
         Fit(statistics, options, Stopwatch.StartNew());
 
+    /// <summary>Fits a gaussian model to a CSV file read in one streaming pass (<see cref="SufficientStatistics.BuildFromCsv"/>:
+    /// memory in the number of groups, not rows; anything the pass cannot carry is read whole). The reported time covers
+    /// the reading too, as <see cref="Fit(ModelSpec, DataTable, RemlOptions?)"/>'s covers the set-up.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="options">REML or ML and the rest.</param>
+    /// <param name="labelColumns">Columns read as text.</param>
+    /// <param name="missingValues">Codes that mark a missing value.</param>
+    /// <param name="decimalComma">Numbers are written with a decimal comma.</param>
+    public static RemlFit FitCsv(ModelSpec spec, string path, RemlOptions? options = null, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null, bool decimalComma = false)
+    {
+        var clock = Stopwatch.StartNew();
+        return Fit(SufficientStatistics.BuildFromCsv(spec, path, labelColumns, missingValues, decimalComma), options, clock);
+    }
+
     /// <summary>
     /// Fits the model separately for each value of <paramref name="byColumn"/> (SAS <c>BY</c>). A group whose data
     /// cannot be fitted (one school, a typo in its rows) gets its error instead of a fit; the others go on.
