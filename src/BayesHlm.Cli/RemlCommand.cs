@@ -38,13 +38,14 @@ internal static class RemlCommand
         var residuals = new Option<string?>("--residuals") { Description = "Write HLM's residual files into this folder: level1.csv (fitted values, residuals, standardised), level2_<group>.csv (EB effects, SEs, OLS, reliabilities) and their plots." };
         var predict = new Option<string?>("--predict") { Description = "Predict these new rows (CSV; the outcome may be left out), as lme4's predict: conditional on the groups' EB effects (0 for a new group) and marginal." };
         var predictOut = new Option<string?>("--predict-out") { Description = "The CSV file --predict writes (default predictions.csv)." };
+        var stats = new Option<string?>("--stats") { Description = "Fit from a statistics file (bayeshlm stats, stats-merge) instead of --data: a gaussian model, the one the file was written for." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
             "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
-        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut };
+        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut, stats };
 
         cmd.SetAction(parse =>
         {
@@ -75,7 +76,7 @@ internal static class RemlCommand
             }
             else
             {
-                if (dataPath is null || formulaText is null)
+                if ((dataPath is null && parse.GetValue(stats) is null) || formulaText is null)
                     throw new ModelSpecificationException("Missing input: give a model file (bayeshlm reml MODEL.yaml) or both --data FILE and --formula \"...\".");
                 spec = ModelSpec.FromFormula(formulaText);
                 if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
@@ -100,6 +101,20 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
+            if (parse.GetValue(stats) is { } statsPath)
+            {
+                if (parse.GetValue(data) is not null)
+                    throw new ModelSpecificationException("Give --data or --stats, not both: a statistics file replaces the data.");
+                if (glmm is not null || byColumn is not null || profile || parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
+                    throw new ModelSpecificationException("A statistics file fits a gaussian model's REML or ML estimates and EB effects; " +
+                        "--by, --residuals, --predict, --ci profile and other families need the rows: give --data instead.");
+                var fromStats = Reml.Fit(BayesHlm.Statistics.SufficientStatistics.FromMoments(BayesHlm.Statistics.Moments.StatisticsFile.Read(statsPath, spec)), options);
+                string statsJson = RemlJsonWriter.ToJson(fromStats, id, statsPath);
+                if (parse.GetValue(json) != "-") output.Write(RemlTextReport.Render(fromStats, statsPath, parse.GetValue(groups)));
+                if (parse.GetValue(json) is { } statsJsonPath) CliApp.WriteJson(output, statsJsonPath, statsJson);
+                return CliApp.Ok;
+            }
+            ArgumentNullException.ThrowIfNull(dataPath);
             // A gaussian fit of one model needs only the per-group statistics: the file is streamed into them (memory in
             // groups, not rows). Residuals, predictions, profile intervals, BY groups and other families read the rows.
             bool stream = byColumn is null && glmm is null && !profile && parse.GetValue(residuals) is null && parse.GetValue(predict) is null;
