@@ -110,6 +110,18 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
     {
         var d = new TheoryData<string, string, string[]>();
 
+        // ---- statistics files (bayeshlm stats, reml --stats) ----
+        Add(d, "stats-other-model", "holds the statistics of another model (y ~ 1 + (1 | g))", "reml", "--stats", "{bad}/stats_other_model.csv", "--formula", F);
+        Add(d, "stats-truncated", "stats_truncated.csv' is cut short", "reml", "--stats", "{bad}/stats_truncated.csv", "--formula", F);
+        Add(d, "stats-missing-column", "stats_missing_column.csv', line 8: the column 'sum:x*x' is missing", "reml", "--stats", "{bad}/stats_missing_column.csv", "--formula", F);
+        Add(d, "stats-not-stats", "good.csv' is not a statistics file", "reml", "--stats", Good, "--formula", F);
+        Add(d, "stats-missing-file", "Statistics file", "reml", "--stats", "{bad}/nope.csv", "--formula", F);
+        Add(d, "stats-and-data", "Give --data or --stats, not both", "reml", "--stats", "{bad}/stats_other_model.csv", "--data", Good, "--formula", F);
+        Add(d, "stats-with-by", "need the rows: give --data instead", "reml", "--stats", "{bad}/stats_other_model.csv", "--formula", F, "--by", "g");
+        Add(d, "stats-poly", "cannot write this model's statistics: poly(x, 2)", "stats", "--data", Good, "--formula", "y ~ poly(x, 2) + (1 | g)", "--out", "{tmp}/s.csv");
+        Add(d, "stats-merge-other-model", "holds the statistics of another model", "stats-merge", "{bad}/stats_other_model.csv", "{bad}/stats_missing_column.csv", "--out", "{tmp}/s.csv");
+        Add(d, "stats-bad-data", "column 'y': 2 values are not (finite) numbers", "stats", "--data", "{bad}/nonnumeric_outcome.csv", "--formula", F, "--out", "{tmp}/s.csv");
+
         // ---- CSV data ----
         Add(d, "csv-missing", "nope.csv' not found", Reml("{bad}/nope.csv", F));
         Add(d, "csv-folder", "is a folder, not a data file", Reml("{bad}", F));

@@ -87,7 +87,10 @@ public class StreamingStatisticsTests
         for (int s = 0; s < 3; s++)
         {
             string shard = Temp(lines[0] + "\n" + string.Join("\n", lines[(1 + cuts[s])..(1 + cuts[s + 1])]) + "\n");
-            var m = MomentReader.FromCsv(spec, shard, spec.LabelColumns);
+            // Through the statistics file, as bayeshlm stats and stats-merge do.
+            string file = Path.ChangeExtension(shard, ".stats.csv");
+            StatisticsFile.Write(MomentReader.FromCsv(spec, shard, spec.LabelColumns), file);
+            var m = StatisticsFile.Read(file, spec);
             if (merged is null) merged = m;
             else merged.Merge(m);
         }

@@ -78,6 +78,8 @@ internal sealed class MomentPlan
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Family != Family.Gaussian)
             throw new StreamingNotPossibleException($"a {spec.Family.Name()} model is fitted from its rows (its weights change with the linear predictor), not from per-group statistics");
+        if (spec.Trials is not null)
+            throw new StreamingNotPossibleException("trials belong to a binomial model");
         if (spec.Weights is not null)
             throw new StreamingNotPossibleException("precision weights (--weights) are not carried by the per-cell moments yet");
         if (spec.KnownResidual is not null)
