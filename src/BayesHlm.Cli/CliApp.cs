@@ -57,6 +57,7 @@ internal static class CliApp
         root.Subcommands.Add(PredictCommand.Create(output));
         root.Subcommands.Add(StatsCommand.Create(output));
         root.Subcommands.Add(StatsCommand.CreateMerge(output));
+        root.Subcommands.Add(StatsSqlCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

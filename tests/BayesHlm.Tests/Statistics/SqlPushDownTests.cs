@@ -247,11 +247,14 @@ public sealed class SqlPushDownTests : IDisposable
           FROM used
         )
         SELECT 'cell' AS `row_type`,
-          k0 AS `key:g`,
+          k0 AS `g`,
           COUNT(*) AS `n`,
           MIN(s0) AS `shift:y`,
           MIN(s1) AS `shift:log(x)`,
           MIN(s2) AS `shift:I(z^2)`,
+          CASE WHEN MAX(u0) > 0 THEN 1 ELSE 0 END AS `varies:y`,
+          CASE WHEN MAX(u1) > 0 THEN 1 ELSE 0 END AS `varies:log(x)`,
+          CASE WHEN MAX(u2) > 0 THEN 1 ELSE 0 END AS `varies:I(z^2)`,
           SUM(u0) AS `sum:y`,
           SUM(u1) AS `sum:log(x)`,
           SUM(u2) AS `sum:I(z^2)`,
@@ -261,13 +264,13 @@ public sealed class SqlPushDownTests : IDisposable
           SUM(u1 * u1) AS `sum:log(x)*log(x)`,
           SUM(u1 * u2) AS `sum:log(x)*I(z^2)`,
           SUM(u2 * u2) AS `sum:I(z^2)*I(z^2)`,
-          CAST(NULL AS DOUBLE) AS `missing:y`,
-          CAST(NULL AS DOUBLE) AS `missing:x`,
-          CAST(NULL AS DOUBLE) AS `missing:z`,
-          CAST(NULL AS DOUBLE) AS `missing:g`,
-          CAST(NULL AS DOUBLE) AS `invalid:log(x)`,
-          CAST(NULL AS DOUBLE) AS `invalid:I(z^2)`,
-          CAST(NULL AS DOUBLE) AS `outcome_not_01`
+          CAST(NULL AS BIGINT) AS `missing:y`,
+          CAST(NULL AS BIGINT) AS `missing:x`,
+          CAST(NULL AS BIGINT) AS `missing:z`,
+          CAST(NULL AS BIGINT) AS `missing:g`,
+          CAST(NULL AS BIGINT) AS `invalid:log(x)`,
+          CAST(NULL AS BIGINT) AS `invalid:I(z^2)`,
+          CAST(NULL AS BIGINT) AS `outcome_not_01`
         FROM shifted
         GROUP BY k0
         UNION ALL
@@ -277,6 +280,9 @@ public sealed class SqlPushDownTests : IDisposable
           CAST(NULL AS DOUBLE),
           CAST(NULL AS DOUBLE),
           CAST(NULL AS DOUBLE),
+          CAST(NULL AS INTEGER),
+          CAST(NULL AS INTEGER),
+          CAST(NULL AS INTEGER),
           CAST(NULL AS DOUBLE),
           CAST(NULL AS DOUBLE),
           CAST(NULL AS DOUBLE),

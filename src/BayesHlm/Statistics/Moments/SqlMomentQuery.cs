@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BayesHlm.Data;
 using BayesHlm.Formula;
+using BayesHlm.Model;
 
 namespace BayesHlm.Statistics.Moments;
 
@@ -64,17 +65,20 @@ internal sealed class SqlMomentQuery
         _ => throw new ModelSpecificationException($"Unknown SQL dialect '{name}': use ansi, duckdb, postgres or spark."),
     };
 
-    /// <summary>The result's (and a statistics file's) column names: row_type, key:K per key column, n, shift:B per base
-    /// variable, sum:M per monomial (but the empty one, which is n), missing:C per column the model reads, invalid:B per
-    /// transformed base variable, outcome_not_01.</summary>
+    /// <summary>The result's column names: row_type ('cell' or 'total'), then the statistics file's cell columns (key
+    /// columns by name, n, shift:VAR and varies:VAR per base variable, sum:MONOMIAL per monomial but the empty one, which
+    /// is n: docs/statistics-file.md), then what the file's metadata lines say, in the 'total' row: missing:COLUMN per
+    /// column the model reads, invalid:VAR per transformed base variable, outcome_not_01. In the 'total' row n is the
+    /// rows read.</summary>
     public static string[] ColumnNames(MomentPlan plan)
     {
         var names = new List<string> { "row_type" };
-        names.AddRange(plan.KeyColumns.Select(k => "key:" + k));
+        names.AddRange(plan.KeyColumns);
         names.Add("n");
         names.AddRange(plan.Base.Select(b => "shift:" + b.Name));
+        names.AddRange(plan.Base.Select(b => "varies:" + b.Name));
         names.AddRange(Enumerable.Range(1, plan.Monomials.Length - 1).Select(m => "sum:" + plan.MonomialText(m)));
-        names.AddRange(plan.Spec.Columns.Select(c => "missing:" + c));
+        names.AddRange(plan.Spec.Columns.Distinct().Select(c => "missing:" + c));
         names.AddRange(InvalidBases(plan).Select(b => "invalid:" + plan.Base[b].Name));
         names.Add("outcome_not_01");
         return names.ToArray();
@@ -155,10 +159,11 @@ internal sealed class SqlMomentQuery
         for (int k = 0; k < nk; k++) items.Add($"k{k} AS {q.Id(names[at++])}");
         items.Add($"COUNT(*) AS {q.Id(names[at++])}");
         for (int b = 0; b < nb; b++) items.Add($"MIN(s{b}) AS {q.Id(names[at++])}");
+        for (int b = 0; b < nb; b++) items.Add($"CASE WHEN MAX(u{b}) > 0 THEN 1 ELSE 0 END AS {q.Id(names[at++])}");
         for (int m = 1; m < plan.Monomials.Length; m++)
             items.Add($"SUM({string.Join(" * ", plan.Monomials[m].Select(b => $"u{b}"))}) AS {q.Id(names[at++])}");
         int rest = names.Length - at;
-        for (int r = 0; r < rest; r++) items.Add($"CAST(NULL AS {q.Double}) AS {q.Id(names[at + r])}");
+        for (int r = 0; r < rest; r++) items.Add($"CAST(NULL AS BIGINT) AS {q.Id(names[at + r])}");
         sb.Append("SELECT ").Append(string.Join(",\n  ", items)).Append(nl).Append("FROM shifted").Append(nl);
         if (nk > 0) sb.Append("GROUP BY ").Append(keys).Append(nl);
 
@@ -167,7 +172,9 @@ internal sealed class SqlMomentQuery
         items.Add("'total'");
         for (int k = 0; k < nk; k++) items.Add($"CAST(NULL AS {q.Text})");
         items.Add("a.n");
-        for (int r = 0; r < nb + plan.Monomials.Length - 1; r++) items.Add($"CAST(NULL AS {q.Double})");
+        for (int r = 0; r < nb; r++) items.Add($"CAST(NULL AS {q.Double})");
+        for (int r = 0; r < nb; r++) items.Add("CAST(NULL AS INTEGER)");
+        for (int r = 0; r < plan.Monomials.Length - 1; r++) items.Add($"CAST(NULL AS {q.Double})");
         for (int i = 0; i < columns.Length; i++) items.Add($"a.n - a.{colAlias[columns[i]]}");
         for (int i = 0; i < invalid.Length; i++) items.Add($"COALESCE(b.i{i}, 0)");
         items.Add("COALESCE(b.y, 0)");
@@ -236,7 +243,7 @@ internal sealed class SqlMomentQuery
                 total = true;
                 at += nk;
                 moments.RowsRead = Count(row[at]);
-                at += 1 + nb + nm - 1;
+                at += 1 + 2 * nb + nm - 1;
                 foreach (var c in columns) moments.Missing[c] = checked((int)Count(row[at++]));
                 foreach (int b in invalidBases)
                 {
@@ -254,13 +261,9 @@ internal sealed class SqlMomentQuery
             if (n == 0) continue;
             var cell = new MomentCell(key, nb, nm) { N = n };
             for (int b = 0; b < nb; b++) cell.Shift[b] = Number(row[at++]);
+            for (int b = 0; b < nb; b++) cell.Varies[b] = Count(row[at++]) != 0;
             cell.Sum[0] = n;
             for (int m = 1; m < nm; m++) cell.Sum[m] = Number(row[at++]);
-            for (int b = 0; b < nb; b++)
-            {
-                // Σu and Σu² are both 0 only when every value is the shift.
-                cell.Varies[b] = cell.Sum[plan.IndexOf([b])] != 0 || cell.Sum[plan.IndexOf([b, b])] != 0;
-            }
             var into = moments.Cell(key);
             if (into.N != 0) throw new DataException($"{source}: the cell {string.Join(", ", key)} appears twice; merge the files' cells first.");
             into.N = cell.N;
@@ -275,6 +278,42 @@ internal sealed class SqlMomentQuery
         moments.Cells.Clear();
         moments.Cells.AddRange(ordered);
         return moments;
+    }
+
+    /// <summary>The moments in a CSV file holding the statistics query's result (as <c>duckdb -csv</c>, psql's
+    /// <c>\copy (…) TO 'f.csv' CSV HEADER</c> or Spark's <c>write.csv</c> save it): the header must be the query's
+    /// columns for <paramref name="spec"/> (a name cut at 63 bytes, as PostgreSQL cuts them, is accepted); empty fields
+    /// are NULL.</summary>
+    internal static CellMoments ReadResultFile(string path, ModelSpec spec, string[] lines)
+    {
+        var header = StatisticsFile.Split(lines[0].TrimStart('\uFEFF'));
+        int nAt = Array.IndexOf(header, "n");
+        if (nAt < 1)
+            throw new DataException($"'{path}': the header has no column 'n' (each cell's row count): is it the result of bayeshlm stats-sql?");
+        var keyNames = header[1..nAt];
+        MomentPlan plan;
+        try { plan = MomentPlan.Create(spec, c => keyNames.Contains(c)); }
+        catch (StreamingNotPossibleException e)
+        {
+            throw new ModelSpecificationException($"The model cannot be fitted from a statistics file: {e.Message}. Fit it from the data (--data FILE).");
+        }
+        var expected = ColumnNames(plan);
+        bool same = expected.Length == header.Length;
+        for (int i = 0; same && i < header.Length; i++)
+            same = header[i] == expected[i] || (Encoding.UTF8.GetByteCount(header[i]) == 63 && expected[i].StartsWith(header[i], StringComparison.Ordinal));
+        if (!same)
+            throw new DataException($"'{path}' holds the result of another model's statistics query, not of {spec.ToFormula()}: its columns " +
+                                    $"differ from the query's ({string.Join(", ", expected.Take(6))}, …). Run the query bayeshlm stats-sql --formula \"{spec.ToFormula()}\" prints.");
+        var rows = new List<IReadOnlyList<object?>>();
+        for (int line = 1; line < lines.Length; line++)
+        {
+            if (lines[line].Length == 0) continue;
+            var f = StatisticsFile.Split(lines[line]);
+            if (f.Length != header.Length)
+                throw new DataException($"'{path}', line {line + 1}: {f.Length} fields, but the header has {header.Length}. Save the whole result of the query again.");
+            rows.Add(f.Select(v => v.Length == 0 ? null : (object?)v).ToArray());
+        }
+        return ReadRows(plan, rows, path);
     }
 
     private static List<MomentCell> SortedCells(MomentPlan plan, List<MomentCell> cells)
@@ -319,7 +358,10 @@ internal sealed class SqlMomentQuery
         int i => i,
         double d => checked((long)d),
         decimal m => (long)m,
-        string s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture),
+        System.Numerics.BigInteger b => (long)b,
+        string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l) => l,
+        string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
+        string s => throw new DataException($"'{s}' is not a count."),
         _ => Convert.ToInt64(value, CultureInfo.InvariantCulture),
     };
 
@@ -329,7 +371,8 @@ internal sealed class SqlMomentQuery
         double d => d,
         float f => f,
         decimal m => (double)m,
-        string s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
+        string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) => d,
+        string s => throw new DataException($"'{s}' is not a number."),
         _ => Convert.ToDouble(value, CultureInfo.InvariantCulture),
     };
 

@@ -73,6 +73,9 @@ internal static class StatisticsFile
         string[] lines;
         try { lines = File.ReadAllLines(path, new UTF8Encoding(false, true)); }
         catch (DecoderFallbackException e) { throw new DataException($"'{path}' is not a statistics file written by bayeshlm stats (it is not UTF-8 text).", e); }
+        // The result of the statistics query (bayeshlm stats-sql) saved as CSV by the database: the same cell columns.
+        if (lines.Length > 0 && lines[0].TrimStart('\uFEFF').StartsWith("row_type,", StringComparison.Ordinal))
+            return SqlMomentQuery.ReadResultFile(path, spec, lines);
         if (lines.Length == 0 || lines[0] != Magic)
             throw new DataException($"'{path}' is not a statistics file written by bayeshlm stats: its first line should be '{Magic}'. Give the file of 'bayeshlm stats --out', or the data itself with --data.");
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -151,7 +154,7 @@ internal static class StatisticsFile
     private static string Quote(string s) =>
         s.AsSpan().IndexOfAny(",\"\n\r") >= 0 || s != s.Trim() ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    private static string[] Split(string line)
+    internal static string[] Split(string line)
     {
         var fields = new List<string>();
         var sb = new StringBuilder();
