@@ -18,7 +18,7 @@ internal static class StatsSqlCommand
         var dialect = new Option<string>("--dialect") { Description = "ansi (default), duckdb, postgres or spark.", DefaultValueFactory = _ => "ansi" };
         dialect.AcceptOnlyFromAmong("ansi", "duckdb", "postgres", "spark");
         var factors = new Option<string?>("--factors") { Description = "Text columns used as plain predictors (comma-separated): they are factors. Grouping columns and factor(x) are always keys; other columns are numbers." };
-        var join = new Option<bool>("--join") { Description = "Each cell's shift by a GROUP BY joined back instead of a window function (for engines without window functions)." };
+        var window = new Option<bool>("--window") { Description = "Each cell's shift by a window function MIN(x) OVER (PARTITION BY keys) instead of a GROUP BY joined back (the default: twice as fast on DuckDB)." };
         var cmd = new Command("stats-sql",
             "Print the SQL query whose result is a gaussian model's per-group statistics: one GROUP BY that any engine runs " +
             "where the rows are (the rows never leave it). Save its result as CSV and fit with 'bayeshlm reml --stats FILE'. " +
@@ -26,7 +26,7 @@ internal static class StatsSqlCommand
             "Example:\n  bayeshlm stats-sql --formula \"y ~ x + (1 | g)\" --table obs --dialect duckdb > q.sql\n" +
             "  duckdb -csv db.duckdb < q.sql > stats.csv\n" +
             "  bayeshlm reml --stats stats.csv --formula \"y ~ x + (1 | g)\"")
-        { formula, table, where, dialect, factors, join };
+        { formula, table, where, dialect, factors, window };
         cmd.SetAction(parse =>
         {
             string formulaText = parse.GetValue(formula) ?? throw new ModelSpecificationException("Give the model: --formula \"y ~ x + (1 | g)\".");
@@ -43,7 +43,7 @@ internal static class StatsSqlCommand
                 throw new ModelSpecificationException($"The statistics of this model are not per-group sums: {e.Message}. Fit it from the rows (bayeshlm reml --data).");
             }
             var d = SqlMomentQuery.ParseDialect(parse.GetValue(dialect)!);
-            output.WriteLine(SqlMomentQuery.Create(plan, d, tableText.Trim(), parse.GetValue(where), window: !parse.GetValue(join)).Sql + ";");
+            output.WriteLine(SqlMomentQuery.Create(plan, d, tableText.Trim(), parse.GetValue(where), window: parse.GetValue(window)).Sql + ";");
             return CliApp.Ok;
         });
         return cmd;

@@ -30,15 +30,15 @@ public sealed class StatsSqlCommandTests : IDisposable
     [InlineData("duckdb", false)]
     [InlineData("ansi", false)]
     [InlineData("duckdb", true)]
-    public void Query_result_saved_by_duckdb_fits_as_the_rows(string dialect, bool join)
+    public void Query_result_saved_by_duckdb_fits_as_the_rows(string dialect, bool window)
     {
         string db = HsbDuckDb();
         var args = new List<string> { "stats-sql", "--formula", Formula, "--table", "hsb", "--dialect", dialect };
-        if (join) args.Add("--join");
+        if (window) args.Add("--window");
         var q = CliRunner.Run([.. args]);
         Assert.Equal(0, q.ExitCode);
         Assert.All(q.StdOut.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, line));
-        string stats = _folder.PathOf($"stats-{dialect}-{join}.csv");
+        string stats = _folder.PathOf($"stats-{dialect}-{window}.csv");
         ParquetSourceTests.DuckDb(db, $"COPY ({q.StdOut.Trim().TrimEnd(';')}) TO '{Sql(stats)}' (HEADER, DELIMITER ',')");
         Assert.StartsWith("row_type,school,n,shift:mathach", File.ReadAllLines(stats)[0]);
 

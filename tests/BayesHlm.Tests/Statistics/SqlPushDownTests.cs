@@ -237,14 +237,17 @@ public sealed class SqlPushDownTests : IDisposable
           WHERE c0 IS NOT NULL AND c1 IS NOT NULL AND c2 IS NOT NULL AND c3 IS NOT NULL
         ),
         shifted AS (
-          SELECT k0,
-            MIN(b0) OVER (PARTITION BY k0) AS s0,
-            MIN(b1) OVER (PARTITION BY k0) AS s1,
-            MIN(b2) OVER (PARTITION BY k0) AS s2,
-            b0 - MIN(b0) OVER (PARTITION BY k0) AS u0,
-            b1 - MIN(b1) OVER (PARTITION BY k0) AS u1,
-            b2 - MIN(b2) OVER (PARTITION BY k0) AS u2
+          SELECT used.k0,
+            m.s0,
+            m.s1,
+            m.s2,
+            used.b0 - m.s0 AS u0,
+            used.b1 - m.s1 AS u1,
+            used.b2 - m.s2 AS u2
           FROM used
+          JOIN (SELECT k0, MIN(b0) AS s0, MIN(b1) AS s1, MIN(b2) AS s2 FROM used GROUP
+              BY k0) m
+            ON used.k0 = m.k0
         )
         SELECT 'cell' AS `row_type`,
           k0 AS `g`,

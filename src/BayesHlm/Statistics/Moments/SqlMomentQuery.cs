@@ -89,10 +89,11 @@ internal sealed class SqlMomentQuery
 
     /// <summary>The query for <paramref name="plan"/> over <paramref name="relation"/> (a FROM item, already quoted),
     /// filtered by <paramref name="where"/>. <paramref name="keyType"/> says how each key column becomes text (default:
-    /// <see cref="SqlKeyType.Text"/>). <paramref name="window"/>: the shift by a window MIN(x) OVER (PARTITION BY keys)
-    /// instead of a GROUP BY joined back.</summary>
+    /// <see cref="SqlKeyType.Text"/>). The cell's shift is its MIN, by a GROUP BY joined back to the rows (on DuckDB,
+    /// 10⁷ rows in 10⁴ cells: 11–13 s, against 20–28 s for the window); <paramref name="window"/>: by a window
+    /// MIN(x) OVER (PARTITION BY keys) instead.</summary>
     public static SqlMomentQuery Create(MomentPlan plan, SqlDialect dialect, string relation, string? where,
-        Func<string, SqlKeyType>? keyType = null, bool window = true)
+        Func<string, SqlKeyType>? keyType = null, bool window = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var q = new Writer(dialect);

@@ -18,8 +18,8 @@ internal static class SqlMoments
     /// <summary>The moments of <paramref name="spec"/> on <paramref name="db"/>'s selection.</summary>
     /// <param name="spec">The model.</param>
     /// <param name="db">The database and selection.</param>
-    /// <param name="window">The cell's shift by a window function (else a GROUP BY joined back).</param>
-    public static CellMoments Read(ModelSpec spec, ISqlSource db, bool window = true)
+    /// <param name="window">The cell's shift by a window function (by default a GROUP BY joined back, faster on DuckDB).</param>
+    public static CellMoments Read(ModelSpec spec, ISqlSource db, bool window = false)
     {
         var query = Query(spec, db, window);
         var moments = query.Read(db.Query(query.Sql), db.Description);
@@ -36,7 +36,7 @@ internal static class SqlMoments
     }
 
     /// <summary>The statistics query of <paramref name="spec"/> for <paramref name="db"/>, typed by its columns.</summary>
-    public static SqlMomentQuery Query(ModelSpec spec, ISqlSource db, bool window = true)
+    public static SqlMomentQuery Query(ModelSpec spec, ISqlSource db, bool window = false)
     {
         var types = new Dictionary<string, Type>(StringComparer.Ordinal);
         foreach (var (name, type) in db.Columns()) types.TryAdd(name, Nullable.GetUnderlyingType(type) ?? type);
