@@ -246,6 +246,7 @@ public static class ParquetTableReader
 
         public void Into(ColumnSink sink)
         {
+            if (Doubles is not null) { sink.AddNumbers(Doubles.AsSpan(0, Rows), Nulls); return; }
             for (int i = 0; i < Rows; i++)
             {
                 if (Nulls is not null && Nulls[i]) sink.AddMissing();
