@@ -64,6 +64,27 @@ internal sealed class ColumnSink
         _numbers[_count++] = value;
     }
 
+    /// <summary>Many numbers at once (NaN, or <paramref name="nulls"/>[i], = missing): a copy when the column is numeric
+    /// and no missing-value codes are set, value by value otherwise.</summary>
+    public void AddNumbers(ReadOnlySpan<double> values, ReadOnlySpan<bool> nulls)
+    {
+        if (_asText || _missingCodes.Count > 0)
+        {
+            for (int i = 0; i < values.Length; i++)
+                if (!nulls.IsEmpty && nulls[i]) AddMissing(); else AddNumber(values[i]);
+            return;
+        }
+        if (_numbers.Length < _count + values.Length) Array.Resize(ref _numbers, Math.Max(_numbers.Length * 2, _count + values.Length));
+        var target = _numbers.AsSpan(_count, values.Length);
+        values.CopyTo(target);
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (!nulls.IsEmpty && nulls[i]) target[i] = double.NaN;
+            else if (!double.IsFinite(target[i]) && !double.IsNaN(target[i])) _nonFinite = true;
+        }
+        _count += values.Length;
+    }
+
     /// <summary>A whole number: exact as a label (a 17-digit id keeps its digits), a double otherwise.</summary>
     public void AddInteger(long value)
     {

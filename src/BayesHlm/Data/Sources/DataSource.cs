@@ -45,7 +45,9 @@ public sealed record DataSource(string Location)
             return DataSourceKind.Postgres;
         if (location.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return DataSourceKind.Parquet;
         if (location.EndsWith(".duckdb", StringComparison.OrdinalIgnoreCase)) return DataSourceKind.DuckDb;
-        if (File.Exists(location))
+        // A text extension keeps the CSV reader, which names a Parquet or DuckDB file given as .csv for what it is.
+        string extension = Path.GetExtension(location).ToLowerInvariant();
+        if (extension is not (".csv" or ".tsv" or ".txt" or ".gz" or ".dat") && File.Exists(location))
         {
             try
             {

@@ -73,7 +73,7 @@ public static class ParquetTableReader
         {
             var first = e.InnerExceptions[0];
             if (first is DataException d) throw d;
-            throw new DataException($"'{path}' could not be read ({first.Message}): is it damaged or cut short?", first);
+            throw new DataException($"'{path}' could not be read ({(first is ParquetException p ? Reason(p) : first.Message)}): is it damaged or cut short?", first);
         }
         return new DataTable(built, path);
     }
@@ -142,12 +142,19 @@ public static class ParquetTableReader
         }
         catch (ParquetException e)
         {
-            throw new DataException($"'{path}' is not a readable Parquet file ({e.Message}). Is it damaged or cut short?", e);
+            throw new DataException($"'{path}' is not a readable Parquet file ({Reason(e)}). Is it damaged or cut short?", e);
         }
         catch (UnauthorizedAccessException e)
         {
             throw new DataException($"Could not read '{path}': permission denied.", e);
         }
+    }
+
+    /// <summary>Arrow's message without the C++ exception type around it.</summary>
+    private static string Reason(ParquetException e)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"message: '(.*)'\)?\s*$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        return (m.Success ? m.Groups[1].Value : e.Message).Trim();
     }
 
     /// <summary>The columns' positions and kinds; a <see cref="DataException"/> for a column not in the file or of a type not read.</summary>
@@ -246,6 +253,7 @@ public static class ParquetTableReader
 
         public void Into(ColumnSink sink)
         {
+            if (Doubles is not null) { sink.AddNumbers(Doubles.AsSpan(0, Rows), Nulls); return; }
             for (int i = 0; i < Rows; i++)
             {
                 if (Nulls is not null && Nulls[i]) sink.AddMissing();

@@ -21,7 +21,11 @@ public sealed class PostgresSource : SqlSource
     /// <inheritdoc/>
     protected override string Database => _database;
 
-    private protected override bool IsDefaultSchema(string schema) => schema == "public";
+    private string? _currentSchema;
+
+    /// <summary>The first schema of the search path (public unless the connection sets Search Path): its tables need no qualifier.</summary>
+    private protected override bool IsDefaultSchema(string schema) =>
+        schema == (_currentSchema ??= Query("SELECT current_schema()").Select(r => r[0] as string).FirstOrDefault() ?? "public");
 
     /// <summary>A keyword connection string for a postgres:// URL (a connection string is returned as it is); a
     /// <see cref="DataException"/> for a URL it cannot read.</summary>

@@ -103,7 +103,7 @@ public abstract class SqlSource : ISqlSource
     }
 
     private HashSet<string>? _unqualified;
-    private HashSet<string> TablesUnqualified() => _unqualified ??= Query(TablesSql).Where(r => IsDefaultSchema((string)r[0]!)).Select(r => (string)r[1]!).ToHashSet(StringComparer.Ordinal);
+    private HashSet<string> TablesUnqualified() => _unqualified ??= Query(TablesSql).ToList().Where(r => IsDefaultSchema((string)r[0]!)).Select(r => (string)r[1]!).ToHashSet(StringComparer.Ordinal);
 
     private const string TablesSql =
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2";
@@ -113,7 +113,7 @@ public abstract class SqlSource : ISqlSource
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Tables() =>
-        Query(TablesSql).Select(r => IsDefaultSchema((string)r[0]!) ? (string)r[1]! : $"{r[0]}.{r[1]}").ToList();
+        Query(TablesSql).ToList().Select(r => IsDefaultSchema((string)r[0]!) ? (string)r[1]! : $"{r[0]}.{r[1]}").ToList();
 
     /// <summary>SELECT of <paramref name="columns"/> (all when null) from the selection, with the filter.</summary>
     public string SelectSql(IEnumerable<string>? columns)
