@@ -18,7 +18,9 @@ internal static class MomentReader
     /// <summary>Rows per chunk.</summary>
     internal const int ChunkRows = 1 << 16;
 
-    /// <summary>The moments of <paramref name="spec"/> on the CSV file at <paramref name="path"/>.</summary>
+    /// <summary>The moments of <paramref name="spec"/> on the CSV file at <paramref name="path"/>. The parse (one thread)
+    /// and the accumulation (another) overlap: chunks pass between them through a queue of two, in order, so the
+    /// cells are met in the file's order whatever the timing.</summary>
     public static CellMoments FromCsv(ModelSpec spec, string path, IEnumerable<string>? labelColumns = null,
         IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
@@ -26,23 +28,54 @@ internal static class MomentReader
         CellMoments? moments = null;
         Pass? pass = null;
         long rowsRead = 0;
-        CsvTableReader.ReadChunks(path, columns, ChunkRows, chunk =>
+        using var queue = new System.Collections.Concurrent.BlockingCollection<DataTable>(2);
+        Exception? failure = null;
+        var consumer = Task.Run(() =>
         {
-            rowsRead += chunk.RowCount;
-            foreach (var c in columns)
-                if (!chunk.Contains(c)) throw new DataException(chunk.MissingColumnMessage(c));
-            if (pass is null)
+            try
             {
-                var plan = MomentPlan.Create(spec, c => chunk[c] is TextColumn t && !ModelFrame.IsAllNumbers(t) && !AllMissing(t));
-                moments = new CellMoments(plan) { Source = path };
-                pass = new Pass(moments);
+                foreach (var chunk in queue.GetConsumingEnumerable())
+                {
+                    rowsRead += chunk.RowCount;
+                    foreach (var c in columns)
+                        if (!chunk.Contains(c)) throw new DataException(chunk.MissingColumnMessage(c));
+                    if (pass is null)
+                    {
+                        var plan = MomentPlan.Create(spec, c => chunk[c] is TextColumn t && !ModelFrame.IsAllNumbers(t) && !AllMissing(t));
+                        moments = new CellMoments(plan) { Source = path };
+                        pass = new Pass(moments);
+                    }
+                    pass.Add(chunk);
+                }
             }
-            pass.Add(chunk);
-        }, labelColumns, missingValues, decimalComma);
+            catch (Exception e)
+            {
+                failure = e;
+                foreach (var _ in queue.GetConsumingEnumerable()) { }
+            }
+        });
+        try
+        {
+            CsvTableReader.ReadChunks(path, columns, ChunkRows, chunk =>
+            {
+                if (Volatile.Read(ref failure) is not null) throw new ChunkConsumerFailed();
+                queue.Add(chunk);
+            }, labelColumns, missingValues, decimalComma);
+        }
+        catch (ChunkConsumerFailed) { }
+        finally
+        {
+            queue.CompleteAdding();
+            consumer.Wait();
+        }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         pass!.Finish();
         moments!.RowsRead = rowsRead;
         return moments;
     }
+
+    /// <summary>Stops the parse when the accumulation has failed (its exception is the one thrown).</summary>
+    private sealed class ChunkConsumerFailed : Exception;
 
     private static bool AllMissing(TextColumn t) => t.MissingCount == t.Length;
 
