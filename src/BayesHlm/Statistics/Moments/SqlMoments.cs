@@ -22,7 +22,13 @@ internal static class SqlMoments
     public static CellMoments Read(ModelSpec spec, ISqlSource db, bool window = false)
     {
         var query = Query(spec, db, window);
-        var moments = query.Read(db.Query(query.Sql), db.Description);
+        CellMoments moments;
+        try { moments = query.Read(db.Query(query.Sql), db.Description); }
+        catch (DataException e) when (e.InnerException is System.Data.Common.DbException)
+        {
+            // The engine refused the query (a bad --where, an overflow in exp()): the rows path's query and message say why.
+            throw new StreamingNotPossibleException($"the database refused the statistics query: {e.InnerException.Message}");
+        }
         // A text column used as a plain predictor is a factor unless it holds numbers (the rows path's rule, which reads
         // all its values): leave any doubt to the rows.
         foreach (var (v, role) in query.Plan.Roles)
