@@ -55,6 +55,9 @@ internal static class CliApp
         root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(PpcCommand.Create(output));
         root.Subcommands.Add(PredictCommand.Create(output));
+        root.Subcommands.Add(StatsCommand.Create(output));
+        root.Subcommands.Add(StatsCommand.CreateMerge(output));
+        root.Subcommands.Add(StatsSqlCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using BayesHlm.Data;
+using BayesHlm.Data.Sources;
 using BayesHlm.Estimation;
 using BayesHlm.Estimation.Glmm;
 using BayesHlm.Model;
@@ -15,7 +16,8 @@ internal static class RemlCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Argument<string?>("model") { Description = "A model file (YAML); alternative to --data and --formula.", Arity = ArgumentArity.ZeroOrOne };
-        var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row; comma, semicolon or tab separated)." };
+        var data = new Option<string?>("--data") { Description = DataSourceOptions.DataDescription };
+        var sourceOptions = new DataSourceOptions();
         var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
         var method = new Option<string?>("--method") { Description = "reml (default) or ml; for a binomial or Poisson family laplace (default) or agq." };
         var family = new Option<string?>("--family") { Description = "The outcome's distribution: gaussian (default), bernoulli (0/1 or two-valued text), binomial (successes out of --trials), poisson (counts; an exposure as offset(log(x)) in the formula)." };
@@ -38,13 +40,15 @@ internal static class RemlCommand
         var residuals = new Option<string?>("--residuals") { Description = "Write HLM's residual files into this folder: level1.csv (fitted values, residuals, standardised), level2_<group>.csv (EB effects, SEs, OLS, reliabilities) and their plots." };
         var predict = new Option<string?>("--predict") { Description = "Predict these new rows (CSV; the outcome may be left out), as lme4's predict: conditional on the groups' EB effects (0 for a new group) and marginal." };
         var predictOut = new Option<string?>("--predict-out") { Description = "The CSV file --predict writes (default predictions.csv)." };
+        var stats = new Option<string?>("--stats") { Description = "Fit from a statistics file (bayeshlm stats, stats-merge) instead of --data: a gaussian model, the one the file was written for." };
 
         var cmd = new Command("reml",
             "Fit a hierarchical linear model by REML or ML (EB estimates, SAS-style tables).\n\n" +
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
             "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
-        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut };
+        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut, stats };
+        sourceOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
@@ -58,6 +62,7 @@ internal static class RemlCommand
             IEnumerable<string> missingCodes = SampleCommand.Codes(parse.GetValue(naValues));
             bool comma = parse.GetValue(decimalComma);
             ModelSpec spec;
+            DataSource? fileSource = null;
             if (modelPath is not null) CliApp.RejectUnknownOption([modelPath], "reml");
             if (modelPath is not null)
             {
@@ -66,6 +71,7 @@ internal static class RemlCommand
                 var file = ModelFile.Load(modelPath, dataPath);
                 spec = file.Spec;
                 dataPath = file.DataPath;
+                fileSource = file.Source;
                 methodText ??= file.Method;
                 fileAgq = file.QuadraturePoints;
                 byColumn ??= file.By;
@@ -75,7 +81,7 @@ internal static class RemlCommand
             }
             else
             {
-                if (dataPath is null || formulaText is null)
+                if ((dataPath is null && parse.GetValue(stats) is null) || formulaText is null)
                     throw new ModelSpecificationException("Missing input: give a model file (bayeshlm reml MODEL.yaml) or both --data FILE and --formula \"...\".");
                 spec = ModelSpec.FromFormula(formulaText);
                 if (parse.GetValue(weights) is { } w) spec = spec.WithWeights(w);
@@ -100,7 +106,32 @@ internal static class RemlCommand
                 Algorithm = parse.GetValue(algorithm) switch { "em" => EstimationAlgorithm.Em, "newton" => EstimationAlgorithm.Newton, _ => EstimationAlgorithm.Auto },
                 DegreesOfFreedom = parse.GetValue(df) == "satterthwaite" ? DegreesOfFreedomMethod.Satterthwaite : DegreesOfFreedomMethod.BetweenWithin,
             };
-            var table = DataTable.ReadCsv(dataPath, byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn), missingCodes, comma);
+            if (parse.GetValue(stats) is { } statsPath)
+            {
+                if (parse.GetValue(data) is not null)
+                    throw new ModelSpecificationException("Give --data or --stats, not both: a statistics file replaces the data.");
+                if (glmm is not null || byColumn is not null || profile || parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
+                    throw new ModelSpecificationException("A statistics file fits a gaussian model's REML or ML estimates and EB effects; " +
+                        "--by, --residuals, --predict, --ci profile and other families need the rows: give --data instead.");
+                var fromStats = Reml.Fit(BayesHlm.Statistics.SufficientStatistics.FromMoments(BayesHlm.Statistics.Moments.StatisticsFile.Read(statsPath, spec)), options);
+                string statsJson = RemlJsonWriter.ToJson(fromStats, id, statsPath);
+                if (parse.GetValue(json) != "-") output.Write(RemlTextReport.Render(fromStats, statsPath, parse.GetValue(groups)));
+                if (parse.GetValue(json) is { } statsJsonPath) CliApp.WriteJson(output, statsJsonPath, statsJson);
+                return CliApp.Ok;
+            }
+            ArgumentNullException.ThrowIfNull(dataPath);
+            var source = sourceOptions.For(parse, dataPath, fileSource);
+            // A gaussian fit of one model needs only the per-group statistics: a CSV file is streamed into them (memory in
+            // groups, not rows), an SQL source computes them in one GROUP BY (the rows stay in the database). Residuals,
+            // predictions, profile intervals, BY groups and other families read the rows.
+            bool stream = byColumn is null && glmm is null && !profile && parse.GetValue(residuals) is null && parse.GetValue(predict) is null;
+            bool streamCsv = stream && source.Kind == DataSourceKind.Csv && source.Where is null && source.Table is null && source.Query is null;
+            bool pushDown = stream && source.Kind is DataSourceKind.DuckDb or DataSourceKind.Postgres;
+            var labels = byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn);
+            var table = streamCsv || pushDown ? null : DataSources.Read(source, byColumn is null ? spec.Columns : spec.Columns.Append(byColumn),
+                labels, missingCodes, comma);
+            // A PostgreSQL password never reaches the output.
+            if (source.Kind is not (DataSourceKind.Csv or DataSourceKind.Parquet) || source.Where is not null) dataPath = source.ToString();
             string? jsonPath = parse.GetValue(json);
             bool jsonToStdout = jsonPath == "-";
             bool groupTables = parse.GetValue(groups);
@@ -108,11 +139,13 @@ internal static class RemlCommand
             int exit = CliApp.Ok;
             if (byColumn is null)
             {
-                var fit = glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
+                var fit = pushDown ? Reml.FitSql(spec, source, options, missingCodes)
+                    : table is null ? Reml.FitCsv(spec, source.Location, options, labels, missingCodes, comma)
+                    : glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 jsonText = () => RemlJsonWriter.ToJson(fit, id, dataPath);
                 var messages = jsonToStdout ? error : output;
-                if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table, folder, messages);
+                if (parse.GetValue(residuals) is { } folder) WriteResiduals(fit, spec, table!, folder, messages);
                 if (parse.GetValue(predict) is { } newRows)
                     WritePredictions(fit, spec, newRows, parse.GetValue(predictOut) ?? "predictions.csv", missingCodes, comma, messages);
             }
@@ -120,7 +153,7 @@ internal static class RemlCommand
             {
                 if (parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
                     throw new ModelSpecificationException("--residuals and --predict are for one fit, not for --by: select the rows of one BY group and fit them alone.");
-                var by = glmm is null ? Reml.FitBy(table, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
+                var by = glmm is null ? Reml.FitBy(table!, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table!, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
                 if (!jsonToStdout)
                 {
                     if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");

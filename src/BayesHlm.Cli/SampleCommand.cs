@@ -86,7 +86,7 @@ internal static class SampleCommand
 
     public static Command CreateSample(TextWriter output, TextWriter error)
     {
-        var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row)." };
+        var data = new Option<string?>("--data") { Description = "The data file: CSV with a header row, or Parquet." };
         var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
         var priors = new Option<string?>("--priors") { Description = "Priors file (JSON or YAML): the priors object, or an object with a 'priors' key. Parts left out take the defaults." };
         var knownSd = new Option<string?>("--known-sd") { Description = "Column with each row's known level-1 standard deviation (V-known model; no σ² is estimated)." };

@@ -64,6 +64,50 @@ public static class CsvTableReader
         }
     }
 
+    /// <summary>Reads the file at <paramref name="path"/> in chunks of <paramref name="chunkRows"/> rows, each handed to
+    /// <paramref name="onChunk"/> as a table of the columns named in <paramref name="columns"/> (the others are not
+    /// parsed) and then dropped: memory does not grow with the file. The parsing, the missing-value codes, the decimal
+    /// comma and the label columns are <see cref="Read"/>'s. Where <see cref="Read"/> would have to read the file again
+    /// (a column that turns out to be text after numbers were stored) it throws <see cref="StreamingNotPossibleException"/>;
+    /// any other problem is the <see cref="DataException"/> that <see cref="Read"/> gives.</summary>
+    internal static void ReadChunks(string path, IEnumerable<string> columns, int chunkRows, Action<DataTable> onChunk,
+        IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
+    {
+        var labels = labelColumns?.ToHashSet(UnicodeCanonical.Comparer) ?? new HashSet<string>(UnicodeCanonical.Comparer);
+        var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
+        if (!File.Exists(path))
+            throw new DataException($"Data file '{path}' not found (looked for '{Path.GetFullPath(path)}'). Check the path, relative to the current folder.");
+        bool gzip = Sniff(path);
+        var stream = new ChunkSink(columns.ToHashSet(UnicodeCanonical.Comparer), Math.Max(1, chunkRows), onChunk);
+        try
+        {
+            ReadOnce(path, gzip, [], labels, missing, decimalComma, out var flipped, stream);
+            if (flipped.Count > 0) throw new StreamingNotPossibleException("a column holds text after numbers");
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new DataException(NotUtf8(path, gzip), e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"'{path}' starts as a gzip file but cannot be decompressed ({e.Message}): it is damaged or cut short.", e);
+        }
+        catch (IOException e)
+        {
+            throw new DataException($"Could not read '{path}': {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataException($"Could not read '{path}': permission denied.", e);
+        }
+    }
+
+    /// <summary>Where <see cref="ReadChunks"/> hands its chunks: the columns kept, the chunk size, the callback.</summary>
+    private sealed record ChunkSink(HashSet<string> Columns, int Rows, Action<DataTable> OnChunk);
+
     /// <summary>What the file is when it is not plain text, named for a message (gzip included); null for text.</summary>
     internal static string? IsCompressedOrBinary(string path)
     {
@@ -169,7 +213,8 @@ public static class CsvTableReader
                "Save the file as UTF-8 (in a spreadsheet: CSV UTF-8; or iconv -f latin1 -t utf-8 in.csv > out.csv) and read it again.";
     }
 
-    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, bool decimalComma, out List<int> flipped)
+    private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, bool decimalComma, out List<int> flipped,
+        ChunkSink? sink = null)
     {
         flipped = new List<int>();
         using var text = OpenText(path, gzip);
@@ -196,14 +241,17 @@ public static class CsvTableReader
             if (decimalComma && Delimiter(path, gzip) == ',')
                 throw new DataException($"'{path}', line 1: with --decimal-comma the fields must be separated by ';' or a tab, but the header is separated by ','. " +
                                         "Save the file with ';' between fields, or drop --decimal-comma.");
-            var builders = new ColumnBuilder[nCol];
-            int capacity = RowCapacity(path, gzip, nCol);
+            var builders = new ColumnBuilder?[nCol];
+            // Streamed, a chunk's rows are all a column ever holds at once; read whole, the file's line count.
+            int capacity = sink is not null ? sink.Rows : RowCapacity(path, gzip, nCol);
             for (int c = 0; c < nCol; c++)
             {
                 string name = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma, capacity);
+                // Streamed, a column the model does not read is not parsed (an id column's distinct values would grow with the file).
+                if (sink is null || sink.Columns.Contains(name))
+                    builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma, capacity);
             }
             int row = 0, line = 1;
             var lines = new List<int>(capacity);
@@ -219,9 +267,14 @@ public static class CsvTableReader
                         throw new DataException($"'{path}', line {line}: {csv.RowFieldCount} fields, but the header has {nCol}. Check for a missing or extra delimiter on that line.");
                     }
                     for (int c = 0; c < nCol; c++)
-                        if (builders[c].Add(csv.GetFieldSpan(c).Trim())) flipped.Add(c);
+                        if (builders[c] is { } builder && builder.Add(csv.GetFieldSpan(c).Trim())) flipped.Add(c);
                     lines.Add(line);
                     row++;
+                    if (sink is not null)
+                    {
+                        if (flipped.Count > 0) return null;
+                        if (lines.Count == sink.Rows) EmitChunk(builders, path, lines, sink);
+                    }
                 }
             }
             catch (CsvRecordTooLargeException e)
@@ -235,7 +288,12 @@ public static class CsvTableReader
             if (flipped.Count > 0) return null;
             if (row == 0)
                 throw new DataException($"Data file '{path}' has a header but no data rows.");
-            var columns = builders.Select(b => b.Build()).ToList();
+            if (sink is not null)
+            {
+                if (lines.Count > 0) EmitChunk(builders, path, lines, sink);
+                return null;
+            }
+            var columns = builders.Select(b => b!.Build()).ToList();
             return new DataTable(columns, path, lines.ToArray());
         }
     }
@@ -274,6 +332,14 @@ public static class CsvTableReader
         long rows = Math.Max(lines - 1, 1);
         long affordable = Math.Max(4 * length / (8L * Math.Max(nCol, 1)), Default);
         return (int)Math.Min(Math.Min(rows, affordable), Array.MaxLength);
+    }
+
+    private static void EmitChunk(ColumnBuilder?[] builders, string path, List<int> lines, ChunkSink sink)
+    {
+        var columns = new List<DataColumn>();
+        foreach (var b in builders) if (b is not null) columns.Add(b.TakeChunk());
+        sink.OnChunk(new DataTable(columns, path, lines.ToArray()));
+        lines.Clear();
     }
 
     /// <summary>Empty, NA, '.', or NaN in any case (R writes NaN; numpy nan): R's is.na is true for all of them.</summary>
@@ -315,6 +381,7 @@ public static class CsvTableReader
         private List<string>? _distinct;
         private int _count;
         private bool _plainIntegers = true;
+        private bool _numbersInEarlierChunks;
 
         private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _missing;
         private readonly bool _anyMissingCodes;
@@ -378,7 +445,7 @@ public static class CsvTableReader
                 _plainIntegers = _plainIntegers && IsPlainInteger(field);
                 return false;
             }
-            if (_count == 0 || AllMissingSoFar())
+            if (!_numbersInEarlierChunks && (_count == 0 || AllMissingSoFar()))
             {
                 // Nothing numeric stored yet: switch to text in place, no re-read needed.
                 int missing = _count;
@@ -397,6 +464,26 @@ public static class CsvTableReader
         {
             for (int i = 0; i < _count; i++) if (!double.IsNaN(_numbers[i])) return false;
             return true;
+        }
+
+        /// <summary>The rows added since the last chunk, as a column; the builder then starts the next chunk (a text
+        /// column's distinct values too: a chunk's codes are its own).</summary>
+        public DataColumn TakeChunk()
+        {
+            DataColumn column;
+            if (_isText)
+            {
+                column = new TextColumn(_name, _codes[.._count], _distinct!.ToArray());
+                _lookup!.Clear();
+                _distinct.Clear();
+            }
+            else
+            {
+                column = new NumericColumn(_name, _numbers[.._count]) { SpellingLost = !_plainIntegers };
+                _numbersInEarlierChunks |= !AllMissingSoFar();
+            }
+            _count = 0;
+            return column;
         }
 
         public DataColumn Build()

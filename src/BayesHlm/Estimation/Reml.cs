@@ -28,6 +28,35 @@ public static class Reml
     public static RemlFit Fit(SufficientStatistics statistics, RemlOptions? options = null) =>
         Fit(statistics, options, Stopwatch.StartNew());
 
+    /// <summary>Fits a gaussian model to a CSV file read in one streaming pass (<see cref="SufficientStatistics.BuildFromCsv"/>:
+    /// memory in the number of groups, not rows; anything the pass cannot carry is read whole). The reported time covers
+    /// the reading too, as <see cref="Fit(ModelSpec, DataTable, RemlOptions?)"/>'s covers the set-up.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="options">REML or ML and the rest.</param>
+    /// <param name="labelColumns">Columns read as text.</param>
+    /// <param name="missingValues">Codes that mark a missing value.</param>
+    /// <param name="decimalComma">Numbers are written with a decimal comma.</param>
+    public static RemlFit FitCsv(ModelSpec spec, string path, RemlOptions? options = null, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null, bool decimalComma = false)
+    {
+        var clock = Stopwatch.StartNew();
+        return Fit(SufficientStatistics.BuildFromCsv(spec, path, labelColumns, missingValues, decimalComma), options, clock);
+    }
+
+    /// <summary>Fits a gaussian model to an SQL source (DuckDB, PostgreSQL) whose database computes the per-group statistics
+    /// in one GROUP BY (<see cref="Statistics.Moments.SqlMomentQuery"/>): only one row per cell leaves it. A model the
+    /// moments cannot carry, or missing-value codes, read the rows instead. The reported time covers the query.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="source">The database and its selection (table or query, filter).</param>
+    /// <param name="options">REML or ML and the rest.</param>
+    /// <param name="missingValues">Codes that mark a missing value (applied to the rows, so they are read).</param>
+    public static RemlFit FitSql(ModelSpec spec, Data.Sources.DataSource source, RemlOptions? options = null, IEnumerable<string>? missingValues = null)
+    {
+        var clock = Stopwatch.StartNew();
+        return Fit(Statistics.Moments.SqlMoments.Build(spec, source, missingValues, out _), options, clock);
+    }
+
     /// <summary>
     /// Fits the model separately for each value of <paramref name="byColumn"/> (SAS <c>BY</c>). A group whose data
     /// cannot be fitted (one school, a typo in its rows) gets its error instead of a fit; the others go on.

@@ -21,7 +21,7 @@ namespace BayesHlm.Model;
 /// </summary>
 public sealed record ModelFile(string Path, string? Name, string DataPath, string? Method, string? By, ModelSpec Spec, HierarchicalModel? Levels)
 {
-    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler", "family", "trials", "agq"];
+    private static readonly string[] Keys = ["name", "description", "data", "method", "by", "formula", "level1", "level2", "level3", "known_sd", "known_variance", "weights", "na_values", "decimal_comma", "priors", "sampler", "family", "trials", "agq", "table", "query", "where"];
 
     /// <summary>
     /// The model file's <c>data:</c> resolved relative to its folder, refused when it leads out of that folder (by '..', an
@@ -41,6 +41,19 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         return full;
     }
 
+    /// <summary>The model file's <c>data:</c>: a file (or <c>duckdb:FILE</c>) inside the model file's folder, resolved
+    /// relative to it; a PostgreSQL URL or connection string as written.</summary>
+    private static string DataLocation(string modelPath, string data, string at)
+    {
+        if (Data.Sources.DataSource.KindOf(data) == Data.Sources.DataSourceKind.Postgres) return data;
+        if (data.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase))
+        {
+            string? file = Data.Sources.DuckDbSource.PathOf(data);
+            return file is null ? "duckdb:" : "duckdb:" + DataInsideFolder(modelPath, file, at);
+        }
+        return DataInsideFolder(modelPath, data, at);
+    }
+
     /// <summary>The path with every symbolic link along it followed (parts that do not exist are kept as written).</summary>
     private static string RealPath(string fullPath)
     {
@@ -55,6 +68,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
         }
         return current;
     }
+
+    /// <summary>The data source: <see cref="DataPath"/> with the file's <c>table:</c>, <c>query:</c> and <c>where:</c>.</summary>
+    public Data.Sources.DataSource Source { get; init; } = new("");
 
     /// <summary>The <c>na_values:</c> codes that mark a missing value in the data.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = [];
@@ -101,8 +117,9 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
             return s.Value;
         }
 
-        string dataPath = dataOverride is not null ? System.IO.Path.GetFullPath(dataOverride)
-            : DataInsideFolder(path, Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file)."), At(map["data"]));
+        string dataPath = dataOverride is not null ? Data.Sources.DataSource.KindOf(dataOverride) is Data.Sources.DataSourceKind.Postgres || dataOverride.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase)
+                ? dataOverride : System.IO.Path.GetFullPath(dataOverride)
+            : DataLocation(path, Scalar("data") ?? throw new ModelSpecificationException($"'{path}': no 'data:' key naming the data file (a path relative to the model file)."), At(map["data"]));
         string? formula = Scalar("formula");
         string? method = Scalar("method");
         var family = Family.Gaussian;
@@ -156,6 +173,7 @@ public sealed record ModelFile(string Path, string? Name, string DataPath, strin
                 $"{At(map["name"])}: the name '{name}' is not a plain name. It names the run directory (runs/<name>), so it may not hold a path: use letters, digits, '-', '_' and '.', as in 'hsb_anova'.");
         return new ModelFile(path, name, dataPath, method?.ToLowerInvariant(), Scalar("by"), spec, levels)
         {
+            Source = new Data.Sources.DataSource(dataPath) { Table = Scalar("table"), Query = Scalar("query"), Where = Scalar("where") },
             QuadraturePoints = agq,
             Priors = priors,
             Sampler = sampler,

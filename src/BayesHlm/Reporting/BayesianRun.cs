@@ -73,7 +73,10 @@ public static class BayesianRun
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
 
         stage?.Report($"reading {Shown(request.DataPath)}");
-        var data = DataTable.ReadCsv(request.DataPath, request.Spec.LabelColumns, request.MissingValues, request.DecimalComma);
+        if (Data.Sources.DataSource.KindOf(request.DataPath) is Data.Sources.DataSourceKind.DuckDb or Data.Sources.DataSourceKind.Postgres)
+            throw new DataException($"A Bayesian run reads a CSV or Parquet file (its run.json records the file and its hash); '{request.DataPath}' is a database. " +
+                                    "Fit it with 'bayeshlm reml', or write the rows to a Parquet file first (in DuckDB: COPY (SELECT …) TO 'data.parquet').");
+        var data = Data.Sources.DataSources.Read(new Data.Sources.DataSource(request.DataPath), request.Spec.Columns, request.Spec.LabelColumns, request.MissingValues, request.DecimalComma);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
         var stats = SufficientStatistics.Build(request.Spec, data);
@@ -135,7 +138,7 @@ public static class BayesianRun
         var clock = Stopwatch.StartNew();
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
         stage?.Report($"resuming {Shown(directory)}: reading {Shown(earlier.Data.Path)}");
-        var data = DataTable.ReadCsv(earlier.Data.Path, earlier.Model.LabelColumns, earlier.Data.MissingValues, earlier.Data.DecimalComma);
+        var data = Data.Sources.DataSources.Read(new Data.Sources.DataSource(earlier.Data.Path), earlier.Model.Columns, earlier.Model.LabelColumns, earlier.Data.MissingValues, earlier.Data.DecimalComma);
         double read = Lap();
         stage?.Report("building the sufficient statistics");
         var stats = SufficientStatistics.Build(earlier.Model, data);

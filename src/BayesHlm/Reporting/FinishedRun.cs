@@ -39,7 +39,7 @@ public sealed record FinishedRun(string Directory, RunManifest Manifest, Suffici
                 : $"'{directory}' has no draws.csv: the run stopped before any draw was kept.");
         manifest.CheckData("the EB/ML fit rebuilt from it would not be the run's. Restore the file, or run the model again.");
         manifest.CheckFiles(directory);
-        var (stats, design) = SufficientStatistics.BuildWithDesign(manifest.Model, DataTable.ReadCsv(dataPath, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
+        var (stats, design) = SufficientStatistics.BuildWithDesign(manifest.Model, Data.Sources.DataSources.Read(new Data.Sources.DataSource(dataPath), manifest.Model.Columns, manifest.Model.LabelColumns, manifest.Data.MissingValues, manifest.Data.DecimalComma));
         var reml = new Lazy<RemlFit>(() => Estimation.Glmm.GeneralizedFit.ForRun(stats, new RemlOptions { Method = manifest.Method == EstimationMethod.Ml ? EstimationMethod.Ml : EstimationMethod.Reml }));
         var priors = ResolvedPriors.Resolve(manifest.Priors, stats);
         return new FinishedRun(directory, manifest, stats, priors, DrawsReader.Read([draws]).Draws) { Design = design, _reml = reml };

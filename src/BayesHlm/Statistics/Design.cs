@@ -118,26 +118,10 @@ internal sealed class Design
         for (int k = 0; k < levels.Count; k++)
         {
             var (factor, grouping) = levels[k];
-            var names = new List<string>();
-            var blockOf = new List<(int Block, bool Correlated)>();
             int first = zCols.Count;
-            for (int b = 0; b < factor.Blocks.Count; b++)
-            {
-                var block = factor.Blocks[b];
-                foreach (var (name, values, _, _, _) in CodeTerms(block.Intercept, block.Terms, frame))
-                {
-                    if (names.Contains(name))
-                        throw new ModelSpecificationException($"The random coefficient '{name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
-                    names.Add(name); zCols.Add(values); blockOf.Add((b, block.Correlated));
-                }
-            }
-            int q = names.Count;
-            var free = new bool[q, q];
-            for (int i = 0; i < q; i++)
-                for (int j = 0; j <= i; j++)
-                    free[i, j] = i == j || (blockOf[i].Block == blockOf[j].Block && blockOf[i].Correlated);
-            randomLevels[k] = new RandomLevel(grouping, names.ToArray(), free);
-            randomExpansion[k] = PredictorCentring.CentreSlopes(names, zCols, first, weights);
+            (randomLevels[k], var coded) = RandomColumns(factor, grouping, frame);
+            zCols.AddRange(coded.Select(c => c.Values));
+            randomExpansion[k] = PredictorCentring.CentreSlopes(randomLevels[k].TermNames, zCols, first, weights);
         }
 
         var y = frame.Variables[spec.Outcome].Numeric!;
@@ -146,7 +130,7 @@ internal sealed class Design
         double[]? offsetColumn = spec.Offset is { } offset ? frame.Variables[offset].Numeric! : null;
         if (offsetColumn is not null && spec.Family == Model.Family.Gaussian) y = y.Select((v, i) => v - offsetColumn[i]).ToArray();
         if (spec.Family == Model.Family.Gaussian && y.All(v => v is 0 or 1))
-            warnings.Add($"The outcome '{spec.Outcome.Name}' takes only the values 0 and 1, and this is a linear model of it: its predictions can fall outside [0, 1] and its level-1 variance is not p(1 − p). Fit it with --family bernoulli (a multilevel logistic model).");
+            warnings.Add(ZeroOneOutcome(spec));
         var columns = fixedCols.Select(c => c.Values).Concat(zCols).Append(y).ToArray();
         int p = fixedCols.Count;
 
@@ -188,6 +172,35 @@ internal sealed class Design
         };
     }
 
+    /// <summary>The warning beside a linear model of a 0/1 outcome.</summary>
+    internal static string ZeroOneOutcome(ModelSpec spec) =>
+        $"The outcome '{spec.Outcome.Name}' takes only the values 0 and 1, and this is a linear model of it: its predictions can fall outside [0, 1] and its level-1 variance is not p(1 − p). Fit it with --family bernoulli (a multilevel logistic model).";
+
+    /// <summary>A grouping factor's random coefficients: their columns, named, and which covariances are free (one block
+    /// per ( … | g) term; <c>||</c> makes a block's coefficients independent).</summary>
+    internal static (RandomLevel Level, List<CodedColumn> Columns) RandomColumns(RandomFactorSpec factor, GroupingLevel grouping, ModelFrame frame)
+    {
+        var names = new List<string>();
+        var columns = new List<CodedColumn>();
+        var blockOf = new List<(int Block, bool Correlated)>();
+        for (int b = 0; b < factor.Blocks.Count; b++)
+        {
+            var block = factor.Blocks[b];
+            foreach (var column in CodeTerms(block.Intercept, block.Terms, frame))
+            {
+                if (names.Contains(column.Name))
+                    throw new ModelSpecificationException($"The random coefficient '{column.Name}' appears twice for grouping factor '{factor.Name}'. Declare each random coefficient once per factor.");
+                names.Add(column.Name); columns.Add(column); blockOf.Add((b, block.Correlated));
+            }
+        }
+        int q = names.Count;
+        var free = new bool[q, q];
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j <= i; j++)
+                free[i, j] = i == j || (blockOf[i].Block == blockOf[j].Block && blockOf[i].Correlated);
+        return (new RandomLevel(grouping, names.ToArray(), free), columns);
+    }
+
     private static bool IsConstantWithin(double[] x, int[] group, int nGroups)
     {
         var first = new double[nGroups];
@@ -214,7 +227,7 @@ internal sealed class Design
     /// per-group cross-products grow with the square of the columns.</summary>
     public const int MaxColumns = 1000;
 
-    private static List<CodedColumn> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
+    internal static List<CodedColumn> CodeTerms(bool intercept, IReadOnlyList<Term> terms, ModelFrame frame)
     {
         long count = intercept ? 1 : 0;
         foreach (var term in terms)
@@ -306,8 +319,11 @@ internal sealed class Design
     /// ordered outer to inner, and a cell is an innermost group; factors that are not all nested are crossed, kept in
     /// the formula's order, and a cell is each combination of groups that occurs. <paramref name="cellLevel"/> gives each
     /// cell's group in every factor.</summary>
-    private static List<(RandomFactorSpec Factor, GroupingLevel Level)> BuildGrouping(
-        ModelSpec spec, ModelFrame frame, string? source, out int[] cellOfRow, out int[][] cellLevel, out bool crossed, List<string> warnings)
+    /// <remarks>With <c>rowWeight</c>, each of the frame's rows stands for that many data rows (a cell of the moments
+    /// path) in the groups' row counts.</remarks>
+    internal static List<(RandomFactorSpec Factor, GroupingLevel Level)> BuildGrouping(
+        ModelSpec spec, ModelFrame frame, string? source, out int[] cellOfRow, out int[][] cellLevel, out bool crossed, List<string> warnings,
+        long[]? rowWeight = null)
     {
         int n = frame.RowCount;
         var factors = new List<(RandomFactorSpec Spec, int[] Codes, string[] Levels)>();
@@ -345,7 +361,7 @@ internal sealed class Design
             {
                 var (f, codes, levels) = bySize[k];
                 var count = new int[levels.Length];
-                for (int i = 0; i < n; i++) count[codes[i]]++;
+                for (int i = 0; i < n; i++) count[codes[i]] += (int)(rowWeight?[i] ?? 1);
                 result.Add((f, new GroupingLevel(f.Name, levels, parents[k], count)));
             }
             cellOfRow = bySize.Count == 0 ? new int[n] : bySize[^1].Codes;
@@ -361,7 +377,7 @@ internal sealed class Design
         foreach (var (f, codes, levels) in factors)
         {
             var count = new int[levels.Length];
-            for (int i = 0; i < n; i++) count[codes[i]]++;
+            for (int i = 0; i < n; i++) count[codes[i]] += (int)(rowWeight?[i] ?? 1);
             result.Add((f, new GroupingLevel(f.Name, levels, new int[levels.Length], count)));
         }
         NumberedWithin(factors, warnings);

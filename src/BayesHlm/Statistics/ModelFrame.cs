@@ -163,7 +163,7 @@ internal sealed class ModelFrame
     }
 
     /// <summary>A text column whose present values are all numbers (a subset of a column with a typo elsewhere).</summary>
-    private static bool IsAllNumbers(TextColumn t) => t.FirstNonNumericRow < 0 && t.NumericCount > 0;
+    internal static bool IsAllNumbers(TextColumn t) => t.FirstNonNumericRow < 0 && t.NumericCount > 0;
 
     private static double[] Numbers(DataColumn col, int[] rows)
     {
@@ -218,7 +218,7 @@ internal sealed class ModelFrame
         return (codes, order.Select(i => distinct[i]).ToArray());
     }
 
-    private static EvaluatedVariable Evaluate(Variable v, DataTable data, int[] rows)
+    internal static EvaluatedVariable Evaluate(Variable v, DataTable data, int[] rows)
     {
         if (v.Function == VariableFunction.AsIs)
             return new EvaluatedVariable(v, AsIsEvaluator.Evaluate(v, data, rows, column => Numbers(data[column], rows)));

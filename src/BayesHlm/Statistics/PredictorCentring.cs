@@ -15,7 +15,30 @@ internal static class PredictorCentring
     /// <paramref name="fixedColumns"/>) by their centred form; returns each column's expansion in centred columns.</summary>
     public static (int Column, double Weight)[][] Centre(IReadOnlyList<CodedColumn> fixedColumns, double[]? weights, double[][] columns)
     {
+        var expansion = Plan(fixedColumns, part => Mean(part.Values, weights), out var means);
+        for (int c = 0; c < fixedColumns.Count; c++)
+        {
+            if (means[c] is not { } centre) continue;
+            var column = fixedColumns[c];
+            var values = new double[column.Values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                double v = column.Indicator?[i] ?? 1;
+                for (int k = 0; k < column.Numeric.Length; k++) v *= column.Numeric[k].Values[i] - centre[k];
+                values[i] = v;
+            }
+            columns[c] = values;
+        }
+        return expansion;
+    }
+
+    /// <summary>Which fixed columns are centred and about what: per column, the mean subtracted from each of its numeric
+    /// factors (null for a column kept as written), and each column's expansion in centred columns.
+    /// <paramref name="mean"/> gives a numeric factor's mean over the rows (the rows' own, or the moments').</summary>
+    public static (int Column, double Weight)[][] Plan(IReadOnlyList<CodedColumn> fixedColumns, Func<NumericPart, double> mean, out double[]?[] centres)
+    {
         int p = fixedColumns.Count;
+        centres = new double[]?[p];
         var expansion = new (int, double)[p][];
         var index = new Dictionary<string, int>();
         for (int c = 0; c < p; c++) index.TryAdd(Key(fixedColumns[c].Numeric, fixedColumns[c].Levels), c);
@@ -29,8 +52,8 @@ internal static class PredictorCentring
             if (numeric.Select(n => (n.Variable, n.Index)).Distinct().Count() < numeric.Length) continue; // x:x
             var terms = new List<(int Column, double Weight)>();
             bool complete = true;
-            foreach (var mean in numeric)
-                if (!means.ContainsKey((mean.Variable, mean.Index))) means[(mean.Variable, mean.Index)] = Mean(mean.Values, weights);
+            foreach (var part in numeric)
+                if (!means.ContainsKey((part.Variable, part.Index))) means[(part.Variable, part.Index)] = mean(part);
             // Every proper subset R of the numeric factors, as a bit mask over them.
             for (int mask = 0; mask < (1 << numeric.Length) - 1 && complete; mask++)
             {
@@ -42,17 +65,7 @@ internal static class PredictorCentring
                 if (weight != 0) terms.Add((d, weight));
             }
             if (!complete) continue;
-            var values = new double[column.Values.Length];
-            // The parts' means looked up once, not per row (a record-keyed lookup was most of this loop's time).
-            var partMeans = new double[numeric.Length];
-            for (int j = 0; j < numeric.Length; j++) partMeans[j] = means[(numeric[j].Variable, numeric[j].Index)];
-            for (int i = 0; i < values.Length; i++)
-            {
-                double v = column.Indicator?[i] ?? 1;
-                for (int j = 0; j < numeric.Length; j++) v *= numeric[j].Values[i] - partMeans[j];
-                values[i] = v;
-            }
-            columns[c] = values;
+            centres[c] = numeric.Select(part => means[(part.Variable, part.Index)]).ToArray();
             expansion[c] = terms.ToArray();
         }
         return expansion;
@@ -67,6 +80,23 @@ internal static class PredictorCentring
     /// </summary>
     public static (int Column, double Weight)[][] CentreSlopes(IReadOnlyList<string> names, List<double[]> columns, int first, double[]? weights)
     {
+        var expansion = SlopePlan(names, a => Mean(columns[first + a], weights));
+        for (int a = 0; a < names.Count; a++)
+        {
+            if (expansion[a].Length == 0) continue;
+            var z = columns[first + a];
+            double mean = expansion[a][0].Weight;
+            var centred = new double[z.Length];
+            for (int i = 0; i < z.Length; i++) centred[i] = z[i] - mean;
+            columns[first + a] = centred;
+        }
+        return expansion;
+    }
+
+    /// <summary>Which random slopes <see cref="CentreSlopes"/> centres: each column's expansion, [(intercept, its mean)]
+    /// for a centred one (its mean from <paramref name="mean"/>), empty for one kept as written.</summary>
+    public static (int Column, double Weight)[][] SlopePlan(IReadOnlyList<string> names, Func<int, double> mean)
+    {
         int q = names.Count, one = -1;
         for (int a = 0; a < q; a++) if (names[a] == "(Intercept)") one = a;
         var expansion = new (int, double)[q][];
@@ -74,13 +104,9 @@ internal static class PredictorCentring
         {
             expansion[a] = [];
             if (one < 0 || a == one) continue;
-            var z = columns[first + a];
-            double mean = Mean(z, weights);
-            if (mean == 0 || !double.IsFinite(mean)) continue;
-            var centred = new double[z.Length];
-            for (int i = 0; i < z.Length; i++) centred[i] = z[i] - mean;
-            columns[first + a] = centred;
-            expansion[a] = [(one, mean)];
+            double m = mean(a);
+            if (m == 0 || !double.IsFinite(m)) continue;
+            expansion[a] = [(one, m)];
         }
         return expansion;
     }

@@ -236,6 +236,48 @@ public sealed class SufficientStatistics
         return stats;
     }
 
+    /// <summary>Builds the statistics of a gaussian model on a CSV file in one streaming pass, memory in the number of cells
+    /// (combinations of the model's categorical values), not rows: per-cell moments (<see cref="Moments.MomentReader"/>),
+    /// then the C_j from them (<see cref="Moments.MomentStatistics"/>). A model or file the moments cannot carry (a
+    /// binomial or Poisson model, weights, poly(), a column whose type changes further down) and any error are left to
+    /// the in-memory path (<see cref="Build"/> on the whole table), whose result or error is then the answer.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="labelColumns">Columns read as text (as <see cref="Data.DataTable.ReadCsv"/>).</param>
+    /// <param name="missingValues">Codes that mark a missing value.</param>
+    /// <param name="decimalComma">Numbers are written with a decimal comma.</param>
+    public static SufficientStatistics BuildFromCsv(ModelSpec spec, string path, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null, bool decimalComma = false)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var labels = labelColumns?.ToList();
+        var missing = missingValues?.ToList();
+        if (Streams(spec))
+        {
+            try
+            {
+                return FromMoments(Moments.MomentReader.FromCsv(spec, path, labels, missing, decimalComma));
+            }
+            catch (Data.StreamingNotPossibleException) { }
+            catch (UserInputException) { }
+        }
+        return Build(spec, Data.DataTable.ReadCsv(path, labels, missing, decimalComma));
+    }
+
+    /// <summary>True when the model can be streamed (gaussian, no weights or known variances, no poly()).</summary>
+    internal static bool Streams(ModelSpec spec)
+    {
+        try
+        {
+            Moments.MomentPlan.Create(spec, _ => false);
+            return true;
+        }
+        catch (Data.StreamingNotPossibleException) { return false; }
+    }
+
+    /// <summary>The statistics from per-cell moments (a streamed file, a statistics file, merged shards).</summary>
+    internal static SufficientStatistics FromMoments(Moments.CellMoments moments) => Moments.MomentStatistics.Build(moments);
+
     /// <summary>The C_j of <paramref name="design"/>'s rows into <paramref name="leaf"/> (cleared first), y less
     /// <paramref name="shift"/>, each row weighted by the design's weights.</summary>
     private static void Accumulate(Design design, double shift, double[] leaf)

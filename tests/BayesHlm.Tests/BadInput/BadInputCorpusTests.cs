@@ -110,6 +110,18 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
     {
         var d = new TheoryData<string, string, string[]>();
 
+        // ---- statistics files (bayeshlm stats, reml --stats) ----
+        Add(d, "stats-other-model", "holds the statistics of another model (y ~ 1 + (1 | g))", "reml", "--stats", "{bad}/stats_other_model.csv", "--formula", F);
+        Add(d, "stats-truncated", "stats_truncated.csv' is cut short", "reml", "--stats", "{bad}/stats_truncated.csv", "--formula", F);
+        Add(d, "stats-missing-column", "stats_missing_column.csv', line 8: the column 'sum:x*x' is missing", "reml", "--stats", "{bad}/stats_missing_column.csv", "--formula", F);
+        Add(d, "stats-not-stats", "good.csv' is not a statistics file", "reml", "--stats", Good, "--formula", F);
+        Add(d, "stats-missing-file", "Statistics file", "reml", "--stats", "{bad}/nope.csv", "--formula", F);
+        Add(d, "stats-and-data", "Give --data or --stats, not both", "reml", "--stats", "{bad}/stats_other_model.csv", "--data", Good, "--formula", F);
+        Add(d, "stats-with-by", "need the rows: give --data instead", "reml", "--stats", "{bad}/stats_other_model.csv", "--formula", F, "--by", "g");
+        Add(d, "stats-poly", "cannot write this model's statistics: poly(x, 2)", "stats", "--data", Good, "--formula", "y ~ poly(x, 2) + (1 | g)", "--out", "{tmp}/s.csv");
+        Add(d, "stats-merge-other-model", "holds the statistics of another model", "stats-merge", "{bad}/stats_other_model.csv", "{bad}/stats_missing_column.csv", "--out", "{tmp}/s.csv");
+        Add(d, "stats-bad-data", "column 'y': 2 values are not (finite) numbers", "stats", "--data", "{bad}/nonnumeric_outcome.csv", "--formula", F, "--out", "{tmp}/s.csv");
+
         // ---- CSV data ----
         Add(d, "csv-missing", "nope.csv' not found", Reml("{bad}/nope.csv", F));
         Add(d, "csv-folder", "is a folder, not a data file", Reml("{bad}", F));
@@ -137,6 +149,23 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "csv-outcome-constant-within-groups", "The outcome 'y' does not vary within any group of 'g'", Reml("{bad}/constant_within.csv", "y ~ 1 + (1 | g)"));
         Add(d, "csv-log-of-negative", "line 2, column 'ses': log(ses) needs positive values, found -1.528", Reml(Hsb, "mathach ~ log(ses) + (1 | school)"));
         Add(d, "csv-diagnose-latin1-is-not-draws", "latin1.csv', line 1: no 'chain' column", ["diagnose", "{bad}/latin1.csv"]);
+
+        // ---- Parquet, DuckDB and PostgreSQL sources ----
+        Add(d, "parquet-missing-column", "Column 'sess' not found in '", Reml("{bad}/good.parquet", "y ~ sess + (1 | g)"));
+        Add(d, "parquet-list-column", "column 'x': its Parquet type a list of INT64 (Int(bitWidth=64, isSigned=true)) is neither a number nor text", Reml("{bad}/list_column.parquet", F));
+        Add(d, "parquet-cut-short", "cut_short.parquet' starts as a Parquet file but does not end as one", Reml("{bad}/cut_short.parquet", F));
+        Add(d, "parquet-missing-file", "nope.parquet' not found", Reml("{bad}/nope.parquet", F));
+        Add(d, "parquet-with-table", "--table is for SQL sources", [.. Reml("{bad}/good.parquet", F), "--table", "t"]);
+        Add(d, "parquet-bad-where", "the database refused the query", [.. Reml("{bad}/good.parquet", F), "--where", "nosuch > 1"]);
+        Add(d, "csv-with-where", "--where needs an SQL source or a Parquet file", [.. Reml(Good, F), "--where", "x > 1"]);
+        Add(d, "sql-table-and-query", "Give --table or --query, not both", [.. Reml("duckdb:", F), "--table", "t", "--query", "SELECT 1"]);
+        Add(d, "duckdb-missing-file", "DuckDB database '", [.. Reml("duckdb:{tmp}/nope.duckdb", F), "--table", "t"]);
+        Add(d, "duckdb-no-table-or-query", "say which rows to read with --table NAME or --query", Reml("duckdb:", F));
+        Add(d, "duckdb-unknown-table", "no table or view 'hsb'. The database has no tables.", [.. Reml("duckdb:", F), "--table", "hsb"]);
+        Add(d, "duckdb-bad-sql", "the database refused the query: Parser Error", [.. Reml("duckdb:", F), "--query", "SELEC * FROM t"]);
+        Add(d, "duckdb-query-missing-column", "Column 'x' not found in duckdb: (in memory), query.", [.. Reml("duckdb:", F), "--query", "SELECT 1.5 AS y, 'a' AS g"]);
+        Add(d, "postgres-refused", "Could not connect to PostgreSQL at 127.0.0.1:1: connection refused", [.. Reml("postgres://someone@127.0.0.1:1/db", F), "--table", "t"]);
+        Add(d, "postgres-bad-connection-string", "The PostgreSQL connection string 'Host=x;Nonsense=1' cannot be read", [.. Reml("Host=x;Nonsense=1", F), "--table", "t"]);
 
         // ---- Binomial and Poisson outcomes ----
         Add(d, "family-unknown", "Unknown family 'logit': use gaussian, bernoulli", [.. Reml(Good, F), "--family", "logit"]);
