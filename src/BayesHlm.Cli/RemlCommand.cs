@@ -121,14 +121,14 @@ internal static class RemlCommand
             }
             ArgumentNullException.ThrowIfNull(dataPath);
             var source = sourceOptions.For(parse, dataPath, fileSource);
-            // A gaussian fit of one model needs only the per-group statistics: a CSV file is streamed into them (memory in
+            // A gaussian fit of one model needs only the per-group statistics: a CSV or Parquet file is streamed into them (memory in
             // groups, not rows), an SQL source computes them in one GROUP BY (the rows stay in the database). Residuals,
             // predictions, profile intervals, BY groups and other families read the rows.
             bool stream = byColumn is null && glmm is null && !profile && parse.GetValue(residuals) is null && parse.GetValue(predict) is null;
-            bool streamCsv = stream && source.Kind == DataSourceKind.Csv && source.Where is null && source.Table is null && source.Query is null;
+            bool streamFile = stream && source.Kind is DataSourceKind.Csv or DataSourceKind.Parquet && source.Where is null && source.Table is null && source.Query is null;
             bool pushDown = stream && source.Kind is DataSourceKind.DuckDb or DataSourceKind.Postgres;
             var labels = byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn);
-            var table = streamCsv || pushDown ? null : DataSources.Read(source, byColumn is null ? spec.Columns : spec.Columns.Append(byColumn),
+            var table = streamFile || pushDown ? null : DataSources.Read(source, byColumn is null ? spec.Columns : spec.Columns.Append(byColumn),
                 labels, missingCodes, comma);
             // A PostgreSQL password never reaches the output.
             if (source.Kind is not (DataSourceKind.Csv or DataSourceKind.Parquet) || source.Where is not null) dataPath = source.ToString();
@@ -140,7 +140,8 @@ internal static class RemlCommand
             if (byColumn is null)
             {
                 var fit = pushDown ? Reml.FitSql(spec, source, options, missingCodes)
-                    : table is null ? Reml.FitCsv(spec, source.Location, options, labels, missingCodes, comma)
+                    : table is null ? (source.Kind == DataSourceKind.Parquet ? Reml.FitParquet(spec, source.Location, options, labels, missingCodes)
+                        : Reml.FitCsv(spec, source.Location, options, labels, missingCodes, comma))
                     : glmm is null ? Fit(spec, table, options, profile) : GeneralizedFit.Fit(spec, table, glmm);
                 if (!jsonToStdout) output.Write(RemlTextReport.Render(fit, dataPath, groupTables));
                 jsonText = () => RemlJsonWriter.ToJson(fit, id, dataPath);

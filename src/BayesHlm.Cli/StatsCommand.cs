@@ -1,12 +1,13 @@
 using System.CommandLine;
 using BayesHlm.Data;
+using BayesHlm.Data.Sources;
 using BayesHlm.Model;
 using BayesHlm.Statistics;
 using BayesHlm.Statistics.Moments;
 
 namespace BayesHlm.Cli;
 
-/// <summary><c>bayeshlm stats</c> writes a model's per-cell statistics of a CSV file (one streaming pass);
+/// <summary><c>bayeshlm stats</c> writes a model's per-cell statistics of a CSV or Parquet file (one streaming pass);
 /// <c>bayeshlm stats-merge</c> adds the statistics of disjoint shards of the rows. <c>bayeshlm reml --stats FILE</c>
 /// fits from them. The layout is docs/statistics-file.md.</summary>
 internal static class StatsCommand
@@ -14,9 +15,9 @@ internal static class StatsCommand
     public static Command Create(TextWriter output)
     {
         var model = new Argument<string?>("model") { Description = "A model file (YAML); alternative to --data and --formula.", Arity = ArgumentArity.ZeroOrOne };
-        var data = new Option<string?>("--data") { Description = "The data file (CSV with a header row)." };
+        var data = new Option<string?>("--data") { Description = "The data file: CSV with a header row, or Parquet (.parquet)." };
         var formula = new Option<string?>("--formula") { Description = "lme4-style formula, e.g. \"y ~ x + (1 + x | g)\"." };
-        var outFile = new Option<string?>("--out") { Description = "The statistics file to write (CSV)." };
+        var outFile = new Option<string?>("--out") { Description = "The statistics file to write: CSV, or Parquet when it ends in .parquet." };
         var naValues = new Option<string?>("--na-values") { Description = "Codes that mark a missing value besides empty, NA and '.', comma-separated." };
         var decimalComma = new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14)." };
         var cmd = new Command("stats",
@@ -57,17 +58,24 @@ internal static class StatsCommand
                     throw new ModelSpecificationException($"bayeshlm stats cannot write this model's statistics: {e.Message}. Fit it from the data: bayeshlm reml --data FILE.");
                 }
             }
+            var kind = DataSource.KindOf(dataPath);
+            if (kind is not (DataSourceKind.Csv or DataSourceKind.Parquet))
+                throw new ModelSpecificationException($"bayeshlm stats reads a CSV or Parquet file; '{dataPath}' is a database. " +
+                    "Its database computes the statistics: bayeshlm stats-sql prints the query, and bayeshlm reml --data fits from it directly.");
+            bool parquet = kind == DataSourceKind.Parquet;
             CellMoments moments;
             try
             {
-                moments = MomentReader.FromCsv(spec, dataPath, spec.LabelColumns, missingList, comma);
+                moments = parquet ? MomentReader.FromParquet(spec, dataPath, spec.LabelColumns, missingList)
+                    : MomentReader.FromCsv(spec, dataPath, spec.LabelColumns, missingList, comma);
                 // The statistics must make a model that can be fitted: the same checks, and messages, as a fit.
                 SufficientStatistics.FromMoments(moments);
             }
             catch (Exception e) when (e is StreamingNotPossibleException or UserInputException)
             {
                 // The in-memory path's message for the same data (what 'bayeshlm reml' says), when it has one.
-                SufficientStatistics.Build(spec, DataTable.ReadCsv(dataPath, spec.LabelColumns, missingList, comma));
+                SufficientStatistics.Build(spec, parquet ? ParquetTableReader.Read(dataPath, spec.Columns, spec.LabelColumns, missingList)
+                    : DataTable.ReadCsv(dataPath, spec.LabelColumns, missingList, comma));
                 if (e is UserInputException) throw;
                 throw new DataException($"bayeshlm stats cannot stream '{dataPath}': {e.Message}. Fit it from the data: bayeshlm reml --data {dataPath}.");
             }

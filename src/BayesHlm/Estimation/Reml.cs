@@ -44,6 +44,20 @@ public static class Reml
         return Fit(SufficientStatistics.BuildFromCsv(spec, path, labelColumns, missingValues, decimalComma), options, clock);
     }
 
+    /// <summary>Fits a gaussian model to a Parquet file streamed a row group at a time
+    /// (<see cref="SufficientStatistics.BuildFromParquet"/>), as <see cref="FitCsv"/>.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="path">The Parquet file.</param>
+    /// <param name="options">REML or ML and the rest.</param>
+    /// <param name="labelColumns">Columns read as text.</param>
+    /// <param name="missingValues">Codes that mark a missing value.</param>
+    public static RemlFit FitParquet(ModelSpec spec, string path, RemlOptions? options = null, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null)
+    {
+        var clock = Stopwatch.StartNew();
+        return Fit(SufficientStatistics.BuildFromParquet(spec, path, labelColumns, missingValues), options, clock);
+    }
+
     /// <summary>Fits a gaussian model to an SQL source (DuckDB, PostgreSQL) whose database computes the per-group statistics
     /// in one GROUP BY (<see cref="Statistics.Moments.SqlMomentQuery"/>): only one row per cell leaves it. A model the
     /// moments cannot carry, or missing-value codes, read the rows instead. The reported time covers the query.</summary>

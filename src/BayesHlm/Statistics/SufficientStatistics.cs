@@ -252,16 +252,39 @@ public sealed class SufficientStatistics
         ArgumentNullException.ThrowIfNull(spec);
         var labels = labelColumns?.ToList();
         var missing = missingValues?.ToList();
+        return BuildStreamed(spec, () => Moments.MomentReader.FromCsv(spec, path, labels, missing, decimalComma),
+            () => Data.DataTable.ReadCsv(path, labels, missing, decimalComma));
+    }
+
+    /// <summary>As <see cref="BuildFromCsv"/> for a Parquet file, streamed a row group at a time.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="path">The Parquet file.</param>
+    /// <param name="labelColumns">Columns read as text.</param>
+    /// <param name="missingValues">Codes that mark a missing value.</param>
+    public static SufficientStatistics BuildFromParquet(ModelSpec spec, string path, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var labels = labelColumns?.ToList();
+        var missing = missingValues?.ToList();
+        return BuildStreamed(spec, () => Moments.MomentReader.FromParquet(spec, path, labels, missing),
+            () => Data.Sources.ParquetTableReader.Read(path, spec.Columns, labels, missing));
+    }
+
+    /// <summary>The statistics from the streamed moments, or, where the pass cannot carry the model or the file or meets
+    /// an error, from the whole table (whose result or error is then the answer).</summary>
+    private static SufficientStatistics BuildStreamed(ModelSpec spec, Func<Moments.CellMoments> streamed, Func<Data.DataTable> whole)
+    {
         if (Streams(spec))
         {
             try
             {
-                return FromMoments(Moments.MomentReader.FromCsv(spec, path, labels, missing, decimalComma));
+                return FromMoments(streamed());
             }
             catch (Data.StreamingNotPossibleException) { }
             catch (UserInputException) { }
         }
-        return Build(spec, Data.DataTable.ReadCsv(path, labels, missing, decimalComma));
+        return Build(spec, whole());
     }
 
     /// <summary>True when the model can be streamed (gaussian, no weights or known variances, no poly()).</summary>

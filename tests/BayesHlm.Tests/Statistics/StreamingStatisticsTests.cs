@@ -47,6 +47,58 @@ public class StreamingStatisticsTests
         AssertSameFit(Reml.Fit(rows), Reml.Fit(streamed));
     }
 
+    /// <summary>The same, streamed from the rows written as Parquet in row groups of 1,000 (so a school's rows fall in two
+    /// groups, and each group's text codes are its own), by this library's writer and by DuckDB's.</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void StreamedParquet_EqualsTheRows(string file, string formula)
+    {
+        var spec = ModelSpec.FromFormula(formula);
+        string path = RepositoryPaths.Data(file);
+        var rows = SufficientStatistics.Build(spec, DataTable.ReadCsv(path, spec.LabelColumns));
+        string ours = Path.ChangeExtension(Temp(""), ".parquet"), duck = Path.ChangeExtension(Temp(""), ".duck.parquet");
+        BayesHlm.Data.Sources.ParquetTableWriter.Write(DataTable.ReadCsv(path), ours, rowGroupSize: 1000);
+        BayesHlm.Tests.Data.Sources.ParquetSourceTests.DuckDb(":memory:",
+            $"COPY (SELECT * FROM read_csv('{path.Replace("'", "''")}')) TO '{duck.Replace("'", "''")}' (FORMAT parquet, ROW_GROUP_SIZE 1000)");
+        foreach (var parquet in new[] { ours, duck })
+        {
+            var streamed = MomentStatistics.Build(MomentReader.FromParquet(spec, parquet, spec.LabelColumns));
+            AssertSame(rows, streamed);
+            AssertSameFit(Reml.Fit(rows), Reml.Fit(streamed));
+        }
+    }
+
+    /// <summary>A Parquet statistics file holds what the CSV one holds, to the last bit, and the two merge.</summary>
+    [Fact]
+    public void ParquetStatisticsFile_HoldsTheCsvFilesCells()
+    {
+        var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + sector + (1 + center(ses, school) | school)");
+        var moments = MomentReader.FromCsv(spec, Hsb, spec.LabelColumns);
+        string csv = Path.ChangeExtension(Temp(""), ".stats.csv"), parquet = Path.ChangeExtension(Temp(""), ".stats.parquet");
+        StatisticsFile.Write(moments, csv);
+        StatisticsFile.Write(moments, parquet);
+        Assert.Equal("PAR1", Encoding.ASCII.GetString(File.ReadAllBytes(parquet).AsSpan(0, 4)));
+        Assert.Equal(StatisticsFile.Formula(csv), StatisticsFile.Formula(parquet));
+        var a = StatisticsFile.Read(csv, spec);
+        var b = StatisticsFile.Read(parquet, spec);
+        Assert.Equal(a.RowsRead, b.RowsRead);
+        Assert.Equal(a.Missing, b.Missing);
+        Assert.Equal(a.Source, b.Source);
+        Assert.Equal(a.Cells.Select(c => string.Join("|", c.Key)), b.Cells.Select(c => string.Join("|", c.Key)));
+        foreach (var (x, y) in a.Cells.Zip(b.Cells))
+        {
+            Assert.Equal(x.N, y.N);
+            Assert.Equal(x.Shift, y.Shift);
+            Assert.Equal(x.Varies, y.Varies);
+            Assert.Equal(x.Sum, y.Sum);
+        }
+        var rows = SufficientStatistics.Build(spec, DataTable.ReadCsv(Hsb, spec.LabelColumns));
+        AssertSame(rows, MomentStatistics.Build(b));
+        // A CSV shard and a Parquet shard of the same rows: every sum twice.
+        a.Merge(b);
+        Assert.Equal(2 * 7185, a.RowsUsed);
+    }
+
     [Fact]
     public void TextFactorAndMissingValues_AreHandledAsTheRowsAre()
     {
@@ -73,6 +125,12 @@ public class StreamingStatisticsTests
         Assert.True(streamed.Frame.RowsUsed < 7185 - 100);
         AssertSame(rows, streamed);
         AssertSameFit(Reml.Fit(rows), Reml.Fit(streamed));
+        // As Parquet (nulls, a text column, the same code), in row groups of 500.
+        string parquet = Path.ChangeExtension(path, ".parquet");
+        BayesHlm.Data.Sources.ParquetTableWriter.Write(DataTable.ReadCsv(path), parquet, rowGroupSize: 500);
+        var fromParquet = MomentStatistics.Build(MomentReader.FromParquet(spec, parquet, spec.LabelColumns, ["-99"]));
+        Assert.Equal(rows.Frame.MissingByColumn, fromParquet.Frame.MissingByColumn);
+        AssertSame(rows, fromParquet);
     }
 
     [Fact]

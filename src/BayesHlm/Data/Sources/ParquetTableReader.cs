@@ -79,6 +79,49 @@ public static class ParquetTableReader
     }
 
     /// <summary>
+    /// The file's row groups one after another, each as a <see cref="DataTable"/> of the columns asked for, converted as
+    /// <see cref="Read"/> converts the whole file (labels as text, missing-value codes, an infinite value making the
+    /// column text), so that a streaming pass meets the values the in-memory path would. A table's text codes are its
+    /// own. Memory is one row group's columns: the file's writer chose the row groups' size.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="columns">The columns to read, null for all.</param>
+    /// <param name="labelColumns">Columns read as labels (text) whatever their type.</param>
+    /// <param name="missingValues">Codes that also mark a missing value.</param>
+    internal static IEnumerable<DataTable> ReadRowGroups(string path, IEnumerable<string>? columns = null, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null)
+    {
+        var labels = labelColumns?.ToHashSet(UnicodeCanonical.Comparer) ?? new HashSet<string>(UnicodeCanonical.Comparer);
+        var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
+        using var file = Open(path);
+        var (indices, kinds, names) = Resolve(path, file.FileMetaData.Schema, columns);
+        if (file.FileMetaData.NumRows == 0) throw new DataException($"'{path}' has no rows.");
+        int groups = file.FileMetaData.NumRowGroups;
+        for (int g = 0; g < groups; g++)
+        {
+            DataColumn[] built;
+            try
+            {
+                using var group = file.RowGroup(g);
+                int rows = checked((int)group.MetaData.NumRows);
+                if (rows == 0) continue;
+                built = new DataColumn[indices.Length];
+                for (int k = 0; k < indices.Length; k++)
+                {
+                    var sink = new ColumnSink(names[k], kinds[k].IsNumeric(), labels.Contains(names[k]), missing, rows);
+                    ReadChunk(group, indices[k], kinds[k], rows).Into(sink);
+                    built[k] = sink.Build();
+                }
+            }
+            catch (ParquetException e)
+            {
+                throw new DataException($"'{path}' could not be read ({Reason(e)}): is it damaged or cut short?", e);
+            }
+            yield return new DataTable(built, path);
+        }
+    }
+
+    /// <summary>
     /// Reads the file row group by row group, each as a <see cref="ColumnBatch"/> of the columns asked for — numbers as
     /// double[] (NaN where missing), text and label columns as string[] (null where missing) — without holding more than
     /// one row group in memory: for statistics accumulated batch by batch.

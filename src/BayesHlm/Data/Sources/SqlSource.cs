@@ -236,7 +236,8 @@ public abstract class SqlSource : ISqlSource
             command.CommandText = sql;
             command.CommandTimeout = 0;
             using var reader = command.ExecuteReader(CommandBehavior.SequentialAccess);
-            var types = Enumerable.Range(0, reader.FieldCount).Select(reader.GetFieldType).ToArray();
+            var types = new Type[reader.FieldCount];
+            for (int k = 0; k < types.Length; k++) types[k] = reader.GetFieldType(k);
             while (reader.Read())
             {
                 for (int k = 0; k < sinks.Length; k++)
@@ -300,7 +301,7 @@ public abstract class SqlSource : ISqlSource
         return ValueKind.Unsupported;
     }
 
-    private static string TypeName(Type t) => t == typeof(byte[]) ? "binary (bytes)" : t.IsArray || (t.IsGenericType && t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)))
+    private static string TypeName(Type t) => t == typeof(byte[]) ? "binary (bytes)" : t.IsArray || (t.IsGenericType && typeof(System.Collections.IEnumerable).IsAssignableFrom(t))
         ? $"a list ({t.Name})" : t.Name;
 
     /// <inheritdoc/>

@@ -4,8 +4,8 @@ using BayesHlm.Model;
 namespace BayesHlm.Statistics.Moments;
 
 /// <summary>
-/// One streaming pass over a CSV file into per-cell moments: the file is read in chunks of rows
-/// (<see cref="CsvTableReader.ReadChunks"/>, the same parsing as the in-memory path), each chunk's rows with a value
+/// One streaming pass over a CSV or Parquet file into per-cell moments: the file is read in chunks of rows
+/// (<see cref="CsvTableReader.ReadChunks"/>, a Parquet file's row groups; the same parsing as the in-memory path), each chunk's rows with a value
 /// missing in a column the model reads are counted and dropped as <see cref="ModelFrame"/> drops them, the base
 /// variables are evaluated on the rest by <see cref="ModelFrame"/>'s own code, and each row is added to its cell.
 /// Memory is a chunk plus the cells. Whatever only the in-memory path handles as it should — a numeric column with text
@@ -18,11 +18,23 @@ internal static class MomentReader
     /// <summary>Rows per chunk.</summary>
     internal const int ChunkRows = 1 << 16;
 
-    /// <summary>The moments of <paramref name="spec"/> on the CSV file at <paramref name="path"/>. The parse (one thread)
-    /// and the accumulation (another) overlap: chunks pass between them through a queue of two, in order, so the
-    /// cells are met in the file's order whatever the timing.</summary>
+    /// <summary>The moments of <paramref name="spec"/> on the CSV file at <paramref name="path"/>.</summary>
     public static CellMoments FromCsv(ModelSpec spec, string path, IEnumerable<string>? labelColumns = null,
-        IEnumerable<string>? missingValues = null, bool decimalComma = false)
+        IEnumerable<string>? missingValues = null, bool decimalComma = false) =>
+        FromChunks(spec, path, hand => CsvTableReader.ReadChunks(path, spec.Columns, ChunkRows, hand, labelColumns, missingValues, decimalComma));
+
+    /// <summary>The moments of <paramref name="spec"/> on the Parquet file at <paramref name="path"/>, a row group at a time.</summary>
+    public static CellMoments FromParquet(ModelSpec spec, string path, IEnumerable<string>? labelColumns = null,
+        IEnumerable<string>? missingValues = null) =>
+        FromChunks(spec, path, hand =>
+        {
+            foreach (var group in Data.Sources.ParquetTableReader.ReadRowGroups(path, spec.Columns, labelColumns, missingValues)) hand(group);
+        });
+
+    /// <summary>The moments of <paramref name="spec"/> on the chunks of rows that <paramref name="read"/> hands over, in
+    /// the source's order. The reading (one thread) and the accumulation (another) overlap: chunks pass between them
+    /// through a queue of two, in order, so the cells are met in the source's order whatever the timing.</summary>
+    private static CellMoments FromChunks(ModelSpec spec, string path, Action<Action<DataTable>> read)
     {
         var columns = spec.Columns.ToList();
         CellMoments? moments = null;
@@ -56,11 +68,11 @@ internal static class MomentReader
         });
         try
         {
-            CsvTableReader.ReadChunks(path, columns, ChunkRows, chunk =>
+            read(chunk =>
             {
                 if (Volatile.Read(ref failure) is not null) throw new ChunkConsumerFailed();
                 queue.Add(chunk);
-            }, labelColumns, missingValues, decimalComma);
+            });
         }
         catch (ChunkConsumerFailed) { }
         finally
