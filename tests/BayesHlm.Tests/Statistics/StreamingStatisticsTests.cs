@@ -79,6 +79,19 @@ public class StreamingStatisticsTests
         StatisticsFile.Write(moments, parquet);
         Assert.Equal("PAR1", Encoding.ASCII.GetString(File.ReadAllBytes(parquet).AsSpan(0, 4)));
         Assert.Equal(StatisticsFile.Formula(csv), StatisticsFile.Formula(parquet));
+        // Another reader (DuckDB's) sees the cells, their keys as text and their counts.
+        using (var duck = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
+        {
+            duck.Open();
+            using var command = duck.CreateCommand();
+            command.CommandText = $"SELECT count(*), CAST(sum(n) AS BIGINT), min(school), typeof(min(school)) FROM '{parquet.Replace("'", "''")}'";
+            using var reader = command.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(160L, Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture));
+            Assert.Equal(7185L, Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
+            Assert.Equal("1224", reader.GetString(2));
+            Assert.Equal("VARCHAR", reader.GetString(3));
+        }
         var a = StatisticsFile.Read(csv, spec);
         var b = StatisticsFile.Read(parquet, spec);
         Assert.Equal(a.RowsRead, b.RowsRead);

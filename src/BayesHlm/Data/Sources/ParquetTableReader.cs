@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ParquetSharp;
 
 namespace BayesHlm.Data.Sources;
@@ -399,15 +400,7 @@ public static class ParquetTableReader
             }
             case ColumnKind.String:
             {
-                using var reader = column.LogicalReader<string?>();
-                chunk.Strings = new string?[rows];
-                int read = 0;
-                while (read < rows)
-                {
-                    int n = reader.ReadBatch(chunk.Strings.AsSpan(read));
-                    if (n == 0) break;
-                    read += n;
-                }
+                chunk.Strings = Utf8((ColumnReader<ByteArray>)column, rows, maxDefinition);
                 break;
             }
             default:
@@ -430,6 +423,30 @@ public static class ParquetTableReader
         decimal p = 1;
         for (int i = 0; i < scale; i++) p *= 10;
         return p;
+    }
+
+    /// <summary>A string column's values through the physical reader (null where missing). ParquetSharp's logical reader
+    /// would pick its converter by reflection (MakeGenericMethod), which the native build cannot run; a value's bytes
+    /// are valid only until the next batch is read, so each batch is decoded before the next.</summary>
+    private static string?[] Utf8(ColumnReader<ByteArray> reader, int rows, short maxDefinition)
+    {
+        var result = new string?[rows];
+        const int Batch = 4096;
+        var values = new ByteArray[Batch];
+        short[]? definitions = maxDefinition > 0 ? new short[Batch] : null;
+        int row = 0;
+        while (row < rows)
+        {
+            long got = reader.ReadBatch(Math.Min(Batch, rows - row), definitions ?? Span<short>.Empty, Span<short>.Empty, values, out _);
+            if (got == 0) break;
+            for (int i = 0, v = 0; i < got; i++, row++)
+            {
+                if (definitions is not null && definitions[i] != maxDefinition) continue;
+                var b = values[v++];
+                result[row] = b.Length == 0 ? "" : Marshal.PtrToStringUTF8(b.Pointer, b.Length);
+            }
+        }
+        return result;
     }
 
     /// <summary>All <paramref name="rows"/> values of a column chunk, each at its row (the reader gives the present values

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using BayesHlm.Data;
 using BayesHlm.Data.Sources;
 using ParquetSharp;
@@ -44,27 +45,29 @@ internal static class StatisticsParquet
             using (var properties = new WriterPropertiesBuilder().Compression(Compression.Snappy).Build())
             using (var writer = new ParquetFileWriter(temporary, columns, properties, kv))
             {
+                // Through the physical writers: ParquetSharp's logical ones pick their converter by reflection
+                // (MakeGenericMethod), which the native build cannot run.
                 using (var group = writer.AppendRowGroup())
                 {
                     for (int k = 0; k < nk; k++)
                     {
-                        using var w = group.NextColumn().LogicalWriter<string>();
-                        w.WriteBatch(cells.Select(c => c.Key[k]).ToArray());
+                        using var w = (ColumnWriter<ByteArray>)group.NextColumn();
+                        WriteUtf8(w, cells.Select(c => c.Key[k]).ToArray());
                     }
-                    using (var w = group.NextColumn().LogicalWriter<long>()) w.WriteBatch(cells.Select(c => c.N).ToArray());
+                    using (var w = (ColumnWriter<long>)group.NextColumn()) w.WriteBatch(cells.Select(c => c.N).ToArray());
                     for (int b = 0; b < nb; b++)
                     {
-                        using var w = group.NextColumn().LogicalWriter<double>();
+                        using var w = (ColumnWriter<double>)group.NextColumn();
                         w.WriteBatch(cells.Select(c => c.Shift[b]).ToArray());
                     }
                     for (int b = 0; b < nb; b++)
                     {
-                        using var w = group.NextColumn().LogicalWriter<int>();
+                        using var w = (ColumnWriter<int>)group.NextColumn();
                         w.WriteBatch(cells.Select(c => c.Varies[b] ? 1 : 0).ToArray());
                     }
                     for (int m = 1; m < nm; m++)
                     {
-                        using var w = group.NextColumn().LogicalWriter<double>();
+                        using var w = (ColumnWriter<double>)group.NextColumn();
                         w.WriteBatch(cells.Select(c => c.Sum[m]).ToArray());
                     }
                 }
@@ -75,6 +78,33 @@ internal static class StatisticsParquet
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Writes <paramref name="texts"/> as UTF-8 byte arrays, their bytes in one unmanaged block for the call.</summary>
+    private static void WriteUtf8(ColumnWriter<ByteArray> writer, string[] texts)
+    {
+        var bytes = texts.Select(t => System.Text.Encoding.UTF8.GetBytes(t)).ToArray();
+        int total = Math.Max(bytes.Sum(b => b.Length), 1);
+        IntPtr block = Marshal.AllocHGlobal(total);
+        try
+        {
+            var values = new ByteArray[texts.Length];
+            int at = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                Marshal.Copy(bytes[i], 0, block + at, bytes[i].Length);
+                values[i] = new ByteArray(block + at, bytes[i].Length);
+                at += bytes[i].Length;
+            }
+            // A string column is optional (nullable) in ParquetSharp's schema: every value present, definition level 1.
+            var defined = new short[texts.Length];
+            Array.Fill(defined, (short)1);
+            writer.WriteBatch(texts.Length, defined, ReadOnlySpan<short>.Empty, values);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
         }
     }
 
