@@ -10,6 +10,10 @@ if (args.Contains("--peak-memory"))
     return PeakMemory.Run();
 if (args.Length >= 2 && args[0] == "--sweep-profile")
     return SweepProfile.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000);
+if (args.Length == 2 && args[0] == "--from-stats")
+    return ScaleRun.FromStatistics(args[1]);
+if (args.Length == 1 && args[0] == "--sweep-scaling")
+    return ScaleRun.SweepScaling();
 if (args.Length == 3 && args[0] == "--chart")
     return CompareChart.Run(args[1], args[2]);
 

@@ -76,12 +76,9 @@ public static class BayesianRun
         if (Data.Sources.DataSource.KindOf(request.DataPath) is Data.Sources.DataSourceKind.DuckDb or Data.Sources.DataSourceKind.Postgres)
             throw new DataException($"A Bayesian run reads a CSV or Parquet file (its run.json records the file and its hash); '{request.DataPath}' is a database. " +
                                     "Fit it with 'bayeshlm reml', or write the rows to a Parquet file first (in DuckDB: COPY (SELECT …) TO 'data.parquet').");
-        var data = Data.Sources.DataSources.Read(new Data.Sources.DataSource(request.DataPath), request.Spec.Columns, request.Spec.LabelColumns, request.MissingValues, request.DecimalComma);
-        double read = Lap();
-        stage?.Report("building the sufficient statistics");
-        var stats = SufficientStatistics.Build(request.Spec, data);
+        var stats = ReadStatistics(request.DataPath, request.Spec, request.MissingValues, request.DecimalComma, stage, out double read, out double statistics);
         cancel.ThrowIfCancellationRequested();
-        double statistics = Lap();
+        clock.Restart();
         // Resolved before the slower stages, so a mistake in the priors is reported at once.
         var priors = ResolvedPriors.Resolve(request.Priors, stats);
         bool gaussian = stats.Spec.Family == Model.Family.Gaussian;
@@ -118,6 +115,34 @@ public static class BayesianRun
         }
     }
 
+    /// <summary>The statistics of <paramref name="spec"/> on the file at <paramref name="path"/>. A model the moments carry
+    /// (gaussian, no weights or known variances) reads a CSV or Parquet file in one streaming pass straight into them,
+    /// memory in groups, not rows, so a file larger than memory can be sampled; its time is all <paramref name="read"/>.
+    /// Any other reads the table, then builds them.</summary>
+    private static SufficientStatistics ReadStatistics(string path, Model.ModelSpec spec, IReadOnlyList<string> missing, bool decimalComma,
+        IProgress<string>? stage, out double read, out double statistics)
+    {
+        var clock = Stopwatch.StartNew();
+        var kind = Data.Sources.DataSource.KindOf(path);
+        if (SufficientStatistics.Streams(spec) && kind is Data.Sources.DataSourceKind.Csv or Data.Sources.DataSourceKind.Parquet)
+        {
+            stage?.Report("building the sufficient statistics");
+            var streamed = kind == Data.Sources.DataSourceKind.Parquet
+                ? SufficientStatistics.BuildFromParquet(spec, path, spec.LabelColumns, missing)
+                : SufficientStatistics.BuildFromCsv(spec, path, spec.LabelColumns, missing, decimalComma);
+            read = clock.Elapsed.TotalSeconds;
+            statistics = 0;
+            return streamed;
+        }
+        var data = Data.Sources.DataSources.Read(new Data.Sources.DataSource(path), spec.Columns, spec.LabelColumns, missing, decimalComma);
+        read = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        stage?.Report("building the sufficient statistics");
+        var stats = SufficientStatistics.Build(spec, data);
+        statistics = clock.Elapsed.TotalSeconds;
+        return stats;
+    }
+
     /// <summary>Continues the interrupted (or killed) run in <paramref name="directory"/> from its checkpoints, as run.json
     /// describes it — model, data, priors, sampler settings, seed — and ends it as the uninterrupted run would have:
     /// the same draws.csv, summary.csv and run.json but for the times.</summary>
@@ -138,11 +163,8 @@ public static class BayesianRun
         var clock = Stopwatch.StartNew();
         double Lap() { double t = clock.Elapsed.TotalSeconds; clock.Restart(); return t; }
         stage?.Report($"resuming {Shown(directory)}: reading {Shown(earlier.Data.Path)}");
-        var data = Data.Sources.DataSources.Read(new Data.Sources.DataSource(earlier.Data.Path), earlier.Model.Columns, earlier.Model.LabelColumns, earlier.Data.MissingValues, earlier.Data.DecimalComma);
-        double read = Lap();
-        stage?.Report("building the sufficient statistics");
-        var stats = SufficientStatistics.Build(earlier.Model, data);
-        double statistics = Lap();
+        var stats = ReadStatistics(earlier.Data.Path, earlier.Model, earlier.Data.MissingValues, earlier.Data.DecimalComma, stage, out double read, out double statistics);
+        clock.Restart();
         var priors = ResolvedPriors.Resolve(earlier.Priors, stats);
         bool gaussian = stats.Spec.Family == Model.Family.Gaussian;
         stage?.Report(gaussian ? $"fitting by {(earlier.Method == EstimationMethod.Reml ? "REML" : "ML")}" : "fitting by ML (Laplace)");
