@@ -29,6 +29,7 @@ internal static class RemlCommand
         var df = new Option<string>("--df") { Description = "Fixed-effect df: bw (SAS between-within, default) or satterthwaite.", DefaultValueFactory = _ => "bw" };
         df.AcceptOnlyFromAmong("bw", "satterthwaite");
         var by = new Option<string?>("--by") { Description = "Fit the model separately for each value of this column (SAS BY)." };
+        var byParallel = new Option<int?>("--by-parallel") { Description = "With --by: how many BY groups are fitted at once (default: one per core; 1 fits them one after another)." };
         var json = new Option<string?>("--json") { Description = "Write the fit as JSON to this file, or '-' for standard output." };
         var groups = new Option<bool>("--groups") { Description = "Also print every group's EB and OLS estimates and reliabilities." };
         var decimalComma = new Option<bool>("--decimal-comma") { Description = "The data's numbers are written with a decimal comma (3,14), fields separated by ';' or tabs." };
@@ -47,7 +48,7 @@ internal static class RemlCommand
             "Examples:\n  bayeshlm reml models/hsb_slopes_as_outcomes.yaml\n" +
             "  bayeshlm reml --data models/data/hsb.csv --formula \"mathach ~ meanses + (1 | school)\" --method ml --json fit.json\n" +
             "  bayeshlm reml models/hsb_slopes_as_outcomes.yaml --ci profile")
-        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut, stats };
+        { model, data, formula, method, family, trials, agq, algorithm, df, ci, level, by, byParallel, json, groups, naValues, weights, decimalComma, residuals, predict, predictOut, stats };
         sourceOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
@@ -154,7 +155,10 @@ internal static class RemlCommand
             {
                 if (parse.GetValue(residuals) is not null || parse.GetValue(predict) is not null)
                     throw new ModelSpecificationException("--residuals and --predict are for one fit, not for --by: select the rows of one BY group and fit them alone.");
-                var by = glmm is null ? Reml.FitBy(table!, byColumn, rows => Fit(spec, rows, options, profile)) : Reml.FitBy(table!, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm));
+                int parallel = parse.GetValue(byParallel) ?? Environment.ProcessorCount;
+                if (parallel < 1) throw new ModelSpecificationException($"--by-parallel must be 1 or more (BY groups fitted at once), not {parallel}.");
+                var by = glmm is null ? Reml.FitBy(table!, byColumn, rows => Fit(spec, rows, options, profile), parallel)
+                    : Reml.FitBy(table!, byColumn, rows => GeneralizedFit.Fit(spec, rows, glmm), parallel);
                 if (!jsonToStdout)
                 {
                     if (by.MissingByValue > 0) output.WriteLine($"{by.MissingByValue} rows with a missing {byColumn} belong to no BY group and were left out.");

@@ -80,8 +80,8 @@ public static class Reml
         FitBy(data, byColumn, rows => Fit(spec, rows, options));
 
     /// <summary>As <see cref="FitBy(ModelSpec, DataTable, string, RemlOptions?)"/> with any fit of a subset of the rows
-    /// (a binomial or Poisson model's).</summary>
-    public static ByFits FitBy(DataTable data, string byColumn, Func<DataTable, RemlFit> fit)
+    /// (a binomial or Poisson model's), at most <paramref name="parallel"/> at once (default: one per core).</summary>
+    public static ByFits FitBy(DataTable data, string byColumn, Func<DataTable, RemlFit> fit, int? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(fit);
@@ -95,7 +95,7 @@ public static class Reml
         // comes in the input's order whatever finishes first.
         try
         {
-            Parallel.For(0, levels.Length, level =>
+            Parallel.For(0, levels.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel ?? Environment.ProcessorCount) }, level =>
             {
                 var keep = new bool[data.RowCount];
                 for (int i = 0; i < rows.Length; i++) if (codes[i] == level) keep[rows[i]] = true;

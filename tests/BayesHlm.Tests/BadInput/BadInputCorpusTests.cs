@@ -120,6 +120,7 @@ public class BadInputCorpusTests(BadInputRuns runs) : IClassFixture<BadInputRuns
         Add(d, "stats-with-by", "need the rows: give --data instead", "reml", "--stats", "{bad}/stats_other_model.csv", "--formula", F, "--by", "g");
         Add(d, "stats-poly", "cannot write this model's statistics: poly(x, 2)", "stats", "--data", Good, "--formula", "y ~ poly(x, 2) + (1 | g)", "--out", "{tmp}/s.csv");
         Add(d, "stats-merge-other-model", "holds the statistics of another model", "stats-merge", "{bad}/stats_other_model.csv", "{bad}/stats_missing_column.csv", "--out", "{tmp}/s.csv");
+        Add(d, "by-parallel-zero", "--by-parallel must be 1 or more", "reml", "--data", Good, "--formula", F, "--by", "g", "--by-parallel", "0");
         Add(d, "stats-parquet-not-stats", "good.parquet' is a Parquet file but not a statistics file", "reml", "--stats", "{bad}/good.parquet", "--formula", F);
         Add(d, "stats-parquet-cut-short", "cut_short.parquet' is not a Parquet file, or it is damaged or cut short", "reml", "--stats", "{bad}/cut_short.parquet", "--formula", F);
         Add(d, "stats-from-database", "bayeshlm stats reads a CSV or Parquet file;", "stats", "--data", "duckdb:{tmp}/x.db", "--formula", F, "--out", "{tmp}/s.csv");

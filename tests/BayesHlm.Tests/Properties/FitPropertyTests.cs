@@ -273,6 +273,10 @@ public class FitPropertyTests
         Assert.Equal(["3", "5", "7", "11"], by.Fits.Select(f => f.Value));
         foreach (var value in by.Fits)
             Same(Fit(table.Subset(part.Select(p => p.ToString(CultureInfo.InvariantCulture) == value.Value).ToArray())), value.Fit!, 1e-12, $"BY part = {value.Value}");
+        // One at a time (--by-parallel 1): the same fits in the same order.
+        var sequential = Reml.FitBy(table, "part", rows => Reml.Fit(Spec, rows), parallel: 1);
+        Assert.Equal(by.Fits.Select(f => f.Value), sequential.Fits.Select(f => f.Value));
+        foreach (var (a, b) in by.Fits.Zip(sequential.Fits)) Same(a.Fit!, b.Fit!, 1e-12, $"BY part = {a.Value}, one at a time");
     }
 
     [Fact]
