@@ -122,11 +122,12 @@ internal static class RemlCommand
             }
             ArgumentNullException.ThrowIfNull(dataPath);
             var source = sourceOptions.For(parse, dataPath, fileSource);
-            // A gaussian fit of one model needs only the per-group statistics: a CSV or Parquet file is streamed into them (memory in
+            // A gaussian fit of one model needs only the per-group statistics: a large CSV or Parquet file is streamed into them (memory in
             // groups, not rows), an SQL source computes them in one GROUP BY (the rows stay in the database). Residuals,
             // predictions, profile intervals, BY groups and other families read the rows.
             bool stream = byColumn is null && glmm is null && !profile && parse.GetValue(residuals) is null && parse.GetValue(predict) is null;
-            bool streamFile = stream && source.Kind is DataSourceKind.Csv or DataSourceKind.Parquet && source.Where is null && source.Table is null && source.Query is null;
+            bool streamFile = stream && source.Kind is DataSourceKind.Csv or DataSourceKind.Parquet && source.Where is null && source.Table is null && source.Query is null
+                && BayesHlm.Statistics.SufficientStatistics.WorthStreaming(source.Location);
             bool pushDown = stream && source.Kind is DataSourceKind.DuckDb or DataSourceKind.Postgres;
             var labels = byColumn is null ? spec.LabelColumns : spec.LabelColumns.Append(byColumn);
             var table = streamFile || pushDown ? null : DataSources.Read(source, byColumn is null ? spec.Columns : spec.Columns.Append(byColumn),

@@ -116,7 +116,8 @@ public static class BayesianRun
     }
 
     /// <summary>The statistics of <paramref name="spec"/> on the file at <paramref name="path"/>. A model the moments carry
-    /// (gaussian, no weights or known variances) reads a CSV or Parquet file in one streaming pass straight into them,
+    /// (gaussian, no weights or known variances) reads a large CSV or Parquet file (<see cref="SufficientStatistics.WorthStreaming"/>)
+    /// in one streaming pass straight into them,
     /// memory in groups, not rows, so a file larger than memory can be sampled; its time is all <paramref name="read"/>.
     /// Any other reads the table, then builds them.</summary>
     private static SufficientStatistics ReadStatistics(string path, Model.ModelSpec spec, IReadOnlyList<string> missing, bool decimalComma,
@@ -124,7 +125,7 @@ public static class BayesianRun
     {
         var clock = Stopwatch.StartNew();
         var kind = Data.Sources.DataSource.KindOf(path);
-        if (SufficientStatistics.Streams(spec) && kind is Data.Sources.DataSourceKind.Csv or Data.Sources.DataSourceKind.Parquet)
+        if (SufficientStatistics.Streams(spec) && kind is Data.Sources.DataSourceKind.Csv or Data.Sources.DataSourceKind.Parquet && SufficientStatistics.WorthStreaming(path))
         {
             stage?.Report("building the sufficient statistics");
             var streamed = kind == Data.Sources.DataSourceKind.Parquet

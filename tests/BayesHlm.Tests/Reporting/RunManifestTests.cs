@@ -9,29 +9,44 @@ namespace BayesHlm.Tests.Reporting;
 /// run loaded from its directory is the run that was made (ML stays ML, the priors as used, the draws).</summary>
 public class RunManifestTests
 {
-    /// <summary>A gaussian run streams its file into the statistics (memory in groups, not rows): the same rows as CSV and
-    /// as Parquet (row groups of 1,000, so schools straddle them) give the same draws to the last bit, since the sums are
-    /// taken in the same order; and they are the draws of the statistics built from the whole table, to 1e-8.</summary>
+    /// <summary>A gaussian run streams a large file into the statistics (memory in groups, not rows): HSB 25 times over
+    /// (180,000 rows, 4,000 schools, 8.7 MB of CSV), as CSV and as Parquet (row groups of 5,000, so schools straddle
+    /// them), gives the draws of the statistics built from the whole table, to 1e-8.</summary>
     [Fact]
     public void StreamedRuns_FromCsvAndParquet_GiveTheDrawsOfTheTable()
     {
         using var folder = new TestFolder();
         var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + (1 + center(ses, school) | school)");
-        var options = new SamplerOptions { Chains = 2, Iterations = 300, Warmup = 150, Seed = 5 };
-        string csv = RepositoryPaths.Data("hsb.csv"), parquet = folder.PathOf("hsb.parquet");
-        BayesHlm.Data.Sources.ParquetTableWriter.Write(BayesHlm.Data.DataTable.ReadCsv(csv), parquet, rowGroupSize: 1000);
-        var fromCsv = BayesianRun.Execute(new RunRequest(csv, spec, PriorSpec.Default, options), folder.PathOf("csv"));
-        var fromParquet = BayesianRun.Execute(new RunRequest(parquet, spec, PriorSpec.Default, options), folder.PathOf("parquet"));
-        Assert.Equal(File.ReadAllText(folder.PathOf("csv/draws.csv")), File.ReadAllText(folder.PathOf("parquet/draws.csv")));
-        Assert.Equal(0, fromCsv.Manifest.Timings.Statistics);
-
-        var table = BayesHlm.Statistics.SufficientStatistics.Build(spec, BayesHlm.Data.DataTable.ReadCsv(csv, spec.LabelColumns));
-        var whole = Gibbs.Sample(table, PriorSpec.Default, Reml.Fit(table), options);
-        foreach (var name in whole.Draws.Names)
+        var options = new SamplerOptions { Chains = 2, Iterations = 200, Warmup = 100, Seed = 5 };
+        string csv = folder.PathOf("hsb25.csv"), parquet = folder.PathOf("hsb25.parquet");
+        var lines = File.ReadAllLines(RepositoryPaths.Data("hsb.csv"));
+        using (var w = new StreamWriter(csv))
         {
-            var a = whole.Draws.Draws(name).ToArray();
-            var b = fromParquet.Posterior!.Draws.Draws(name).ToArray();
-            for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-8 * (1 + Math.Abs(a[i])), $"{name}[{i}]: {b[i]:R} against {a[i]:R}");
+            w.WriteLine(lines[0]);
+            for (int copy = 0; copy < 25; copy++)
+                foreach (var line in lines.Skip(1))
+                {
+                    int comma = line.IndexOf(',');
+                    w.Write(int.Parse(line[..comma], System.Globalization.CultureInfo.InvariantCulture) + 10_000 * copy);
+                    w.WriteLine(line[comma..]);
+                }
+        }
+        Assert.True(new FileInfo(csv).Length >= BayesHlm.Statistics.SufficientStatistics.StreamFromBytes);
+        var table = BayesHlm.Data.DataTable.ReadCsv(csv, spec.LabelColumns);
+        BayesHlm.Data.Sources.ParquetTableWriter.Write(BayesHlm.Data.DataTable.ReadCsv(csv), parquet, rowGroupSize: 5000);
+        var stats = BayesHlm.Statistics.SufficientStatistics.Build(spec, table);
+        var whole = Gibbs.Sample(stats, PriorSpec.Default, Reml.Fit(stats), options);
+        foreach (var file in new[] { csv, parquet })
+        {
+            var run = BayesianRun.Execute(new RunRequest(file, spec, PriorSpec.Default, options), folder.PathOf(Path.GetExtension(file)[1..]));
+            // Streamed: one pass, its time all in 'read'.
+            if (BayesHlm.Statistics.SufficientStatistics.WorthStreaming(file)) Assert.Equal(0, run.Manifest.Timings.Statistics);
+            foreach (var name in whole.Draws.Names)
+            {
+                var a = whole.Draws.Draws(name).ToArray();
+                var b = run.Posterior!.Draws.Draws(name).ToArray();
+                for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-8 * (1 + Math.Abs(a[i])), $"{file}, {name}[{i}]: {b[i]:R} against {a[i]:R}");
+            }
         }
     }
 
