@@ -26,14 +26,7 @@ public static class CsvTableReader
     /// then separated by ';' or a tab.</param>
     public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
-        var labels = labelColumns?.ToHashSet(UnicodeCanonical.Comparer) ?? new HashSet<string>(UnicodeCanonical.Comparer);
-        var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
-        ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path))
-            throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
-        if (!File.Exists(path))
-            throw new DataException($"Data file '{path}' not found (looked for '{Path.GetFullPath(path)}'). Check the path, relative to the current folder.");
-        bool gzip = Sniff(path);
+        var (labels, missing, gzip) = Open(path, labelColumns, missingValues);
         try
         {
             var forcedText = new HashSet<int>();
@@ -46,21 +39,9 @@ public static class CsvTableReader
                 forcedText.UnionWith(flipped);
             }
         }
-        catch (DecoderFallbackException e)
+        catch (Exception e) when (ReadFailure(e, path, gzip) is { } failure)
         {
-            throw new DataException(NotUtf8(path, gzip), e);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataException($"'{path}' starts as a gzip file but cannot be decompressed ({e.Message}): it is damaged or cut short.", e);
-        }
-        catch (IOException e)
-        {
-            throw new DataException($"Could not read '{path}': {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new DataException($"Could not read '{path}': permission denied.", e);
+            throw failure;
         }
     }
 
@@ -73,6 +54,23 @@ public static class CsvTableReader
     internal static void ReadChunks(string path, IEnumerable<string> columns, int chunkRows, Action<DataTable> onChunk,
         IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
+        var (labels, missing, gzip) = Open(path, labelColumns, missingValues);
+        var stream = new ChunkSink(columns.ToHashSet(UnicodeCanonical.Comparer), Math.Max(1, chunkRows), onChunk);
+        try
+        {
+            ReadOnce(path, gzip, [], labels, missing, decimalComma, out var flipped, stream);
+            if (flipped.Count > 0) throw new StreamingNotPossibleException("a column holds text after numbers");
+        }
+        catch (Exception e) when (ReadFailure(e, path, gzip) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>The checks before a read (a folder, a missing file), the label and missing-value sets, and whether the
+    /// file is gzip-compressed.</summary>
+    private static (HashSet<string> Labels, HashSet<string> Missing, bool Gzip) Open(string path, IEnumerable<string>? labelColumns, IEnumerable<string>? missingValues)
+    {
         var labels = labelColumns?.ToHashSet(UnicodeCanonical.Comparer) ?? new HashSet<string>(UnicodeCanonical.Comparer);
         var missing = missingValues?.Select(v => v.Trim()).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal) ?? [];
         ArgumentNullException.ThrowIfNull(path);
@@ -80,30 +78,19 @@ public static class CsvTableReader
             throw new DataException($"'{path}' is a folder, not a data file. Give the path of a CSV file.");
         if (!File.Exists(path))
             throw new DataException($"Data file '{path}' not found (looked for '{Path.GetFullPath(path)}'). Check the path, relative to the current folder.");
-        bool gzip = Sniff(path);
-        var stream = new ChunkSink(columns.ToHashSet(UnicodeCanonical.Comparer), Math.Max(1, chunkRows), onChunk);
-        try
-        {
-            ReadOnce(path, gzip, [], labels, missing, decimalComma, out var flipped, stream);
-            if (flipped.Count > 0) throw new StreamingNotPossibleException("a column holds text after numbers");
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new DataException(NotUtf8(path, gzip), e);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataException($"'{path}' starts as a gzip file but cannot be decompressed ({e.Message}): it is damaged or cut short.", e);
-        }
-        catch (IOException e)
-        {
-            throw new DataException($"Could not read '{path}': {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new DataException($"Could not read '{path}': permission denied.", e);
-        }
+        return (labels, missing, Sniff(path));
     }
+
+    /// <summary>The message for a failure of the file itself while reading it (not UTF-8, a broken gzip stream, an I/O
+    /// error, no permission); null for anything else, which passes on as it is.</summary>
+    private static DataException? ReadFailure(Exception e, string path, bool gzip) => e switch
+    {
+        DecoderFallbackException => new DataException(NotUtf8(path, gzip), e),
+        InvalidDataException => new DataException($"'{path}' starts as a gzip file but cannot be decompressed ({e.Message}): it is damaged or cut short.", e),
+        IOException => new DataException($"Could not read '{path}': {e.Message}", e),
+        UnauthorizedAccessException => new DataException($"Could not read '{path}': permission denied.", e),
+        _ => null,
+    };
 
     /// <summary>Where <see cref="ReadChunks"/> hands its chunks: the columns kept, the chunk size, the callback.</summary>
     private sealed record ChunkSink(HashSet<string> Columns, int Rows, Action<DataTable> OnChunk);

@@ -23,19 +23,7 @@ public sealed class StatsParquetCommandTests : IDisposable
     [Fact]
     public void Large_csv_streamed_by_reml_fits_as_its_parquet_statistics()
     {
-        var lines = File.ReadAllLines(RepositoryPaths.Data("hsb.csv"));
-        string csv = _folder.PathOf("hsb25.csv");
-        using (var w = new StreamWriter(csv))
-        {
-            w.WriteLine(lines[0]);
-            for (int copy = 0; copy < 25; copy++)
-                foreach (var line in lines.Skip(1))
-                {
-                    int comma = line.IndexOf(',');
-                    w.Write(int.Parse(line[..comma], System.Globalization.CultureInfo.InvariantCulture) + 10_000 * copy);
-                    w.WriteLine(line[comma..]);
-                }
-        }
+        string csv = ReplicatedHsb.Write(_folder.PathOf("hsb25.csv"), 25);
         Assert.True(new FileInfo(csv).Length >= BayesHlm.Statistics.SufficientStatistics.StreamFromBytes);
         string parquet = _folder.PathOf("hsb25.parquet"), stats = _folder.PathOf("hsb25.stats.parquet");
         ParquetTableWriter.Write(DataTable.ReadCsv(csv), parquet, rowGroupSize: 4096);

@@ -19,18 +19,7 @@ public class RunManifestTests
         var spec = ModelSpec.FromFormula("mathach ~ meanses * center(ses, school) + (1 + center(ses, school) | school)");
         var options = new SamplerOptions { Chains = 2, Iterations = 200, Warmup = 100, Seed = 5 };
         string csv = folder.PathOf("hsb25.csv"), parquet = folder.PathOf("hsb25.parquet");
-        var lines = File.ReadAllLines(RepositoryPaths.Data("hsb.csv"));
-        using (var w = new StreamWriter(csv))
-        {
-            w.WriteLine(lines[0]);
-            for (int copy = 0; copy < 25; copy++)
-                foreach (var line in lines.Skip(1))
-                {
-                    int comma = line.IndexOf(',');
-                    w.Write(int.Parse(line[..comma], System.Globalization.CultureInfo.InvariantCulture) + 10_000 * copy);
-                    w.WriteLine(line[comma..]);
-                }
-        }
+        ReplicatedHsb.Write(csv, 25);
         Assert.True(new FileInfo(csv).Length >= BayesHlm.Statistics.SufficientStatistics.StreamFromBytes);
         var table = BayesHlm.Data.DataTable.ReadCsv(csv, spec.LabelColumns);
         BayesHlm.Data.Sources.ParquetTableWriter.Write(BayesHlm.Data.DataTable.ReadCsv(csv), parquet, rowGroupSize: 5000);
