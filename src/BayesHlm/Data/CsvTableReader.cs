@@ -24,15 +24,20 @@ public static class CsvTableReader
     /// <param name="missingValues">Codes that mark a missing value besides the empty field, NA, '.' and NaN (-99, 999).</param>
     /// <param name="decimalComma">Numbers are written with a decimal comma (3,14), as in much of Europe; the fields are
     /// then separated by ';' or a tab.</param>
-    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
+    /// <param name="columns">The columns to parse (a model's <c>Columns</c>), null for all. The others are split off
+    /// their lines but not parsed or stored: a wide file costs the width of the model, and a column the model does not
+    /// use never makes the file be read twice. Every line must still have the header's number of fields.</param>
+    public static DataTable Read(string path, IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false,
+        IEnumerable<string>? columns = null)
     {
         var (labels, missing, gzip) = Open(path, labelColumns, missingValues);
+        var wanted = columns?.ToHashSet(UnicodeCanonical.Comparer);
         try
         {
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, gzip, forcedText, labels, missing, decimalComma, out var flipped);
+                var table = ReadOnce(path, gzip, forcedText, labels, missing, decimalComma, out var flipped, wanted: wanted);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
@@ -201,8 +206,9 @@ public static class CsvTableReader
     }
 
     private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, bool decimalComma, out List<int> flipped,
-        ChunkSink? sink = null)
+        ChunkSink? sink = null, HashSet<string>? wanted = null)
     {
+        wanted = sink?.Columns ?? wanted;
         flipped = new List<int>();
         using var text = OpenText(path, gzip);
         if (text.Peek() < 0)
@@ -229,15 +235,16 @@ public static class CsvTableReader
                 throw new DataException($"'{path}', line 1: with --decimal-comma the fields must be separated by ';' or a tab, but the header is separated by ','. " +
                                         "Save the file with ';' between fields, or drop --decimal-comma.");
             var builders = new ColumnBuilder?[nCol];
+            var header = new string[nCol];
             // Streamed, a chunk's rows are all a column ever holds at once; read whole, the file's line count.
             int capacity = sink is not null ? sink.Rows : RowCapacity(path, gzip, nCol);
             for (int c = 0; c < nCol; c++)
             {
-                string name = csv.GetName(c).Trim();
+                string name = header[c] = csv.GetName(c).Trim();
                 if (name.Length == 0)
                     throw new DataException($"'{path}', line 1: column {c + 1} of the header has no name. Every column needs a name.");
-                // Streamed, a column the model does not read is not parsed (an id column's distinct values would grow with the file).
-                if (sink is null || sink.Columns.Contains(name))
+                // A column the model does not read is not parsed (streamed, an id column's distinct values would grow with the file).
+                if (wanted is null || wanted.Contains(name))
                     builders[c] = new ColumnBuilder(name, forcedText.Contains(c) || labels.Contains(name), missing, decimalComma, capacity);
             }
             int row = 0, line = 1;
@@ -280,8 +287,8 @@ public static class CsvTableReader
                 if (lines.Count > 0) EmitChunk(builders, path, lines, sink);
                 return null;
             }
-            var columns = builders.Select(b => b!.Build()).ToList();
-            return new DataTable(columns, path, lines.ToArray());
+            var columns = builders.OfType<ColumnBuilder>().Select(b => b.Build()).ToList();
+            return new DataTable(columns, path, lines.ToArray(), wanted is null ? null : header);
         }
     }
 

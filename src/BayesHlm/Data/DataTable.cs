@@ -8,12 +8,16 @@ public sealed class DataTable
 {
     private readonly Dictionary<string, DataColumn> _byName;
     private readonly int[]? _sourceLines;
+    private readonly IReadOnlyList<string>? _sourceColumnNames;
 
     /// <param name="columns">The columns, all of one length.</param>
     /// <param name="source">Where the table came from (a file path), for messages.</param>
     /// <param name="sourceLines">The line of the source file each row was read from (header = line 1); by
     /// default row i is line i + 2.</param>
-    public DataTable(IReadOnlyList<DataColumn> columns, string? source = null, int[]? sourceLines = null)
+    /// <param name="sourceColumnNames">Every column of the source, in its order, when only some were read (a CSV file
+    /// read for a model's columns): a name that is not found is then told among all of them, and a name the header
+    /// holds twice is refused even where that column was not read.</param>
+    public DataTable(IReadOnlyList<DataColumn> columns, string? source = null, int[]? sourceLines = null, IReadOnlyList<string>? sourceColumnNames = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         Columns = columns;
@@ -22,19 +26,28 @@ public sealed class DataTable
         if (sourceLines is not null && sourceLines.Length != RowCount)
             throw new ArgumentException("One source line per row is needed.", nameof(sourceLines));
         _sourceLines = sourceLines;
+        _sourceColumnNames = sourceColumnNames;
         // Names compare by canonical equivalence: a name typed with a precomposed é finds a header written with e and a
         // combining accent; the two look the same and nothing else would tell the user why the column is "not found".
         _byName = new Dictionary<string, DataColumn>(UnicodeCanonical.Comparer);
+        if (sourceColumnNames is not null)
+        {
+            var seen = new Dictionary<string, string>(UnicodeCanonical.Comparer);
+            foreach (var name in sourceColumnNames)
+                if (!seen.TryAdd(name, name)) throw Twice(name, seen[name], source);
+        }
         foreach (var c in columns)
         {
             if (c.Length != RowCount)
                 throw new ArgumentException($"Column '{c.Name}' has {c.Length} rows, expected {RowCount}.");
-            if (!_byName.TryAdd(c.Name, c))
-                throw new DataException(UnicodeCanonical.DifferOnlyInNormalisation(c.Name, _byName[c.Name].Name)
-                    ? $"{SourceLabel(source)}: two columns of the header are named '{c.Name}' — written with different Unicode code points (precomposed and combining accents) that look the same. Rename one of them."
-                    : $"{SourceLabel(source)}: the column name '{c.Name}' appears twice in the header. Rename one of them.");
+            if (!_byName.TryAdd(c.Name, c)) throw Twice(c.Name, _byName[c.Name].Name, source);
         }
     }
+
+    private static DataException Twice(string name, string other, string? source) =>
+        new(UnicodeCanonical.DifferOnlyInNormalisation(name, other)
+            ? $"{SourceLabel(source)}: two columns of the header are named '{name}' — written with different Unicode code points (precomposed and combining accents) that look the same. Rename one of them."
+            : $"{SourceLabel(source)}: the column name '{name}' appears twice in the header. Rename one of them.");
 
     /// <summary>Where the table came from (a file path), for messages; null when built in memory.</summary>
     public string? Source { get; }
@@ -61,7 +74,7 @@ public sealed class DataTable
             : $"{SourceLabel(Source)}, column '{column.Name}': {count} values are not (finite) numbers — {listed}{(count > rows.Count ? $", and {count - rows.Count} more" : "")}";
     }
 
-    /// <summary>The column names, in the header's order.</summary>
+    /// <summary>The names of the columns read, in the header's order.</summary>
     public IEnumerable<string> ColumnNames => Columns.Select(c => c.Name);
 
     /// <summary>True when a column is called <paramref name="name"/> (case-sensitive; accents may be precomposed or combining).</summary>
@@ -83,9 +96,10 @@ public sealed class DataTable
 
     internal string MissingColumnMessage(string name)
     {
-        string closest = Closest.Name(name, ColumnNames);
+        var names = _sourceColumnNames ?? ColumnNames;
+        string closest = Closest.Name(name, names);
         string suggestion = closest.Length > 0 ? $" Did you mean '{closest}'?" : "";
-        return $"Column '{name}' not found in {SourceLabel(Source)}.{suggestion} Columns: {string.Join(", ", ColumnNames)}.";
+        return $"Column '{name}' not found in {SourceLabel(Source)}.{suggestion} Columns: {string.Join(", ", names)}.";
     }
 
     internal static string SourceLabel(string? source) => source is null ? "the data" : $"'{source}'";
@@ -121,7 +135,7 @@ public sealed class DataTable
                     break;
             }
         }
-        return new DataTable(cols, Source, idx.Select(LineOf).ToArray());
+        return new DataTable(cols, Source, idx.Select(LineOf).ToArray(), _sourceColumnNames);
     }
 }
 

@@ -180,6 +180,63 @@ public sealed class CsvTableReaderTests : IDisposable
         Assert.Contains("no data rows", Assert.Throws<DataException>(() => DataTable.ReadCsv(header)).Message);
     }
 
+    // ---------------------------------------------------------------- a model's columns only
+
+    [Fact]
+    public void ModelColumns_AreTheOnlyOnesParsed_InTheHeadersOrder()
+    {
+        // 'note' turns to text after two numbers: read whole, the file is read a second time for it.
+        string path = _dir.Write("m.csv", "id,y,note,g,x\n1,2.5,7,a,0.5\n2,3.5,8,b,1.5\n3,4.5,late,a,2.5\n");
+        var table = CsvTableReader.Read(path, labelColumns: ["g"], columns: ["x", "g", "y"]);
+
+        Assert.Equal(new[] { "y", "g", "x" }, table.ColumnNames.ToArray());
+        Assert.Equal(new[] { 2.5, 3.5, 4.5 }, Assert.IsType<NumericColumn>(table["y"]).Values.ToArray());
+        Assert.Equal(new[] { 0.5, 1.5, 2.5 }, Assert.IsType<NumericColumn>(table["x"]).Values.ToArray());
+        Assert.Equal(new[] { "a", "b", "a" }, Enumerable.Range(0, 3).Select(Assert.IsType<TextColumn>(table["g"]).TextAt).ToArray());
+        Assert.Equal(new[] { 2, 3, 4 }, Enumerable.Range(0, 3).Select(table.LineOf).ToArray());
+        Assert.False(table.Contains("note"));
+    }
+
+    [Fact]
+    public void ModelColumns_AMissingNameIsToldAmongEveryColumnOfTheFile()
+    {
+        string path = _dir.Write("m.csv", "id,score,school\n1,2,a\n2,3,b\n");
+        var table = CsvTableReader.Read(path, columns: ["scores", "school"]);
+
+        string message = Assert.Throws<DataException>(() => table["scores"]).Message;
+        Assert.Contains("Did you mean 'score'?", message);
+        Assert.Contains("Columns: id, score, school.", message);
+        Assert.Equal(message, DataTable.ReadCsv(path).MissingColumnMessage("scores"));
+    }
+
+    [Fact]
+    public void ModelColumns_AHeaderNameWrittenTwiceIsRefusedEvenWhenNotRead()
+    {
+        string path = _dir.Write("m.csv", "id,y,id\n1,2,3\n");
+        Assert.Contains("appears twice", Assert.Throws<DataException>(() => CsvTableReader.Read(path, columns: ["y"])).Message);
+    }
+
+    [Fact]
+    public void ModelColumns_GiveTheStatisticsOfTheWholeTable()
+    {
+        // Through DataSources, as reml, sample and fit read a CSV file below the streaming size.
+        string path = BayesHlm.Tests.Data.Sources.SourceComparison.HsbWithGaps(_dir);
+        foreach (var spec in new[]
+                 {
+                     BayesHlm.Tests.Data.Sources.SourceComparison.Spec,
+                     ModelSpec.FromFormula("mathach ~ ses + factor(sector_name) + (1 + ses | school)"),
+                 })
+        {
+            var whole = SufficientStatistics.Build(spec, DataTable.ReadCsv(path, spec.LabelColumns));
+            var table = BayesHlm.Data.Sources.DataSources.Read(new BayesHlm.Data.Sources.DataSource(path), spec.Columns, spec.LabelColumns);
+            Assert.Equal(spec.Columns.Order(), table.ColumnNames.Order());
+            var read = SufficientStatistics.Build(spec, table);
+            Assert.Equal(whole.Total(), read.Total());
+            for (int j = 0; j < whole.LeafCount; j++) Assert.Equal(whole.Leaf(j).ToArray(), read.Leaf(j).ToArray());
+            Assert.Equal(whole.Frame.MissingByColumn.OrderBy(p => p.Key), read.Frame.MissingByColumn.OrderBy(p => p.Key));
+        }
+    }
+
     // ---------------------------------------------------------------- room for the rows
 
     [Fact]

@@ -2,8 +2,9 @@ namespace BayesHlm.Data.Sources;
 
 /// <summary>
 /// Reads any source into a <see cref="DataTable"/>: CSV (<see cref="CsvTableReader"/>), Parquet
-/// (<see cref="ParquetTableReader"/>), DuckDB and PostgreSQL (<see cref="SqlSource"/>). Typed sources read only the
-/// columns asked for; a CSV file is read whole. Every model reads the table the same way whatever its source.
+/// (<see cref="ParquetTableReader"/>), DuckDB and PostgreSQL (<see cref="SqlSource"/>). Every source reads only the
+/// columns asked for (a CSV file's others are split off each line, not parsed). Every model reads the table the same
+/// way whatever its source.
 /// </summary>
 public static class DataSources
 {
@@ -29,7 +30,7 @@ public static class DataSources
                 if (source.Where is not null)
                     throw new DataException($"--where needs an SQL source or a Parquet file; '{source.Location}' is read as CSV. " +
                                             $"Query it through DuckDB instead: --data duckdb: --query \"SELECT * FROM read_csv('{source.Location}')\" --where \"…\".");
-                return CsvTableReader.Read(source.Location, labelColumns, missingValues, decimalComma);
+                return CsvTableReader.Read(source.Location, labelColumns, missingValues, decimalComma, columns);
             case DataSourceKind.Parquet:
                 if (source.Where is null) return ParquetTableReader.Read(source.Location, columns, labelColumns, missingValues);
                 using (var filtered = DuckDbSource.ForParquet(source.Location, source.Where))

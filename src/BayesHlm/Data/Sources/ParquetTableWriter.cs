@@ -24,22 +24,31 @@ public static class ParquetTableWriter
                 {
                     int n = Math.Min(rowGroupSize, table.RowCount - start);
                     using var group = writer.AppendRowGroup();
+                    // Through the physical writers: ParquetSharp's logical ones pick their converter by reflection
+                    // (MakeGenericMethod), which the native build cannot run. Both columns are optional: a missing value
+                    // is definition level 0 and has no entry among the values.
+                    var defined = new short[n];
                     foreach (var c in table.Columns)
                     {
-                        using var column = group.NextColumn();
+                        int present = 0;
+                        for (int i = 0; i < n; i++)
+                        {
+                            defined[i] = c.IsMissing(start + i) ? (short)0 : (short)1;
+                            present += defined[i];
+                        }
                         if (c is NumericColumn numbers)
                         {
-                            var values = new double?[n];
-                            for (int i = 0; i < n; i++) values[i] = numbers.IsMissing(start + i) ? null : numbers[start + i];
-                            using var w = column.LogicalWriter<double?>();
-                            w.WriteBatch(values);
+                            var values = new double[present];
+                            for (int i = 0, k = 0; i < n; i++) if (defined[i] == 1) values[k++] = numbers[start + i];
+                            using var w = (ColumnWriter<double>)group.NextColumn();
+                            w.WriteBatch(n, defined, ReadOnlySpan<short>.Empty, values);
                         }
                         else
                         {
-                            var values = new string?[n];
-                            for (int i = 0; i < n; i++) values[i] = c.IsMissing(start + i) ? null : c.TextAt(start + i);
-                            using var w = column.LogicalWriter<string?>();
-                            w.WriteBatch(values);
+                            var texts = new List<string>(present);
+                            for (int i = 0; i < n; i++) if (defined[i] == 1) texts.Add(c.TextAt(start + i));
+                            using var w = (ColumnWriter<ByteArray>)group.NextColumn();
+                            WriteUtf8(w, n, defined, texts);
                         }
                     }
                     if (table.RowCount == 0) break;
@@ -51,6 +60,32 @@ public static class ParquetTableWriter
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Writes <paramref name="texts"/> (the present values, in order) as UTF-8 byte arrays, their bytes in one
+    /// unmanaged block for the call.</summary>
+    internal static void WriteUtf8(ColumnWriter<ByteArray> writer, int count, ReadOnlySpan<short> defined, IReadOnlyList<string> texts)
+    {
+        var bytes = new byte[texts.Count][];
+        int total = 1;
+        for (int i = 0; i < bytes.Length; i++) total += (bytes[i] = System.Text.Encoding.UTF8.GetBytes(texts[i])).Length;
+        IntPtr block = System.Runtime.InteropServices.Marshal.AllocHGlobal(total);
+        try
+        {
+            var values = new ByteArray[texts.Count];
+            int at = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                System.Runtime.InteropServices.Marshal.Copy(bytes[i], 0, block + at, bytes[i].Length);
+                values[i] = new ByteArray(block + at, bytes[i].Length);
+                at += bytes[i].Length;
+            }
+            writer.WriteBatch(count, defined, ReadOnlySpan<short>.Empty, values);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(block);
         }
     }
 }

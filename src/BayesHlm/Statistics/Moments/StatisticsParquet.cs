@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using BayesHlm.Data;
 using BayesHlm.Data.Sources;
 using ParquetSharp;
@@ -81,31 +80,12 @@ internal static class StatisticsParquet
         }
     }
 
-    /// <summary>Writes <paramref name="texts"/> as UTF-8 byte arrays, their bytes in one unmanaged block for the call.</summary>
+    /// <summary>Writes <paramref name="texts"/>, every one present (a string column is optional in ParquetSharp's schema: definition level 1).</summary>
     private static void WriteUtf8(ColumnWriter<ByteArray> writer, string[] texts)
     {
-        var bytes = texts.Select(t => System.Text.Encoding.UTF8.GetBytes(t)).ToArray();
-        int total = Math.Max(bytes.Sum(b => b.Length), 1);
-        IntPtr block = Marshal.AllocHGlobal(total);
-        try
-        {
-            var values = new ByteArray[texts.Length];
-            int at = 0;
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                Marshal.Copy(bytes[i], 0, block + at, bytes[i].Length);
-                values[i] = new ByteArray(block + at, bytes[i].Length);
-                at += bytes[i].Length;
-            }
-            // A string column is optional (nullable) in ParquetSharp's schema: every value present, definition level 1.
-            var defined = new short[texts.Length];
-            Array.Fill(defined, (short)1);
-            writer.WriteBatch(texts.Length, defined, ReadOnlySpan<short>.Empty, values);
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(block);
-        }
+        var defined = new short[texts.Length];
+        Array.Fill(defined, (short)1);
+        ParquetTableWriter.WriteUtf8(writer, texts.Length, defined, texts);
     }
 
     /// <summary>Reads a statistics file written as Parquet; a <see cref="DataException"/> for a Parquet file that is not one.</summary>

@@ -65,6 +65,41 @@ public sealed class ParquetSourceTests : IDisposable
     }
 
     [Fact]
+    public void Our_writer_writes_missing_values_as_nulls_and_text_as_strings_that_duckdb_reads()
+    {
+        string csvPath = SourceComparison.HsbWithGaps(_folder);
+        var csv = DataTable.ReadCsv(csvPath);
+        string parquet = _folder.PathOf("gaps.parquet");
+        ParquetTableWriter.Write(csv, parquet, rowGroupSize: 1000);
+
+        // DuckDB, independently: every row, the nulls where the CSV has gaps, the values and the text as written.
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT ses, mathach, sector_name, school FROM '{Sql(parquet)}'";
+        using var reader = command.ExecuteReader();
+        var ses = (NumericColumn)csv["ses"];
+        var math = (NumericColumn)csv["mathach"];
+        var name = (TextColumn)csv["sector_name"];
+        int row = 0;
+        while (reader.Read())
+        {
+            Assert.Equal(ses.IsMissing(row), reader.IsDBNull(0));
+            if (!ses.IsMissing(row)) Assert.Equal(ses[row], reader.GetDouble(0));
+            Assert.Equal(math.IsMissing(row), reader.IsDBNull(1));
+            if (!math.IsMissing(row)) Assert.Equal(math[row], reader.GetDouble(1));
+            Assert.Equal(name.TextAt(row), reader.GetString(2));
+            Assert.Equal(((NumericColumn)csv["school"])[row], reader.GetDouble(3));
+            row++;
+        }
+        Assert.Equal(csv.RowCount, row);
+
+        var spec = ModelSpec.FromFormula("mathach ~ ses + factor(sector_name) + (1 + ses | school)");
+        SourceComparison.SameStatistics(SufficientStatistics.Build(spec, DataTable.ReadCsv(csvPath, spec.LabelColumns)),
+            SufficientStatistics.Build(spec, DataSources.Read(new DataSource(parquet), spec.Columns, spec.LabelColumns)));
+    }
+
+    [Fact]
     public void Where_selects_the_rows_the_csv_filter_selects()
     {
         var spec = SourceComparison.Spec;
