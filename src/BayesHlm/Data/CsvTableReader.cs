@@ -37,7 +37,7 @@ public static class CsvTableReader
             var forcedText = new HashSet<int>();
             while (true)
             {
-                var table = ReadOnce(path, gzip, forcedText, labels, missing, decimalComma, out var flipped, wanted: wanted);
+                var table = ReadOnce(path, gzip, forcedText, labels, missing, decimalComma, out var flipped, wanted);
                 if (flipped.Count == 0) return table!;
                 // A column turned out to be text after some rows were stored as numbers: read again with
                 // that column as text from the start, so its early values keep their exact spelling.
@@ -60,10 +60,10 @@ public static class CsvTableReader
         IEnumerable<string>? labelColumns = null, IEnumerable<string>? missingValues = null, bool decimalComma = false)
     {
         var (labels, missing, gzip) = Open(path, labelColumns, missingValues);
-        var stream = new ChunkSink(columns.ToHashSet(UnicodeCanonical.Comparer), Math.Max(1, chunkRows), onChunk);
+        var stream = new ChunkSink(Math.Max(1, chunkRows), onChunk);
         try
         {
-            ReadOnce(path, gzip, [], labels, missing, decimalComma, out var flipped, stream);
+            ReadOnce(path, gzip, [], labels, missing, decimalComma, out var flipped, columns.ToHashSet(UnicodeCanonical.Comparer), stream);
             if (flipped.Count > 0) throw new StreamingNotPossibleException("a column holds text after numbers");
         }
         catch (Exception e) when (ReadFailure(e, path, gzip) is { } failure)
@@ -97,8 +97,8 @@ public static class CsvTableReader
         _ => null,
     };
 
-    /// <summary>Where <see cref="ReadChunks"/> hands its chunks: the columns kept, the chunk size, the callback.</summary>
-    private sealed record ChunkSink(HashSet<string> Columns, int Rows, Action<DataTable> OnChunk);
+    /// <summary>Where <see cref="ReadChunks"/> hands its chunks: the chunk size, the callback.</summary>
+    private sealed record ChunkSink(int Rows, Action<DataTable> OnChunk);
 
     /// <summary>What the file is when it is not plain text, named for a message (gzip included); null for text.</summary>
     internal static string? IsCompressedOrBinary(string path)
@@ -206,9 +206,8 @@ public static class CsvTableReader
     }
 
     private static DataTable? ReadOnce(string path, bool gzip, HashSet<int> forcedText, HashSet<string> labels, HashSet<string> missing, bool decimalComma, out List<int> flipped,
-        ChunkSink? sink = null, HashSet<string>? wanted = null)
+        HashSet<string>? wanted, ChunkSink? sink = null)
     {
-        wanted = sink?.Columns ?? wanted;
         flipped = new List<int>();
         using var text = OpenText(path, gzip);
         if (text.Peek() < 0)
